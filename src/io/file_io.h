@@ -1,0 +1,87 @@
+#pragma once
+/// FileIO: where k2 meets storage. One interface for the local disk and object
+/// stores (s3://), picked by URI scheme. Data and metadata files are written
+/// once and never modified; an OutputFile only becomes visible at its path when
+/// Finish() succeeds, so a crash never leaves a half-written file at a path a
+/// reader could see.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace k2 {
+
+/// Random-access reads of an existing file.
+class InputFile {
+ public:
+  virtual ~InputFile() = default;
+  virtual const std::string& path() const = 0;
+  /// File size in bytes.
+  virtual Result<uint64_t> Size() = 0;
+  /// Reads exactly `length` bytes at `offset` into `out`. kCorrupt/kIo if the
+  /// file is shorter (message names path and offset).
+  virtual Status ReadAt(uint64_t offset, size_t length, uint8_t* out) = 0;
+  /// Convenience: reads the whole file.
+  Result<std::string> ReadAll();
+};
+
+/// A sequential writer. Write() may buffer; Finish() makes the file visible
+/// atomically; Abort() discards it. Destroying an unfinished file discards it.
+class OutputFile {
+ public:
+  virtual ~OutputFile() = default;
+  virtual const std::string& path() const = 0;
+  virtual Status Write(const void* data, size_t length) = 0;
+  /// Bytes written so far.
+  virtual uint64_t Position() const = 0;
+  /// Publishes the file at path(). kAlreadyExists if `exclusive` was asked and
+  /// the path exists.
+  virtual Status Finish() = 0;
+  /// Discards what was written. Safe to call more than once.
+  virtual void Abort() = 0;
+
+  Status Write(std::string_view bytes) { return Write(bytes.data(), bytes.size()); }
+};
+
+/// One entry of a listing.
+struct FileInfo {
+  std::string path;
+  uint64_t size = 0;
+  int64_t modified_ms = 0;  ///< last modification, ms since epoch
+};
+
+class FileIO {
+ public:
+  virtual ~FileIO() = default;
+  virtual Result<std::unique_ptr<InputFile>> OpenInput(const std::string& path) = 0;
+  /// Creates a writer for `path`. With `exclusive`, Finish() fails with
+  /// kAlreadyExists instead of replacing an existing file.
+  virtual Result<std::unique_ptr<OutputFile>> OpenOutput(const std::string& path,
+                                                         bool exclusive = true) = 0;
+  virtual Result<bool> Exists(const std::string& path) = 0;
+  /// Deletes a file. Deleting a missing file is not an error.
+  virtual Status Delete(const std::string& path) = 0;
+  /// Every file under `prefix` (recursively).
+  virtual Result<std::vector<FileInfo>> List(const std::string& prefix) = 0;
+
+  /// Convenience: writes `bytes` to `path` atomically.
+  Status WriteAll(const std::string& path, std::string_view bytes, bool exclusive = true);
+  /// Convenience: reads all of `path`.
+  Result<std::string> ReadAll(const std::string& path);
+};
+
+/// Local disk. Accepts plain paths and file:// URIs.
+std::unique_ptr<FileIO> NewLocalFileIO();
+
+/// Picks an implementation for a warehouse location by its scheme
+/// (none/file:// -> local; s3:// -> S3 once configured). kUnsupported otherwise.
+Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location);
+
+/// Strips a file:// scheme (file:///a -> /a, file:/a -> /a); other paths unchanged.
+std::string LocalPathOf(std::string_view uri);
+
+}  // namespace k2

@@ -1,0 +1,148 @@
+#include "support/support.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+namespace k2::testing {
+
+namespace fs = std::filesystem;
+
+std::string SourceDir() {
+  return K2_SOURCE_DIR;
+}
+
+Result<nlohmann::json> QueryOracle(const std::string& engine,
+                                   const std::vector<std::string>& statements) {
+  std::vector<std::string> argv = {"node", SourceDir() + "/tools/oracle/query.mjs", engine};
+  argv.insert(argv.end(), statements.begin(), statements.end());
+  ProcessResult r = RunProcess(argv);
+  if (r.exit_code != 0) {
+    return MakeError(ErrorKind::kRemote, "{} oracle failed (exit {}): {}", engine, r.exit_code,
+                     r.err);
+  }
+  auto parsed = nlohmann::json::parse(r.out, nullptr, false);
+  if (parsed.is_discarded()) {
+    return MakeError(ErrorKind::kCorrupt, "{} oracle printed non-JSON: {}", engine,
+                     r.out.substr(0, 200));
+  }
+  return parsed;
+}
+
+Result<nlohmann::json> QueryDuckDB(const std::string& sql) {
+  K2_ASSIGN_OR_RETURN(auto all, QueryOracle("duckdb", {sql}));
+  return all.at(0);
+}
+
+Result<nlohmann::json> QueryChdb(const std::string& sql) {
+  K2_ASSIGN_OR_RETURN(auto all, QueryOracle("chdb", {sql}));
+  return all.at(0);
+}
+
+std::optional<std::string> FixturesDir() {
+  std::string dir;
+  if (const char* env = std::getenv("K2_FIXTURES"); env && *env) {
+    dir = env;
+  } else {
+    dir = SourceDir() + "/../shared/fixtures";
+  }
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return std::nullopt;
+  return fs::canonical(dir, ec).string();
+}
+
+std::optional<std::string> ChdbLibraryPath() {
+  std::string p = SourceDir() + "/tools/oracle/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so";
+  std::error_code ec;
+  if (fs::exists(p, ec)) return p;
+  return std::nullopt;
+}
+
+TempDir::TempDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  fs::path base = (tmp && *tmp) ? tmp : "/tmp";
+  std::mt19937_64 rng{std::random_device{}()};
+  for (;;) {
+    fs::path candidate = base / fmt::format("k2-test-{:012x}", rng() & 0xffffffffffffULL);
+    std::error_code ec;
+    if (fs::create_directory(candidate, ec)) {
+      path_ = candidate.string();
+      return;
+    }
+  }
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("K2_KEEP_TEST_DIRS")) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env) {
+  ProcessResult result;
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return result;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+}  // namespace k2::testing

@@ -1,0 +1,99 @@
+#pragma once
+/// Test support shared by every stage's tests: independent oracles (DuckDB for
+/// Parquet, chDB for Iceberg, both through node), the shared fixtures folder,
+/// temp dirs, subprocesses, and assertions on Result kinds.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace k2::testing {
+
+/// Runs `statements` on an independent engine ("duckdb" or "chdb") through
+/// tools/oracle/query.mjs. Returns one JSON array of row objects per statement.
+/// DuckDB: BIGINT/DECIMAL/TIMESTAMP come back as strings. chDB: JSONEachRow
+/// with 64-bit integers and decimals quoted. kRemote carries the engine's error.
+Result<nlohmann::json> QueryOracle(const std::string& engine,
+                                   const std::vector<std::string>& statements);
+/// One statement; returns its rows.
+Result<nlohmann::json> QueryDuckDB(const std::string& sql);
+Result<nlohmann::json> QueryChdb(const std::string& sql);
+
+/// The shared fixtures folder ($K2_FIXTURES or ../shared/fixtures from the repo
+/// root), or nullopt if absent.
+std::optional<std::string> FixturesDir();
+
+/// Skips the current test with a reason when fixtures are absent; otherwise
+/// assigns the fixtures dir to `var`.
+#define K2_REQUIRE_FIXTURES(var)                                                           \
+  auto k2_fixtures_opt_ = ::k2::testing::FixturesDir();                                    \
+  if (!k2_fixtures_opt_) GTEST_SKIP() << "../shared/fixtures is absent (set K2_FIXTURES)"; \
+  const std::string var = *k2_fixtures_opt_
+
+/// A fresh directory under $TMPDIR, removed (recursively) on destruction
+/// unless K2_KEEP_TEST_DIRS is set.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+/// Output of a finished subprocess.
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs argv[0] with arguments, capturing stdout and stderr. `env` entries
+/// ("K=V") are added to the environment.
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {});
+
+/// A free TCP port on 127.0.0.1 (bound and released; racy but fine for tests).
+int FreeLoopbackPort();
+
+/// Path to libchdb.so installed by scripts/test (tools/oracle/node_modules), or nullopt.
+std::optional<std::string> ChdbLibraryPath();
+
+/// The repository root (where CMakeLists.txt is).
+std::string SourceDir();
+
+}  // namespace k2::testing
+
+/// Asserts a Result/Status is OK, printing its error otherwise.
+#define K2_ASSERT_OK(expr)                                                       \
+  do {                                                                           \
+    const auto& k2_r_ = (expr);                                                  \
+    ASSERT_TRUE(k2_r_.has_value()) << #expr << ": " << k2_r_.error().ToString(); \
+  } while (false)
+#define K2_EXPECT_OK(expr)                                                       \
+  do {                                                                           \
+    const auto& k2_r_ = (expr);                                                  \
+    EXPECT_TRUE(k2_r_.has_value()) << #expr << ": " << k2_r_.error().ToString(); \
+  } while (false)
+/// Asserts a Result/Status failed with error kind `kind`.
+#define K2_ASSERT_ERROR_KIND(expr, expected_kind)                             \
+  do {                                                                        \
+    const auto& k2_r_ = (expr);                                               \
+    ASSERT_FALSE(k2_r_.has_value()) << #expr << " unexpectedly succeeded";    \
+    ASSERT_EQ(k2_r_.error().kind, expected_kind) << k2_r_.error().ToString(); \
+  } while (false)
+/// Binds the value of a Result or fails the test.
+#define K2_ASSERT_OK_AND_ASSIGN(lhs, expr)                                 \
+  auto K2_CONCAT(k2_res_, __LINE__) = (expr);                              \
+  ASSERT_TRUE(K2_CONCAT(k2_res_, __LINE__).has_value())                    \
+      << #expr << ": " << K2_CONCAT(k2_res_, __LINE__).error().ToString(); \
+  lhs = std::move(*K2_CONCAT(k2_res_, __LINE__))

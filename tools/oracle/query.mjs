@@ -1,0 +1,50 @@
+// Runs SQL on an independent engine and prints the results as JSON.
+//   node tools/oracle/query.mjs duckdb|chdb SQL [SQL...]
+// Prints one JSON array per statement (rows as objects), wrapped in an array.
+// DuckDB values come from getRowObjectsJson (BIGINT/DECIMAL/TIMESTAMP as strings);
+// chDB rows are JSONEachRow with 64-bit integers and decimals quoted (settings
+// appended to the statement's own SETTINGS clause if it has one).
+const [engine, ...statements] = process.argv.slice(2);
+if (!engine || statements.length === 0) {
+  console.error('usage: query.mjs duckdb|chdb SQL [SQL...]');
+  process.exit(2);
+}
+
+async function runDuckdb() {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const out = [];
+  for (const sql of statements) {
+    const reader = await conn.runAndReadAll(sql);
+    out.push(reader.getRowObjectsJson());
+  }
+  return out;
+}
+
+async function runChdb() {
+  const chdb = await import('chdb');
+  const query = chdb.query ?? chdb.default.query;
+  const out = [];
+  for (const sql of statements) {
+    const settings = 'output_format_json_quote_64bit_integers=1, output_format_json_quote_decimals=1';
+    const full = /\bSETTINGS\b/i.test(sql) ? `${sql}, ${settings}` : `${sql} SETTINGS ${settings}`;
+    const text = query(full, 'JSONEachRow');
+    const rows = text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
+    out.push(rows);
+  }
+  return out;
+}
+
+try {
+  const out = engine === 'duckdb' ? await runDuckdb() : engine === 'chdb' ? await runChdb() : null;
+  if (out === null) {
+    console.error(`unknown engine ${engine}`);
+    process.exit(2);
+  }
+  process.stdout.write(JSON.stringify(out));
+  process.exit(0);
+} catch (e) {
+  console.error(String(e && e.message ? e.message : e));
+  process.exit(1);
+}
