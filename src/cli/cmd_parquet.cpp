@@ -1,0 +1,8 @@
+#include "cli/commands.h"
+
+namespace k2::cli {
+
+// Placeholder until this area's commands land; registers nothing.
+void RegisterParquetCommands(CLI::App& root, CliContext& ctx) {}
+
+}  // namespace k2::cli
