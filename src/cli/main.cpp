@@ -1,3 +1,100 @@
-int main() {
-  return 0;
+// k2: one binary, a table of subcommands (each area registers its own).
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <exception>
+
+#include "cli/commands.h"
+#include "common/logging.h"
+
+namespace k2::cli {
+
+int ExitCodeFor(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalidInput:
+      return kExitUsage;
+    case ErrorKind::kCancelled:
+      return kExitInterrupted;
+    default:
+      return kExitFailed;
+  }
+}
+
+void CliContext::Finish(const Status& status) {
+  if (status) {
+    exit_code = kExitOk;
+    return;
+  }
+  spdlog::error("{}", status.error().ToString());
+  exit_code = ExitCodeFor(status.error().kind);
+}
+
+namespace {
+
+using Registrar = void (*)(CLI::App&, CliContext&);
+
+/// The dispatch table: every area of k2 and the subcommands it owns.
+constexpr Registrar kAreas[] = {
+    RegisterConfigCommands,   // config check | example
+    RegisterWarmCommands,     // warm, generate, load
+    RegisterJobCommands,      // offload, maintain
+    RegisterIcebergCommands,  // tables, table, snapshots, scan
+    RegisterParquetCommands,  // parquet inspect
+    RegisterServiceCommands,  // serve, jobs
+};
+
+constexpr const char* kExitCodesHelp = R"(
+Exit codes: 0 ok, 1 job/command failed, 2 usage or config error,
+            3 partial (some tables failed), 130 interrupted.
+Config: --config, else $K2_CONFIG, else ./k2.yaml if present, else the built-in
+        embedded defaults (data under ./k2-data).)";
+
+int Main(int argc, char** argv) {
+  CliContext ctx;
+  if (const char* env = std::getenv("K2_CONFIG"); env && *env) ctx.config_path = env;
+
+  CLI::App app{
+      "k2: moves ClickHouse tables into Apache Iceberg every hour and keeps them healthy."};
+  app.footer(kExitCodesHelp);
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  app.add_option("-c,--config", ctx.config_path, "Path to k2.yaml");
+  app.add_option("--log-format", ctx.log_format,
+                 "Log format: text, json, or auto (text on a terminal)")
+      ->check(CLI::IsMember({"text", "json", "auto"}));
+  app.add_option("--log-level", ctx.log_level, "Log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.parse_complete_callback([&ctx] {
+    auto st = InitLogging(ctx.log_format, ctx.log_level);
+    (void)st;  // values were checked by CLI11 above
+  });
+
+  auto* version = app.add_subcommand("version", "Print k2's version");
+  version->callback([] { fmt::print("k2 {}\n", K2_VERSION); });
+
+  for (Registrar reg : kAreas) reg(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace
+}  // namespace k2::cli
+
+int main(int argc, char** argv) {
+  try {
+    return k2::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    return k2::cli::kExitFailed;
+  }
 }

@@ -1,0 +1,639 @@
+#include "common/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace k2 {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Walks one YAML mapping, remembering which keys were read so the rest can
+/// be reported as unknown. Every error names the key path and its line.
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {}
+
+  Status CheckIsMap() const {
+    if (!node_ || node_.IsNull()) return {};
+    if (!node_.IsMap()) return Fail(path_, node_, "expected a mapping");
+    return {};
+  }
+
+  /// Reads an optional scalar key with ${ENV} substitution.
+  Result<std::optional<std::string>> Scalar(const std::string& key) {
+    seen_.insert(key);
+    if (!node_ || !node_.IsMap()) return std::nullopt;
+    YAML::Node v = node_[key];
+    if (!v || v.IsNull()) return std::nullopt;
+    if (!v.IsScalar()) return Fail(Key(key), v, "expected a single value");
+    K2_ASSIGN_OR_RETURN(std::string s, SubstituteEnv(v.Scalar(), Key(key), v));
+    return s;
+  }
+
+  Status String(const std::string& key, std::string& out) {
+    K2_ASSIGN_OR_RETURN(auto v, Scalar(key));
+    if (v) out = *v;
+    return {};
+  }
+
+  Status OneOf(const std::string& key, std::string& out,
+               std::initializer_list<const char*> allowed) {
+    K2_ASSIGN_OR_RETURN(auto v, Scalar(key));
+    if (!v) return {};
+    std::string options;
+    for (const char* a : allowed) {
+      if (*v == a) {
+        out = *v;
+        return {};
+      }
+      options += options.empty() ? a : std::string(", ") + a;
+    }
+    return Fail(Key(key), node_[key], fmt::format("'{}' is not one of: {}", *v, options));
+  }
+
+  template <typename Int>
+  Status Integer(const std::string& key, Int& out, int64_t min, int64_t max) {
+    K2_ASSIGN_OR_RETURN(auto v, Scalar(key));
+    if (!v) return {};
+    int64_t x = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+    if (ec != std::errc() || p != v->data() + v->size()) {
+      return Fail(Key(key), node_[key], fmt::format("'{}' is not an integer", *v));
+    }
+    if (x < min || x > max) {
+      return Fail(Key(key), node_[key], fmt::format("{} is outside [{}, {}]", x, min, max));
+    }
+    out = static_cast<Int>(x);
+    return {};
+  }
+
+  Status Bool(const std::string& key, bool& out) {
+    K2_ASSIGN_OR_RETURN(auto v, Scalar(key));
+    if (!v) return {};
+    if (*v == "true" || *v == "yes" || *v == "on") {
+      out = true;
+    } else if (*v == "false" || *v == "no" || *v == "off") {
+      out = false;
+    } else {
+      return Fail(Key(key), node_[key], fmt::format("'{}' is not true or false", *v));
+    }
+    return {};
+  }
+
+  Status Duration(const std::string& key, int64_t& seconds, int64_t min_s = 0) {
+    K2_ASSIGN_OR_RETURN(auto v, Scalar(key));
+    if (!v) return {};
+    auto d = ParseDurationSeconds(*v);
+    if (!d) return Fail(Key(key), node_[key], d.error().message);
+    if (*d < min_s) {
+      return Fail(Key(key), node_[key],
+                  fmt::format("{} is shorter than the minimum {}s", *v, min_s));
+    }
+    seconds = *d;
+    return {};
+  }
+
+  Status Size(const std::string& key, int64_t& bytes) {
+    K2_ASSIGN_OR_RETURN(auto v, Scalar(key));
+    if (!v) return {};
+    auto b = ParseByteSize(*v);
+    if (!b) return Fail(Key(key), node_[key], b.error().message);
+    if (*b <= 0) return Fail(Key(key), node_[key], "must be positive");
+    bytes = *b;
+    return {};
+  }
+
+  Status StringList(const std::string& key, std::vector<std::string>& out) {
+    seen_.insert(key);
+    if (!node_ || !node_.IsMap()) return {};
+    YAML::Node v = node_[key];
+    if (!v || v.IsNull()) return {};
+    out.clear();
+    if (v.IsScalar()) {
+      // "a, b" is accepted as a list too.
+      std::stringstream ss(v.Scalar());
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+        if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      }
+      return {};
+    }
+    if (!v.IsSequence()) return Fail(Key(key), v, "expected a list");
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].IsScalar())
+        return Fail(fmt::format("{}[{}]", Key(key), i), v[i], "expected a value");
+      out.push_back(v[i].Scalar());
+    }
+    return {};
+  }
+
+  /// A nested mapping (may be absent).
+  MapReader Child(const std::string& key) {
+    seen_.insert(key);
+    YAML::Node v = (node_ && node_.IsMap()) ? node_[key] : YAML::Node();
+    return MapReader(v, Key(key));
+  }
+
+  YAML::Node Raw(const std::string& key) {
+    seen_.insert(key);
+    return (node_ && node_.IsMap()) ? node_[key] : YAML::Node();
+  }
+
+  /// Errors on the first key that no reader asked for.
+  Status CheckNoUnknownKeys() const {
+    if (!node_ || !node_.IsMap()) return {};
+    for (const auto& kv : node_) {
+      std::string k = kv.first.Scalar();
+      if (!seen_.count(k)) {
+        std::string known;
+        for (const auto& s : seen_) known += known.empty() ? s : ", " + s;
+        return Fail(Key(k), kv.first, fmt::format("unknown key (known keys here: {})", known));
+      }
+    }
+    return {};
+  }
+
+  const std::string& path() const { return path_; }
+
+  static std::unexpected<Error> Fail(const std::string& key, const YAML::Node& at,
+                                     const std::string& why) {
+    int line = at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
+    if (line > 0) return MakeError(ErrorKind::kInvalidInput, "{} (line {}): {}", key, line, why);
+    return MakeError(ErrorKind::kInvalidInput, "{}: {}", key, why);
+  }
+
+ private:
+  std::string Key(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  static Result<std::string> SubstituteEnv(const std::string& in, const std::string& key,
+                                           const YAML::Node& at) {
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '$' && i + 1 < in.size() && in[i + 1] == '{') {
+        size_t end = in.find('}', i + 2);
+        if (end == std::string::npos) return Fail(key, at, "unterminated ${...}");
+        std::string var = in.substr(i + 2, end - i - 2);
+        std::string fallback;
+        bool has_fallback = false;
+        if (size_t colon = var.find(":-"); colon != std::string::npos) {
+          fallback = var.substr(colon + 2);
+          var = var.substr(0, colon);
+          has_fallback = true;
+        }
+        const char* value = std::getenv(var.c_str());
+        if (value) {
+          out += value;
+        } else if (has_fallback) {
+          out += fallback;
+        } else {
+          return Fail(key, at, fmt::format("environment variable {} is not set", var));
+        }
+        i = end;
+      } else {
+        out.push_back(in[i]);
+      }
+    }
+    return out;
+  }
+
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+std::string Absolute(const std::string& p, const fs::path& base) {
+  if (p.empty() || p.find("://") != std::string::npos) return p;
+  if (p.starts_with("sqlite:")) {
+    std::string rest = p.substr(p.starts_with("sqlite:///") ? 9 : 7);
+    return "sqlite://" + Absolute(rest, base);
+  }
+  fs::path path(p);
+  if (path.is_absolute()) return path.lexically_normal().string();
+  return (base / path).lexically_normal().string();
+}
+
+struct DefaultTable {
+  const char* name;
+  const char* layer;
+  const char* schedule;
+  int64_t window_s;
+  const char* partition;
+};
+
+constexpr DefaultTable kPlatformTables[] = {
+    {"raw_trades", "raw", "0 5 * * * *", 3600, "day"},
+    {"bronze_trades", "bronze", "0 6 * * * *", 3600, "day"},
+    {"silver_trades", "silver", "0 7 * * * *", 3600, "day"},
+    {"gold_ohlcv_1m", "gold", "0 9 * * * *", 3600, "day"},
+    {"gold_ohlcv_5m", "gold", "0 9 * * * *", 3600, "day"},
+    {"gold_ohlcv_15m", "gold", "0 9 * * * *", 3600, "day"},
+    {"gold_ohlcv_30m", "gold", "0 9 * * * *", 3600, "day"},
+    {"gold_ohlcv_1h", "gold", "0 9 * * * *", 3600, "day"},
+    {"gold_ohlcv_1d", "gold", "0 9 * * * *", 86400, "month"},
+};
+
+std::string DefaultScheduleFor(const std::string& layer) {
+  if (layer == "raw") return "0 5 * * * *";
+  if (layer == "bronze") return "0 6 * * * *";
+  if (layer == "silver") return "0 7 * * * *";
+  return "0 9 * * * *";
+}
+
+Status CheckCron(MapReader& r, const std::string& key, const std::string& value) {
+  // Full cron validation lives in the scheduler; here: 5 or 6 fields or an @alias.
+  if (value.empty() || value[0] == '@') return {};
+  std::stringstream ss(value);
+  std::string f;
+  int n = 0;
+  while (ss >> f) ++n;
+  if (n != 5 && n != 6) {
+    return MapReader::Fail(r.path() + "." + key, r.Raw(key),
+                           fmt::format("'{}' has {} fields; a schedule has 5 (classic cron) or 6 "
+                                       "(with seconds)",
+                                       value, n));
+  }
+  return {};
+}
+
+Status ReadTable(MapReader& r, const OffloadPolicy& policy, TableConfig& t) {
+  K2_RETURN_IF_ERROR(r.CheckIsMap());
+  K2_RETURN_IF_ERROR(r.String("name", t.name));
+  if (t.name.empty()) return MapReader::Fail(r.path() + ".name", r.Raw("name"), "is required");
+  K2_RETURN_IF_ERROR(r.OneOf("layer", t.layer, {"raw", "bronze", "silver", "gold"}));
+  K2_RETURN_IF_ERROR(r.String("source", t.source));
+  K2_RETURN_IF_ERROR(r.String("query", t.query));
+  K2_RETURN_IF_ERROR(r.String("time_column", t.time_column));
+  K2_RETURN_IF_ERROR(r.String("target", t.target));
+  K2_RETURN_IF_ERROR(r.StringList("partition", t.partition));
+  for (const auto& p : t.partition) {
+    static const std::set<std::string> kTransforms = {"identity", "hour", "day", "month", "year"};
+    if (!kTransforms.count(p)) {
+      return MapReader::Fail(
+          r.path() + ".partition", r.Raw("partition"),
+          fmt::format("'{}' is not one of: hour, day, month, year, identity", p));
+    }
+  }
+  K2_RETURN_IF_ERROR(r.StringList("sort", t.sort));
+  K2_RETURN_IF_ERROR(r.Duration("window", t.window_s, 60));
+  if (86400 % t.window_s != 0 && t.window_s % 86400 != 0) {
+    return MapReader::Fail(r.path() + ".window", r.Raw("window"),
+                           "must divide a day (e.g. 1h) or be whole days");
+  }
+  K2_RETURN_IF_ERROR(r.String("schedule", t.schedule));
+  K2_RETURN_IF_ERROR(CheckCron(r, "schedule", t.schedule));
+  K2_RETURN_IF_ERROR(r.Bool("enabled", t.enabled));
+  K2_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
+  if (t.source.empty()) t.source = t.name;
+  if (t.target.empty()) t.target = policy.ns + "." + t.name;
+  if (t.layer.empty()) {
+    for (const char* l : {"raw", "bronze", "silver", "gold"}) {
+      if (t.name.starts_with(l)) t.layer = l;
+    }
+  }
+  if (t.schedule.empty()) t.schedule = DefaultScheduleFor(t.layer);
+  return {};
+}
+
+}  // namespace
+
+Result<int64_t> ParseDurationSeconds(const std::string& text) {
+  if (text.empty()) return MakeError(ErrorKind::kInvalidInput, "empty duration");
+  size_t i = 0;
+  int64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    n = n * 10 + (text[i] - '0');
+    ++i;
+    if (n > (int64_t{1} << 40)) break;
+  }
+  if (i == 0) {
+    return MakeError(ErrorKind::kInvalidInput, "'{}' is not a duration (use e.g. 30s, 5m, 1h, 7d)",
+                     text);
+  }
+  std::string unit = text.substr(i);
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "m" || unit == "min") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  if (unit == "w") return n * 7 * 86400;
+  return MakeError(ErrorKind::kInvalidInput, "'{}' is not a duration (use e.g. 30s, 5m, 1h, 7d)",
+                   text);
+}
+
+Result<int64_t> ParseByteSize(const std::string& text) {
+  size_t i = 0;
+  int64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    n = n * 10 + (text[i] - '0');
+    ++i;
+    if (n > (int64_t{1} << 50)) break;
+  }
+  if (i == 0)
+    return MakeError(ErrorKind::kInvalidInput, "'{}' is not a size (use e.g. 128MB)", text);
+  std::string unit = text.substr(i);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "K" || unit == "KB" || unit == "KIB") return n << 10;
+  if (unit == "M" || unit == "MB" || unit == "MIB") return n << 20;
+  if (unit == "G" || unit == "GB" || unit == "GIB") return n << 30;
+  return MakeError(ErrorKind::kInvalidInput, "'{}' is not a size (use e.g. 128MB)", text);
+}
+
+std::string RedactUri(const std::string& uri) {
+  size_t scheme = uri.find("://");
+  if (scheme == std::string::npos) return uri;
+  size_t at = uri.find('@', scheme + 3);
+  size_t slash = uri.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return uri;
+  size_t colon = uri.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return uri;
+  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+}
+
+Config DefaultConfig(const std::string& data_dir) {
+  Config c;
+  std::error_code ec;
+  fs::path base = fs::absolute(data_dir, ec).lexically_normal();
+  c.data_dir = base.string();
+  c.warm.data_dir = (base / "clickhouse").string();
+  c.catalog.uri = (base / "catalog.db").string();
+  c.warehouse.location = (base / "warehouse").string();
+  for (const auto& d : kPlatformTables) {
+    TableConfig t;
+    t.name = d.name;
+    t.layer = d.layer;
+    t.source = d.name;
+    t.target = c.offload.ns + "." + d.name;
+    t.schedule = d.schedule;
+    t.window_s = d.window_s;
+    t.partition = {d.partition};
+    c.tables.push_back(std::move(t));
+  }
+  return c;
+}
+
+Result<const TableConfig*> Config::FindTable(const std::string& name) const {
+  std::string known;
+  for (const auto& t : tables) {
+    if (t.name == name || t.target == name) return &t;
+    known += known.empty() ? t.name : ", " + t.name;
+  }
+  return MakeError(ErrorKind::kNotFound, "no table '{}' in the config (tables: {})", name, known);
+}
+
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return MakeError(ErrorKind::kInvalidInput, "{} (line {}): {}", path, e.mark.line + 1, e.msg);
+  }
+  fs::path base = path.empty() ? fs::current_path() : fs::absolute(path).parent_path();
+  MapReader r(root, "");
+  K2_RETURN_IF_ERROR(r.CheckIsMap());
+
+  std::string data_dir = "k2-data";
+  K2_RETURN_IF_ERROR(r.String("data_dir", data_dir));
+  Config c = DefaultConfig(Absolute(data_dir, base));
+  c.path = path.empty() ? "" : fs::absolute(path).string();
+
+  MapReader warm = r.Child("warm");
+  K2_RETURN_IF_ERROR(warm.CheckIsMap());
+  K2_RETURN_IF_ERROR(warm.OneOf("kind", c.warm.kind, {"embedded", "http"}));
+  K2_RETURN_IF_ERROR(warm.String("url", c.warm.url));
+  K2_RETURN_IF_ERROR(warm.String("user", c.warm.user));
+  K2_RETURN_IF_ERROR(warm.String("password", c.warm.password));
+  K2_RETURN_IF_ERROR(warm.String("database", c.warm.database));
+  K2_RETURN_IF_ERROR(warm.String("data_dir", c.warm.data_dir));
+  K2_RETURN_IF_ERROR(warm.String("chdb_library", c.warm.chdb_library));
+  int64_t connect_s = c.warm.connect_timeout_s, query_s = c.warm.query_timeout_s;
+  K2_RETURN_IF_ERROR(warm.Duration("connect_timeout", connect_s, 1));
+  K2_RETURN_IF_ERROR(warm.Duration("query_timeout", query_s, 1));
+  c.warm.connect_timeout_s = static_cast<int>(connect_s);
+  c.warm.query_timeout_s = static_cast<int>(query_s);
+  K2_RETURN_IF_ERROR(warm.Integer("retries", c.warm.retries, 0, 100));
+  K2_RETURN_IF_ERROR(warm.CheckNoUnknownKeys());
+  if (c.warm.kind == "http" && !c.warm.url.starts_with("http://") &&
+      !c.warm.url.starts_with("https://")) {
+    return MapReader::Fail("warm.url", root["warm"]["url"], "must start with http:// or https://");
+  }
+  c.warm.data_dir = Absolute(c.warm.data_dir, base);
+  c.warm.chdb_library = Absolute(c.warm.chdb_library, base);
+
+  MapReader cat = r.Child("catalog");
+  K2_RETURN_IF_ERROR(cat.CheckIsMap());
+  K2_RETURN_IF_ERROR(cat.OneOf("type", c.catalog.type, {"sql", "rest"}));
+  K2_RETURN_IF_ERROR(cat.String("name", c.catalog.name));
+  K2_RETURN_IF_ERROR(cat.String("uri", c.catalog.uri));
+  K2_RETURN_IF_ERROR(cat.String("credential", c.catalog.credential));
+  K2_RETURN_IF_ERROR(cat.String("token", c.catalog.token));
+  K2_RETURN_IF_ERROR(cat.String("warehouse", c.catalog.warehouse));
+  K2_RETURN_IF_ERROR(cat.CheckNoUnknownKeys());
+  if (c.catalog.type == "sql") c.catalog.uri = Absolute(c.catalog.uri, base);
+
+  MapReader wh = r.Child("warehouse");
+  K2_RETURN_IF_ERROR(wh.CheckIsMap());
+  K2_RETURN_IF_ERROR(wh.String("location", c.warehouse.location));
+  MapReader s3 = wh.Child("s3");
+  K2_RETURN_IF_ERROR(s3.CheckIsMap());
+  K2_RETURN_IF_ERROR(s3.String("endpoint", c.warehouse.s3_endpoint));
+  K2_RETURN_IF_ERROR(s3.String("region", c.warehouse.s3_region));
+  K2_RETURN_IF_ERROR(s3.String("access_key_id", c.warehouse.s3_access_key_id));
+  K2_RETURN_IF_ERROR(s3.String("secret_access_key", c.warehouse.s3_secret_access_key));
+  K2_RETURN_IF_ERROR(s3.Bool("path_style", c.warehouse.s3_path_style));
+  K2_RETURN_IF_ERROR(s3.CheckNoUnknownKeys());
+  K2_RETURN_IF_ERROR(wh.CheckNoUnknownKeys());
+  c.warehouse.location = Absolute(c.warehouse.location, base);
+
+  MapReader off = r.Child("offload");
+  K2_RETURN_IF_ERROR(off.CheckIsMap());
+  K2_RETURN_IF_ERROR(off.String("namespace", c.offload.ns));
+  K2_RETURN_IF_ERROR(off.Duration("settle_delay", c.offload.settle_delay_s));
+  K2_RETURN_IF_ERROR(off.Integer("max_windows_per_run", c.offload.max_windows_per_run, 1, 100000));
+  K2_RETURN_IF_ERROR(off.Integer("late_check_windows", c.offload.late_check_windows, 0, 10000));
+  K2_RETURN_IF_ERROR(off.Integer("max_parallel_tables", c.offload.max_parallel_tables, 1, 64));
+  K2_RETURN_IF_ERROR(off.Size("target_file_size", c.offload.target_file_size_bytes));
+  K2_RETURN_IF_ERROR(
+      off.OneOf("compression", c.offload.compression, {"zstd", "snappy", "gzip", "none"}));
+  K2_RETURN_IF_ERROR(off.Integer("compression_level", c.offload.compression_level, 1, 22));
+  K2_RETURN_IF_ERROR(off.OneOf("uint64", c.offload.uint64_mode, {"error", "decimal"}));
+  K2_RETURN_IF_ERROR(
+      off.OneOf("datetime64_nanos", c.offload.datetime64_ns_mode, {"truncate", "nanos"}));
+  K2_RETURN_IF_ERROR(off.CheckNoUnknownKeys());
+
+  MapReader m = r.Child("maintenance");
+  K2_RETURN_IF_ERROR(m.CheckIsMap());
+  MapReader comp = m.Child("compaction");
+  K2_RETURN_IF_ERROR(comp.CheckIsMap());
+  K2_RETURN_IF_ERROR(comp.String("schedule", c.maintenance.compaction_schedule));
+  K2_RETURN_IF_ERROR(CheckCron(comp, "schedule", c.maintenance.compaction_schedule));
+  K2_RETURN_IF_ERROR(
+      comp.Size("target_file_size", c.maintenance.compaction_target_file_size_bytes));
+  K2_RETURN_IF_ERROR(comp.Size("min_file_size", c.maintenance.compaction_min_file_size_bytes));
+  K2_RETURN_IF_ERROR(
+      comp.Integer("min_input_files", c.maintenance.compaction_min_input_files, 1, 100000));
+  K2_RETURN_IF_ERROR(comp.CheckNoUnknownKeys());
+  MapReader exp = m.Child("expire");
+  K2_RETURN_IF_ERROR(exp.CheckIsMap());
+  K2_RETURN_IF_ERROR(exp.String("schedule", c.maintenance.expire_schedule));
+  K2_RETURN_IF_ERROR(CheckCron(exp, "schedule", c.maintenance.expire_schedule));
+  K2_RETURN_IF_ERROR(exp.Duration("older_than", c.maintenance.expire_older_than_s));
+  K2_RETURN_IF_ERROR(exp.Integer("retain_last", c.maintenance.expire_retain_last, 1, 1000000));
+  K2_RETURN_IF_ERROR(exp.CheckNoUnknownKeys());
+  MapReader orph = m.Child("orphans");
+  K2_RETURN_IF_ERROR(orph.CheckIsMap());
+  K2_RETURN_IF_ERROR(orph.String("schedule", c.maintenance.orphans_schedule));
+  K2_RETURN_IF_ERROR(CheckCron(orph, "schedule", c.maintenance.orphans_schedule));
+  K2_RETURN_IF_ERROR(orph.Duration("older_than", c.maintenance.orphans_older_than_s, 86400));
+  K2_RETURN_IF_ERROR(orph.CheckNoUnknownKeys());
+  MapReader man = m.Child("manifests");
+  K2_RETURN_IF_ERROR(man.CheckIsMap());
+  K2_RETURN_IF_ERROR(man.String("schedule", c.maintenance.manifests_schedule));
+  K2_RETURN_IF_ERROR(CheckCron(man, "schedule", c.maintenance.manifests_schedule));
+  K2_RETURN_IF_ERROR(man.CheckNoUnknownKeys());
+  MapReader aud = m.Child("audit");
+  K2_RETURN_IF_ERROR(aud.CheckIsMap());
+  K2_RETURN_IF_ERROR(aud.String("schedule", c.maintenance.audit_schedule));
+  K2_RETURN_IF_ERROR(CheckCron(aud, "schedule", c.maintenance.audit_schedule));
+  K2_RETURN_IF_ERROR(aud.CheckNoUnknownKeys());
+  K2_RETURN_IF_ERROR(m.CheckNoUnknownKeys());
+
+  MapReader svc = r.Child("service");
+  K2_RETURN_IF_ERROR(svc.CheckIsMap());
+  K2_RETURN_IF_ERROR(svc.String("listen", c.service.listen));
+  K2_RETURN_IF_ERROR(svc.String("token", c.service.token));
+  K2_RETURN_IF_ERROR(svc.Integer("retry_max_attempts", c.service.retry_max_attempts, 1, 100));
+  K2_RETURN_IF_ERROR(svc.Duration("retry_base", c.service.retry_base_s));
+  K2_RETURN_IF_ERROR(svc.Duration("retry_max", c.service.retry_max_s));
+  K2_RETURN_IF_ERROR(svc.Duration("job_timeout", c.service.job_timeout_s, 1));
+  K2_RETURN_IF_ERROR(svc.Duration("shutdown_grace", c.service.shutdown_grace_s));
+  MapReader alerts = svc.Child("alerts");
+  K2_RETURN_IF_ERROR(alerts.CheckIsMap());
+  K2_RETURN_IF_ERROR(alerts.String("webhook", c.service.alert_webhook));
+  K2_RETURN_IF_ERROR(alerts.String("command", c.service.alert_command));
+  K2_RETURN_IF_ERROR(alerts.Duration("lag_threshold", c.service.lag_alert_threshold_s, 60));
+  K2_RETURN_IF_ERROR(alerts.CheckNoUnknownKeys());
+  K2_RETURN_IF_ERROR(svc.CheckNoUnknownKeys());
+  if (c.service.listen.find(':') == std::string::npos) {
+    return MapReader::Fail("service.listen", root["service"]["listen"], "must be host:port");
+  }
+
+  YAML::Node tables = r.Raw("tables");
+  if (tables && !tables.IsNull()) {
+    if (!tables.IsSequence()) return MapReader::Fail("tables", tables, "expected a list of tables");
+    c.tables.clear();
+    std::set<std::string> names;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      MapReader tr(tables[i], fmt::format("tables[{}]", i));
+      TableConfig t;
+      K2_RETURN_IF_ERROR(ReadTable(tr, c.offload, t));
+      if (!names.insert(t.name).second) {
+        return MapReader::Fail(tr.path() + ".name", tables[i]["name"],
+                               fmt::format("table '{}' is listed twice", t.name));
+      }
+      c.tables.push_back(std::move(t));
+    }
+  } else {
+    for (auto& t : c.tables) t.target = c.offload.ns + "." + t.name;
+  }
+  K2_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
+  return c;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return MakeError(ErrorKind::kNotFound, "config file {} not found", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+std::string ExampleConfigYaml() {
+  std::string out = R"(# k2.yaml: runs as-is on the embedded defaults (embedded ClickHouse, SQLite
+# catalog, local warehouse), all under data_dir next to this file.
+# Any value may use ${ENV_VAR} (or ${ENV_VAR:-default}) to keep secrets out of the file.
+
+data_dir: k2-data                 # base folder for the embedded defaults below
+
+warm:                             # where the warm tier (ClickHouse) is
+  kind: embedded                  # embedded (chDB in-process) | http (a ClickHouse server)
+  data_dir: k2-data/clickhouse    # embedded: the engine's persistent data dir
+  # chdb_library: /path/to/libchdb.so   # embedded: default finds the npm package
+  url: http://127.0.0.1:8123      # http: server URL (https:// for TLS)
+  user: default
+  password: ${CLICKHOUSE_PASSWORD:-}
+  database: default
+  connect_timeout: 10s
+  query_timeout: 1h
+  retries: 3
+
+catalog:
+  type: sql                       # sql (SQLite file or PostgreSQL) | rest
+  name: k2                        # catalog_name in the JDBC catalog tables
+  uri: k2-data/catalog.db         # or postgresql://user:${PGPASSWORD}@host:5432/db
+
+warehouse:
+  location: k2-data/warehouse     # or s3://bucket/prefix
+  # s3:
+  #   endpoint: http://127.0.0.1:9000
+  #   region: us-east-1
+  #   access_key_id: ${AWS_ACCESS_KEY_ID}
+  #   secret_access_key: ${AWS_SECRET_ACCESS_KEY}
+  #   path_style: true
+
+offload:
+  namespace: market               # Iceberg namespace of the tables below
+  settle_delay: 5m                # a window is offloaded this long after it closes
+  max_windows_per_run: 48         # catch-up bound per table and run
+  late_check_windows: 24          # previous windows re-checked for late rows
+  max_parallel_tables: 2
+  target_file_size: 128MB
+  compression: zstd               # zstd | snappy | gzip | none
+  compression_level: 3
+  uint64: error                   # UInt64 beyond int64: error | decimal (decimal(20,0))
+  datetime64_nanos: truncate      # DateTime64(p>6): truncate (to µs) | nanos (timestamptz_ns)
+
+maintenance:
+  compaction: {schedule: "0 0 2 * * *", target_file_size: 512MB, min_file_size: 96MB, min_input_files: 2}
+  expire: {schedule: "0 20 2 * * *", older_than: 7d, retain_last: 1}
+  orphans: {schedule: "0 0 4 * * SUN", older_than: 3d}
+  manifests: {schedule: "0 40 2 * * *"}
+  audit: {schedule: "0 0 3 * * SUN"}
+
+service:                          # k2 serve
+  listen: 127.0.0.1:9464          # /metrics, /health, /ready, /api
+  token: ${K2_API_TOKEN:-}        # bearer token for /api (empty: none)
+  retry_max_attempts: 3
+  retry_base: 30s
+  retry_max: 10m
+  job_timeout: 50m
+  shutdown_grace: 60s
+  alerts:
+    webhook: ""                   # POST JSON here on failure, lag, audit mismatch
+    command: ""                   # or run this command with the alert JSON on stdin
+    lag_threshold: 2h
+
+# The platform's eleven tables. Schedules are cron with seconds:
+# raw :05, bronze :06, silver :07, gold :09 every hour.
+tables:
+)";
+  Config d = DefaultConfig("k2-data");
+  for (const auto& t : d.tables) {
+    out += fmt::format(
+        "  - {{name: {}, layer: {}, window: {}, partition: [{}], schedule: \"{}\"}}\n", t.name,
+        t.layer, t.window_s % 86400 == 0 ? "1d" : "1h", t.partition.at(0), t.schedule);
+  }
+  return out;
+}
+
+}  // namespace k2

@@ -1,0 +1,146 @@
+#pragma once
+/// k2.yaml: one file for the warm source, the catalog, the warehouse, the
+/// tables and the maintenance and service policies. Every key is checked:
+/// unknown keys and bad values are errors naming the key path and line.
+/// `${ENV_VAR}` in any scalar is replaced from the environment (secrets stay
+/// out of the file). Relative paths resolve against the config file's folder.
+/// Without a file, the defaults describe the platform's eleven tables on the
+/// embedded engine, a SQLite catalog and a local warehouse under one data dir.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace k2 {
+
+/// Where the warm tier (ClickHouse) is.
+struct WarmConfig {
+  std::string kind = "embedded";  ///< "embedded" (chDB in-process) | "http"
+  std::string url = "http://127.0.0.1:8123";
+  std::string user = "default";
+  std::string password;  ///< secret: never logged
+  std::string database = "default";
+  std::string data_dir;      ///< embedded engine's data dir (default <data_dir>/clickhouse)
+  std::string chdb_library;  ///< optional path to libchdb.so
+  int connect_timeout_s = 10;
+  int query_timeout_s = 3600;
+  int retries = 3;
+};
+
+/// The Iceberg catalog.
+struct CatalogConfig {
+  std::string type = "sql";  ///< "sql" | "rest"
+  std::string name = "k2";   ///< catalog_name in the JDBC catalog tables
+  /// sql: a SQLite path / sqlite:///path, or postgresql://user:pass@host:port/db
+  /// (default <data_dir>/catalog.db). rest: the REST catalog base URI.
+  std::string uri;
+  std::string credential;  ///< rest: client_id:client_secret (secret)
+  std::string token;       ///< rest: bearer token (secret)
+  std::string warehouse;   ///< rest: warehouse name sent to the server
+};
+
+/// Where data and metadata files go.
+struct WarehouseConfig {
+  std::string location;  ///< local path or s3://bucket/prefix (default <data_dir>/warehouse)
+  std::string s3_endpoint;
+  std::string s3_region = "us-east-1";
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;  ///< secret
+  bool s3_path_style = true;
+};
+
+/// One ClickHouse table offloaded to one Iceberg table.
+struct TableConfig {
+  std::string name;    ///< the k2 name (usually the source table's)
+  std::string layer;   ///< raw | bronze | silver | gold
+  std::string source;  ///< ClickHouse table (default: name)
+  /// Optional custom SELECT with {start} and {end} placeholders; default: the
+  /// reference schema's offload query for known tables, else SELECT * with a
+  /// time range on time_column.
+  std::string query;
+  std::string time_column;  ///< empty: the reference schema's time column
+  std::string target;       ///< Iceberg "namespace.table" (default <namespace>.<name>)
+  std::vector<std::string> partition = {"day"};  ///< transforms of time_column, e.g. day, hour
+  std::vector<std::string> sort;                 ///< sort order columns (default symbol, time)
+  int64_t window_s = 3600;                       ///< window length (1h; 1d for daily candles)
+  std::string schedule;                          ///< cron (6 fields, with seconds)
+  bool enabled = true;
+};
+
+struct OffloadPolicy {
+  std::string ns = "market";  ///< default Iceberg namespace
+  int64_t settle_delay_s = 300;
+  int max_windows_per_run = 48;
+  int late_check_windows = 24;  ///< previous windows re-checked for late rows
+  int max_parallel_tables = 2;
+  int64_t target_file_size_bytes = 128LL << 20;
+  std::string compression = "zstd";
+  int compression_level = 3;
+  std::string uint64_mode = "error";            ///< UInt64 beyond int64: "error" | "decimal"
+  std::string datetime64_ns_mode = "truncate";  ///< DateTime64(p>6): "truncate" | "nanos"
+};
+
+struct MaintenancePolicy {
+  std::string compaction_schedule = "0 0 2 * * *";
+  int64_t compaction_target_file_size_bytes = 512LL << 20;
+  int64_t compaction_min_file_size_bytes = 96LL << 20;
+  int compaction_min_input_files = 2;
+  std::string expire_schedule = "0 20 2 * * *";
+  int64_t expire_older_than_s = 7 * 86400;
+  int expire_retain_last = 1;
+  std::string orphans_schedule = "0 0 4 * * SUN";
+  int64_t orphans_older_than_s = 3 * 86400;
+  std::string manifests_schedule = "0 40 2 * * *";
+  std::string audit_schedule = "0 0 3 * * SUN";
+};
+
+struct ServiceConfig {
+  std::string listen = "127.0.0.1:9464";
+  std::string token;  ///< bearer token for /api (secret); empty = no auth
+  std::string alert_webhook;
+  std::string alert_command;
+  int64_t lag_alert_threshold_s = 2 * 3600;
+  int retry_max_attempts = 3;
+  int64_t retry_base_s = 30;
+  int64_t retry_max_s = 600;
+  int64_t job_timeout_s = 3000;
+  int64_t shutdown_grace_s = 60;
+};
+
+/// The whole configuration, with every path made absolute.
+struct Config {
+  std::string path;      ///< the file it came from ("" for built-in defaults)
+  std::string data_dir;  ///< base of the embedded defaults
+  WarmConfig warm;
+  CatalogConfig catalog;
+  WarehouseConfig warehouse;
+  OffloadPolicy offload;
+  MaintenancePolicy maintenance;
+  ServiceConfig service;
+  std::vector<TableConfig> tables;
+
+  /// Table by k2 name or Iceberg target; kNotFound lists the known names.
+  Result<const TableConfig*> FindTable(const std::string& name) const;
+};
+
+/// Loads and validates `path`. kNotFound if missing; kInvalidInput names the
+/// key path and line of the first problem ("tables[2].window (line 31): ...").
+Result<Config> LoadConfig(const std::string& path);
+/// Parses YAML text as if read from `path` (relative paths resolve against its folder).
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path);
+/// The built-in defaults with data dir `data_dir` (made absolute).
+Config DefaultConfig(const std::string& data_dir);
+/// A commented k2.yaml that loads to DefaultConfig("./k2-data") next to it.
+std::string ExampleConfigYaml();
+/// Parses durations "90s", "5m", "1h", "7d", "250ms" (or bare seconds) into seconds/ms.
+Result<int64_t> ParseDurationSeconds(const std::string& text);
+/// Parses sizes "128MB", "1GiB", "512k", or bare bytes.
+Result<int64_t> ParseByteSize(const std::string& text);
+/// Replaces user:password@ in URIs by user:***@ for logs and errors.
+std::string RedactUri(const std::string& uri);
+
+}  // namespace k2

@@ -1,0 +1,126 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "support/support.h"
+
+namespace k2 {
+namespace {
+
+TEST(ConfigTest, ExampleLoadsToTheDefaults) {
+  K2_ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(ExampleConfigYaml(), "/etc/k2/k2.yaml"));
+  Config d = DefaultConfig("/etc/k2/k2-data");
+  EXPECT_EQ(c.data_dir, d.data_dir);
+  EXPECT_EQ(c.warm.kind, "embedded");
+  EXPECT_EQ(c.warm.data_dir, "/etc/k2/k2-data/clickhouse");
+  EXPECT_EQ(c.catalog.uri, "/etc/k2/k2-data/catalog.db");
+  EXPECT_EQ(c.warehouse.location, "/etc/k2/k2-data/warehouse");
+  ASSERT_EQ(c.tables.size(), d.tables.size());
+  for (size_t i = 0; i < c.tables.size(); ++i) {
+    EXPECT_EQ(c.tables[i].name, d.tables[i].name);
+    EXPECT_EQ(c.tables[i].schedule, d.tables[i].schedule);
+    EXPECT_EQ(c.tables[i].window_s, d.tables[i].window_s);
+    EXPECT_EQ(c.tables[i].partition, d.tables[i].partition);
+    EXPECT_EQ(c.tables[i].target, d.tables[i].target);
+  }
+  EXPECT_EQ(c.maintenance.expire_older_than_s, 7 * 86400);
+  EXPECT_EQ(c.offload.settle_delay_s, 300);
+}
+
+TEST(ConfigTest, DefaultsDescribeThePlatformSchedule) {
+  Config d = DefaultConfig("k2-data");
+  K2_ASSERT_OK_AND_ASSIGN(const TableConfig* raw, d.FindTable("raw_trades"));
+  EXPECT_EQ(raw->schedule, "0 5 * * * *");
+  K2_ASSERT_OK_AND_ASSIGN(const TableConfig* silver, d.FindTable("market.silver_trades"));
+  EXPECT_EQ(silver->schedule, "0 7 * * * *");
+  K2_ASSERT_OK_AND_ASSIGN(const TableConfig* daily, d.FindTable("gold_ohlcv_1d"));
+  EXPECT_EQ(daily->window_s, 86400);
+  EXPECT_EQ(daily->schedule, "0 9 * * * *");
+  EXPECT_EQ(d.maintenance.compaction_schedule, "0 0 2 * * *");
+  EXPECT_EQ(d.maintenance.expire_schedule, "0 20 2 * * *");
+  EXPECT_EQ(d.maintenance.audit_schedule, "0 0 3 * * SUN");
+  K2_ASSERT_ERROR_KIND(d.FindTable("nope"), ErrorKind::kNotFound);
+}
+
+TEST(ConfigTest, UnknownKeyNamesKeyAndLine) {
+  auto c = ParseConfig("warm:\n  kind: http\n  url: http://h:8123\n  pasword: x\n", "k2.yaml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(c.error().message.find("warm.pasword (line 4)"), std::string::npos)
+      << c.error().message;
+  auto top = ParseConfig("data_dir: x\nwarehous:\n  location: y\n", "k2.yaml");
+  ASSERT_FALSE(top);
+  EXPECT_NE(top.error().message.find("warehous (line 2)"), std::string::npos)
+      << top.error().message;
+}
+
+TEST(ConfigTest, BadValuesNameTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"warm: {kind: remote}", "warm.kind (line 1)"},
+      {"offload:\n  settle_delay: soon\n", "offload.settle_delay (line 2)"},
+      {"offload: {max_parallel_tables: 0}", "offload.max_parallel_tables"},
+      {"tables:\n  - {name: t, window: 7m}\n", "tables[0].window (line 2)"},
+      {"tables:\n  - {name: t, partition: [weekly]}\n", "tables[0].partition"},
+      {"tables:\n  - {name: t, schedule: \"5 * *\"}\n", "tables[0].schedule"},
+      {"tables:\n  - {name: t}\n  - {name: t}\n", "listed twice"},
+      {"maintenance: {orphans: {older_than: 1h}}", "maintenance.orphans.older_than"},
+      {"warm: [1, 2]", "warm (line 1): expected a mapping"},
+      {"warm: {kind: http, url: ftp://x}", "warm.url"},
+      {"data_dir: [unclosed", "k2.yaml (line 1)"},
+  };
+  for (const auto& tc : cases) {
+    auto c = ParseConfig(tc.yaml, "k2.yaml");
+    ASSERT_FALSE(c) << tc.yaml;
+    EXPECT_EQ(c.error().kind, ErrorKind::kInvalidInput) << tc.yaml;
+    EXPECT_NE(c.error().message.find(tc.expect), std::string::npos)
+        << tc.yaml << " -> " << c.error().message;
+  }
+}
+
+TEST(ConfigTest, EnvSubstitutionForSecrets) {
+  ::setenv("K2_TEST_CH_PASSWORD", "s3cret", 1);
+  K2_ASSERT_OK_AND_ASSIGN(Config c,
+                          ParseConfig("warm:\n  kind: http\n  password: ${K2_TEST_CH_PASSWORD}\n"
+                                      "  user: ${K2_TEST_UNSET_USER:-reader}\n",
+                                      "/x/k2.yaml"));
+  EXPECT_EQ(c.warm.password, "s3cret");
+  EXPECT_EQ(c.warm.user, "reader");
+  auto missing = ParseConfig("warm:\n  password: ${K2_TEST_DEFINITELY_UNSET}\n", "k2.yaml");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("K2_TEST_DEFINITELY_UNSET is not set"), std::string::npos);
+}
+
+TEST(ConfigTest, TablesGetDefaultsAndPathsResolveNextToTheFile) {
+  K2_ASSERT_OK_AND_ASSIGN(
+      Config c, ParseConfig("data_dir: data\ncatalog: {uri: \"postgresql://u:pw@h:5432/db\"}\n"
+                            "tables:\n  - {name: bronze_trades, partition: hour}\n",
+                            "/srv/k2/k2.yaml"));
+  EXPECT_EQ(c.data_dir, "/srv/k2/data");
+  EXPECT_EQ(c.warehouse.location, "/srv/k2/data/warehouse");
+  EXPECT_EQ(c.catalog.uri, "postgresql://u:pw@h:5432/db");
+  ASSERT_EQ(c.tables.size(), 1u);
+  EXPECT_EQ(c.tables[0].layer, "bronze");
+  EXPECT_EQ(c.tables[0].schedule, "0 6 * * * *");
+  EXPECT_EQ(c.tables[0].target, "market.bronze_trades");
+  EXPECT_EQ(c.tables[0].partition, std::vector<std::string>{"hour"});
+  EXPECT_EQ(RedactUri(c.catalog.uri), "postgresql://u:***@h:5432/db");
+}
+
+TEST(ConfigTest, DurationsAndSizes) {
+  EXPECT_EQ(*ParseDurationSeconds("90s"), 90);
+  EXPECT_EQ(*ParseDurationSeconds("5m"), 300);
+  EXPECT_EQ(*ParseDurationSeconds("7d"), 7 * 86400);
+  EXPECT_FALSE(ParseDurationSeconds("h"));
+  EXPECT_EQ(*ParseByteSize("128MB"), 128LL << 20);
+  EXPECT_EQ(*ParseByteSize("1GiB"), 1LL << 30);
+  EXPECT_FALSE(ParseByteSize("lots"));
+}
+
+}  // namespace
+}  // namespace k2
