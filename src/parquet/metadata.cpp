@@ -1,0 +1,973 @@
+#include "parquet/metadata.h"
+
+#include "parquet/thrift_compact.h"
+
+namespace k2::parquet::format {
+
+using thrift::CType;
+
+namespace {
+
+// ---- serialization ----
+
+void WriteEmptyStruct(thrift::Writer& w, int16_t id) {
+  w.BeginStruct(id);
+  w.EndStruct();
+}
+
+void WriteTimeUnit(thrift::Writer& w, int16_t id, TimeUnit unit) {
+  w.BeginStruct(id);
+  WriteEmptyStruct(w, unit == TimeUnit::kMillis ? 1 : unit == TimeUnit::kMicros ? 2 : 3);
+  w.EndStruct();
+}
+
+void WriteLogicalType(thrift::Writer& w, const LogicalType& t) {
+  using K = LogicalType::Kind;
+  if (t.kind == K::kNone || t.kind == K::kOther) return;
+  w.BeginStruct(10);
+  switch (t.kind) {
+    case K::kString:
+      WriteEmptyStruct(w, 1);
+      break;
+    case K::kMap:
+      WriteEmptyStruct(w, 2);
+      break;
+    case K::kList:
+      WriteEmptyStruct(w, 3);
+      break;
+    case K::kEnum:
+      WriteEmptyStruct(w, 4);
+      break;
+    case K::kDecimal:
+      w.BeginStruct(5);
+      w.I32(1, t.scale);
+      w.I32(2, t.precision);
+      w.EndStruct();
+      break;
+    case K::kDate:
+      WriteEmptyStruct(w, 6);
+      break;
+    case K::kTime:
+    case K::kTimestamp:
+      w.BeginStruct(t.kind == K::kTime ? 7 : 8);
+      w.Bool(1, t.adjusted_to_utc);
+      WriteTimeUnit(w, 2, t.unit);
+      w.EndStruct();
+      break;
+    case K::kInteger:
+      w.BeginStruct(10);
+      w.I8(1, t.bit_width);
+      w.Bool(2, t.is_signed);
+      w.EndStruct();
+      break;
+    case K::kUnknown:
+      WriteEmptyStruct(w, 11);
+      break;
+    case K::kJson:
+      WriteEmptyStruct(w, 12);
+      break;
+    case K::kBson:
+      WriteEmptyStruct(w, 13);
+      break;
+    case K::kUuid:
+      WriteEmptyStruct(w, 14);
+      break;
+    case K::kFloat16:
+      WriteEmptyStruct(w, 15);
+      break;
+    default:
+      break;
+  }
+  w.EndStruct();
+}
+
+void WriteStatistics(thrift::Writer& w, int16_t id, const Statistics& s) {
+  w.BeginStruct(id);
+  if (s.max) w.Binary(1, *s.max);
+  if (s.min) w.Binary(2, *s.min);
+  if (s.null_count) w.I64(3, *s.null_count);
+  if (s.distinct_count) w.I64(4, *s.distinct_count);
+  if (s.max_value) w.Binary(5, *s.max_value);
+  if (s.min_value) w.Binary(6, *s.min_value);
+  if (s.is_max_value_exact) w.Bool(7, *s.is_max_value_exact);
+  if (s.is_min_value_exact) w.Bool(8, *s.is_min_value_exact);
+  w.EndStruct();
+}
+
+void WriteColumnMetaData(thrift::Writer& w, const ColumnMetaData& m) {
+  w.BeginStruct(3);
+  w.I32(1, static_cast<int32_t>(m.type));
+  w.BeginList(2, CType::kI32, m.encodings.size());
+  for (Encoding e : m.encodings) w.ListI32(static_cast<int32_t>(e));
+  w.BeginList(3, CType::kBinary, m.path_in_schema.size());
+  for (const auto& p : m.path_in_schema) w.ListBinary(p);
+  w.I32(4, static_cast<int32_t>(m.codec));
+  w.I64(5, m.num_values);
+  w.I64(6, m.total_uncompressed_size);
+  w.I64(7, m.total_compressed_size);
+  w.I64(9, m.data_page_offset);
+  if (m.index_page_offset) w.I64(10, *m.index_page_offset);
+  if (m.dictionary_page_offset) w.I64(11, *m.dictionary_page_offset);
+  if (m.statistics) WriteStatistics(w, 12, *m.statistics);
+  w.EndStruct();
+}
+
+// ---- parsing ----
+
+#define K2_FIELD_LOOP(r)                          \
+  for (;;) {                                      \
+    CType t;                                      \
+    int16_t id;                                   \
+    K2_RETURN_IF_ERROR((r).FieldHeader(&t, &id)); \
+    if (t == CType::kStop) break;                 \
+    auto k2_handled = [&]() -> Result<bool> {
+#define K2_FIELD_LOOP_END(r)                                   \
+  return false;                                                \
+  }                                                            \
+  ();                                                          \
+  if (!k2_handled) return std::unexpected(k2_handled.error()); \
+  if (!*k2_handled) K2_RETURN_IF_ERROR((r).Skip(t));           \
+  }
+
+Status Expect(thrift::Reader& r, CType got, CType want) {
+  if (got != want) return r.Corrupt("unexpected thrift field type");
+  return OkStatus();
+}
+
+Result<bool> ReadBoolField(thrift::Reader& r, CType t) {
+  if (t == CType::kTrue) return true;
+  if (t == CType::kFalse) return false;
+  return r.Corrupt("expected a bool field");
+}
+
+Result<int32_t> ReadI32Field(thrift::Reader& r, CType t) {
+  if (t == CType::kByte || t == CType::kI16 || t == CType::kI32) {
+    if (t == CType::kByte) {
+      // Bytes are raw (not zigzag varints) in compact protocol.
+      return r.Corrupt("unexpected byte field");
+    }
+    return r.I32();
+  }
+  return r.Corrupt("expected an i32 field");
+}
+
+Status ParseEmptyOrSkip(thrift::Reader& r) {
+  return r.Skip(CType::kStruct);
+}
+
+Status ParseTimeUnit(thrift::Reader& r, TimeUnit* unit) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  if (t != CType::kStruct) return false;
+  if (id == 1) *unit = TimeUnit::kMillis;
+  if (id == 2) *unit = TimeUnit::kMicros;
+  if (id == 3) *unit = TimeUnit::kNanos;
+  K2_RETURN_IF_ERROR(ParseEmptyOrSkip(r));
+  return true;
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseLogicalType(thrift::Reader& r, LogicalType* lt) {
+  using K = LogicalType::Kind;
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  if (t != CType::kStruct) return false;
+  switch (id) {
+    case 1:
+      lt->kind = K::kString;
+      break;
+    case 2:
+      lt->kind = K::kMap;
+      break;
+    case 3:
+      lt->kind = K::kList;
+      break;
+    case 4:
+      lt->kind = K::kEnum;
+      break;
+    case 6:
+      lt->kind = K::kDate;
+      break;
+    case 11:
+      lt->kind = K::kUnknown;
+      break;
+    case 12:
+      lt->kind = K::kJson;
+      break;
+    case 13:
+      lt->kind = K::kBson;
+      break;
+    case 14:
+      lt->kind = K::kUuid;
+      break;
+    case 15:
+      lt->kind = K::kFloat16;
+      break;
+    case 5: {
+      lt->kind = K::kDecimal;
+      K2_RETURN_IF_ERROR(r.BeginStruct());
+      K2_FIELD_LOOP(r)
+      if (id == 1 && t == CType::kI32) {
+        K2_ASSIGN_OR_RETURN(lt->scale, r.I32());
+        return true;
+      }
+      if (id == 2 && t == CType::kI32) {
+        K2_ASSIGN_OR_RETURN(lt->precision, r.I32());
+        return true;
+      }
+      K2_FIELD_LOOP_END(r)
+      r.EndStruct();
+      return true;
+    }
+    case 7:
+    case 8: {
+      lt->kind = id == 7 ? K::kTime : K::kTimestamp;
+      K2_RETURN_IF_ERROR(r.BeginStruct());
+      K2_FIELD_LOOP(r)
+      if (id == 1 && (t == CType::kTrue || t == CType::kFalse)) {
+        lt->adjusted_to_utc = t == CType::kTrue;
+        return true;
+      }
+      if (id == 2 && t == CType::kStruct) {
+        K2_RETURN_IF_ERROR(ParseTimeUnit(r, &lt->unit));
+        return true;
+      }
+      K2_FIELD_LOOP_END(r)
+      r.EndStruct();
+      return true;
+    }
+    case 10: {
+      lt->kind = K::kInteger;
+      K2_RETURN_IF_ERROR(r.BeginStruct());
+      K2_FIELD_LOOP(r)
+      if (id == 1 && t == CType::kByte) {
+        K2_ASSIGN_OR_RETURN(lt->bit_width, r.I8());
+        return true;
+      }
+      if (id == 1 && t == CType::kI32) {
+        K2_ASSIGN_OR_RETURN(int32_t v, r.I32());
+        lt->bit_width = static_cast<int8_t>(v);
+        return true;
+      }
+      if (id == 2 && (t == CType::kTrue || t == CType::kFalse)) {
+        lt->is_signed = t == CType::kTrue;
+        return true;
+      }
+      K2_FIELD_LOOP_END(r)
+      r.EndStruct();
+      return true;
+    }
+    default:
+      lt->kind = K::kOther;
+      return false;
+  }
+  K2_RETURN_IF_ERROR(ParseEmptyOrSkip(r));
+  return true;
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseSchemaElement(thrift::Reader& r, SchemaElement* e) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  bool has_name = false;
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      if (v < 0 || v > 7) return r.Corrupt("bad physical type");
+      e->type = static_cast<Type>(v);
+      return true;
+    }
+    case 2: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      e->type_length = v;
+      return true;
+    }
+    case 3: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      if (v < 0 || v > 2) return r.Corrupt("bad repetition type");
+      e->repetition = static_cast<Repetition>(v);
+      return true;
+    }
+    case 4: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kBinary));
+      K2_ASSIGN_OR_RETURN(e->name, r.Binary());
+      has_name = true;
+      return true;
+    }
+    case 5: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      e->num_children = v;
+      return true;
+    }
+    case 6: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      e->converted_type = static_cast<ConvertedType>(v);
+      return true;
+    }
+    case 7: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      e->scale = v;
+      return true;
+    }
+    case 8: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      e->precision = v;
+      return true;
+    }
+    case 9: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      e->field_id = v;
+      return true;
+    }
+    case 10: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kStruct));
+      K2_RETURN_IF_ERROR(ParseLogicalType(r, &e->logical_type));
+      return true;
+    }
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  if (!has_name) return r.Corrupt("schema element without a name");
+  return OkStatus();
+}
+
+Status ParseStatistics(thrift::Reader& r, Statistics* s) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1:
+    case 2:
+    case 5:
+    case 6: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kBinary));
+      K2_ASSIGN_OR_RETURN(std::string v, r.Binary());
+      (id == 1 ? s->max : id == 2 ? s->min : id == 5 ? s->max_value : s->min_value) = std::move(v);
+      return true;
+    }
+    case 3:
+    case 4: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kI64));
+      K2_ASSIGN_OR_RETURN(int64_t v, r.I64());
+      (id == 3 ? s->null_count : s->distinct_count) = v;
+      return true;
+    }
+    case 7:
+    case 8: {
+      K2_ASSIGN_OR_RETURN(bool v, ReadBoolField(r, t));
+      (id == 7 ? s->is_max_value_exact : s->is_min_value_exact) = v;
+      return true;
+    }
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseColumnMetaData(thrift::Reader& r, ColumnMetaData* m) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      if (v < 0 || v > 7) return r.Corrupt("bad physical type");
+      m->type = static_cast<Type>(v);
+      return true;
+    }
+    case 2: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kList));
+      CType elem;
+      uint32_t n;
+      K2_RETURN_IF_ERROR(r.ListHeader(&elem, &n));
+      if (elem != CType::kI32) return r.Corrupt("bad encodings list");
+      for (uint32_t i = 0; i < n; ++i) {
+        K2_ASSIGN_OR_RETURN(int32_t v, r.I32());
+        m->encodings.push_back(static_cast<Encoding>(v));
+      }
+      return true;
+    }
+    case 3: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kList));
+      CType elem;
+      uint32_t n;
+      K2_RETURN_IF_ERROR(r.ListHeader(&elem, &n));
+      if (elem != CType::kBinary) return r.Corrupt("bad path_in_schema list");
+      for (uint32_t i = 0; i < n; ++i) {
+        K2_ASSIGN_OR_RETURN(std::string v, r.Binary());
+        m->path_in_schema.push_back(std::move(v));
+      }
+      return true;
+    }
+    case 4: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      m->codec = static_cast<CompressionCodec>(v);
+      return true;
+    }
+    case 5:
+    case 6:
+    case 7:
+    case 9:
+    case 10:
+    case 11: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kI64));
+      K2_ASSIGN_OR_RETURN(int64_t v, r.I64());
+      if (id == 5) m->num_values = v;
+      if (id == 6) m->total_uncompressed_size = v;
+      if (id == 7) m->total_compressed_size = v;
+      if (id == 9) m->data_page_offset = v;
+      if (id == 10) m->index_page_offset = v;
+      if (id == 11) m->dictionary_page_offset = v;
+      return true;
+    }
+    case 12: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kStruct));
+      Statistics s;
+      K2_RETURN_IF_ERROR(ParseStatistics(r, &s));
+      m->statistics = std::move(s);
+      return true;
+    }
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseColumnChunk(thrift::Reader& r, ColumnChunk* c) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kBinary));
+      K2_ASSIGN_OR_RETURN(std::string v, r.Binary());
+      c->file_path = std::move(v);
+      return true;
+    }
+    case 2: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kI64));
+      K2_ASSIGN_OR_RETURN(c->file_offset, r.I64());
+      return true;
+    }
+    case 3: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kStruct));
+      ColumnMetaData m;
+      K2_RETURN_IF_ERROR(ParseColumnMetaData(r, &m));
+      c->meta_data = std::move(m);
+      return true;
+    }
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseRowGroup(thrift::Reader& r, RowGroup* g) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kList));
+      CType elem;
+      uint32_t n;
+      K2_RETURN_IF_ERROR(r.ListHeader(&elem, &n));
+      if (elem != CType::kStruct) return r.Corrupt("bad columns list");
+      for (uint32_t i = 0; i < n; ++i) {
+        ColumnChunk c;
+        K2_RETURN_IF_ERROR(ParseColumnChunk(r, &c));
+        g->columns.push_back(std::move(c));
+      }
+      return true;
+    }
+    case 2:
+    case 3:
+    case 5:
+    case 6: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kI64));
+      K2_ASSIGN_OR_RETURN(int64_t v, r.I64());
+      if (id == 2) g->total_byte_size = v;
+      if (id == 3) g->num_rows = v;
+      if (id == 5) g->file_offset = v;
+      if (id == 6) g->total_compressed_size = v;
+      return true;
+    }
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseKeyValue(thrift::Reader& r, KeyValue* kv) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  if ((id == 1 || id == 2) && t == CType::kBinary) {
+    K2_ASSIGN_OR_RETURN(std::string v, r.Binary());
+    if (id == 1) {
+      kv->key = std::move(v);
+    } else {
+      kv->value = std::move(v);
+    }
+    return true;
+  }
+  return false;
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseDataPageHeader(thrift::Reader& r, DataPageHeader* h) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  if (id >= 1 && id <= 4) {
+    K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+    if (id == 1) h->num_values = v;
+    if (id == 2) h->encoding = static_cast<Encoding>(v);
+    if (id == 3) h->definition_level_encoding = static_cast<Encoding>(v);
+    if (id == 4) h->repetition_level_encoding = static_cast<Encoding>(v);
+    return true;
+  }
+  return false;
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseDictionaryPageHeader(thrift::Reader& r, DictionaryPageHeader* h) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  if (id == 1 || id == 2) {
+    K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+    if (id == 1) h->num_values = v;
+    if (id == 2) h->encoding = static_cast<Encoding>(v);
+    return true;
+  }
+  if (id == 3) {
+    K2_ASSIGN_OR_RETURN(bool v, ReadBoolField(r, t));
+    h->is_sorted = v;
+    return true;
+  }
+  return false;
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+Status ParseDataPageHeaderV2(thrift::Reader& r, DataPageHeaderV2* h) {
+  K2_RETURN_IF_ERROR(r.BeginStruct());
+  K2_FIELD_LOOP(r)
+  if (id >= 1 && id <= 6) {
+    K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+    if (id == 1) h->num_values = v;
+    if (id == 2) h->num_nulls = v;
+    if (id == 3) h->num_rows = v;
+    if (id == 4) h->encoding = static_cast<Encoding>(v);
+    if (id == 5) h->definition_levels_byte_length = v;
+    if (id == 6) h->repetition_levels_byte_length = v;
+    return true;
+  }
+  if (id == 7) {
+    K2_ASSIGN_OR_RETURN(bool v, ReadBoolField(r, t));
+    h->is_compressed = v;
+    return true;
+  }
+  return false;
+  K2_FIELD_LOOP_END(r)
+  r.EndStruct();
+  return OkStatus();
+}
+
+template <typename T, typename F>
+Status ParseStructList(thrift::Reader& r, CType t, std::vector<T>* out, F parse) {
+  K2_RETURN_IF_ERROR(Expect(r, t, CType::kList));
+  CType elem;
+  uint32_t n;
+  K2_RETURN_IF_ERROR(r.ListHeader(&elem, &n));
+  if (elem != CType::kStruct) return r.Corrupt("expected a list of structs");
+  for (uint32_t i = 0; i < n; ++i) {
+    T v;
+    K2_RETURN_IF_ERROR(parse(r, &v));
+    out->push_back(std::move(v));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void Serialize(const FileMetaData& meta, std::string* out) {
+  thrift::Writer w(out);
+  w.I32(1, meta.version);
+  w.BeginList(2, CType::kStruct, meta.schema.size());
+  for (const SchemaElement& e : meta.schema) {
+    w.BeginListStruct();
+    if (e.type) w.I32(1, static_cast<int32_t>(*e.type));
+    if (e.type_length) w.I32(2, *e.type_length);
+    if (e.repetition) w.I32(3, static_cast<int32_t>(*e.repetition));
+    w.Binary(4, e.name);
+    if (e.num_children) w.I32(5, *e.num_children);
+    if (e.converted_type) w.I32(6, static_cast<int32_t>(*e.converted_type));
+    if (e.scale) w.I32(7, *e.scale);
+    if (e.precision) w.I32(8, *e.precision);
+    if (e.field_id) w.I32(9, *e.field_id);
+    WriteLogicalType(w, e.logical_type);
+    w.EndListStruct();
+  }
+  w.I64(3, meta.num_rows);
+  w.BeginList(4, CType::kStruct, meta.row_groups.size());
+  for (const RowGroup& g : meta.row_groups) {
+    w.BeginListStruct();
+    w.BeginList(1, CType::kStruct, g.columns.size());
+    for (const ColumnChunk& c : g.columns) {
+      w.BeginListStruct();
+      if (c.file_path) w.Binary(1, *c.file_path);
+      w.I64(2, c.file_offset);
+      if (c.meta_data) WriteColumnMetaData(w, *c.meta_data);
+      w.EndListStruct();
+    }
+    w.I64(2, g.total_byte_size);
+    w.I64(3, g.num_rows);
+    if (g.file_offset) w.I64(5, *g.file_offset);
+    if (g.total_compressed_size) w.I64(6, *g.total_compressed_size);
+    if (g.ordinal) w.I32(7, *g.ordinal);  // i16 is a zigzag varint like i32
+    w.EndListStruct();
+  }
+  if (!meta.key_value_metadata.empty()) {
+    w.BeginList(5, CType::kStruct, meta.key_value_metadata.size());
+    for (const KeyValue& kv : meta.key_value_metadata) {
+      w.BeginListStruct();
+      w.Binary(1, kv.key);
+      if (kv.value) w.Binary(2, *kv.value);
+      w.EndListStruct();
+    }
+  }
+  if (meta.created_by) w.Binary(6, *meta.created_by);
+  if (!meta.column_orders.empty()) {
+    w.BeginList(7, CType::kStruct, meta.column_orders.size());
+    for (size_t i = 0; i < meta.column_orders.size(); ++i) {
+      w.BeginListStruct();
+      WriteEmptyStruct(w, 1);
+      w.EndListStruct();
+    }
+  }
+  w.Stop();
+}
+
+void Serialize(const PageHeader& h, std::string* out) {
+  thrift::Writer w(out);
+  w.I32(1, static_cast<int32_t>(h.type));
+  w.I32(2, h.uncompressed_page_size);
+  w.I32(3, h.compressed_page_size);
+  if (h.crc) w.I32(4, *h.crc);
+  if (h.data_page_header) {
+    const auto& d = *h.data_page_header;
+    w.BeginStruct(5);
+    w.I32(1, d.num_values);
+    w.I32(2, static_cast<int32_t>(d.encoding));
+    w.I32(3, static_cast<int32_t>(d.definition_level_encoding));
+    w.I32(4, static_cast<int32_t>(d.repetition_level_encoding));
+    w.EndStruct();
+  }
+  if (h.dictionary_page_header) {
+    const auto& d = *h.dictionary_page_header;
+    w.BeginStruct(7);
+    w.I32(1, d.num_values);
+    w.I32(2, static_cast<int32_t>(d.encoding));
+    if (d.is_sorted) w.Bool(3, *d.is_sorted);
+    w.EndStruct();
+  }
+  if (h.data_page_header_v2) {
+    const auto& d = *h.data_page_header_v2;
+    w.BeginStruct(8);
+    w.I32(1, d.num_values);
+    w.I32(2, d.num_nulls);
+    w.I32(3, d.num_rows);
+    w.I32(4, static_cast<int32_t>(d.encoding));
+    w.I32(5, d.definition_levels_byte_length);
+    w.I32(6, d.repetition_levels_byte_length);
+    w.Bool(7, d.is_compressed);
+    w.EndStruct();
+  }
+  w.Stop();
+}
+
+Result<FileMetaData> ParseFileMetaData(const uint8_t* data, size_t size, std::string_view what,
+                                       uint64_t base_offset) {
+  thrift::Reader r(data, size, what, base_offset);
+  FileMetaData m;
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1: {
+      K2_ASSIGN_OR_RETURN(m.version, ReadI32Field(r, t));
+      return true;
+    }
+    case 2:
+      K2_RETURN_IF_ERROR(ParseStructList(r, t, &m.schema, ParseSchemaElement));
+      return true;
+    case 3: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kI64));
+      K2_ASSIGN_OR_RETURN(m.num_rows, r.I64());
+      return true;
+    }
+    case 4:
+      K2_RETURN_IF_ERROR(ParseStructList(r, t, &m.row_groups, ParseRowGroup));
+      return true;
+    case 5:
+      K2_RETURN_IF_ERROR(ParseStructList(r, t, &m.key_value_metadata, ParseKeyValue));
+      return true;
+    case 6: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kBinary));
+      K2_ASSIGN_OR_RETURN(std::string v, r.Binary());
+      m.created_by = std::move(v);
+      return true;
+    }
+    case 7: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kList));
+      CType elem;
+      uint32_t n;
+      K2_RETURN_IF_ERROR(r.ListHeader(&elem, &n));
+      if (elem != CType::kStruct) return r.Corrupt("bad column_orders list");
+      for (uint32_t i = 0; i < n; ++i) {
+        bool type_order = false;
+        K2_RETURN_IF_ERROR(r.BeginStruct());
+        K2_FIELD_LOOP(r)
+        if (id == 1 && t == CType::kStruct) type_order = true;
+        return false;
+        K2_FIELD_LOOP_END(r)
+        r.EndStruct();
+        m.column_orders.push_back(type_order);
+      }
+      return true;
+    }
+    case 8:
+      m.encrypted = true;
+      return false;
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  if (m.schema.empty()) return r.Corrupt("footer has no schema");
+  return m;
+}
+
+Result<PageHeader> ParsePageHeader(const uint8_t* data, size_t size, std::string_view what,
+                                   uint64_t base_offset, size_t* consumed) {
+  thrift::Reader r(data, size, what, base_offset);
+  PageHeader h;
+  bool has_type = false, has_sizes = false;
+  K2_FIELD_LOOP(r)
+  switch (id) {
+    case 1:
+    case 2:
+    case 3:
+    case 4: {
+      K2_ASSIGN_OR_RETURN(int32_t v, ReadI32Field(r, t));
+      if (id == 1) {
+        h.type = static_cast<PageType>(v);
+        has_type = true;
+      }
+      if (id == 2) h.uncompressed_page_size = v;
+      if (id == 3) {
+        h.compressed_page_size = v;
+        has_sizes = true;
+      }
+      if (id == 4) h.crc = v;
+      return true;
+    }
+    case 5: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kStruct));
+      DataPageHeader d;
+      K2_RETURN_IF_ERROR(ParseDataPageHeader(r, &d));
+      h.data_page_header = d;
+      return true;
+    }
+    case 7: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kStruct));
+      DictionaryPageHeader d;
+      K2_RETURN_IF_ERROR(ParseDictionaryPageHeader(r, &d));
+      h.dictionary_page_header = d;
+      return true;
+    }
+    case 8: {
+      K2_RETURN_IF_ERROR(Expect(r, t, CType::kStruct));
+      DataPageHeaderV2 d;
+      K2_RETURN_IF_ERROR(ParseDataPageHeaderV2(r, &d));
+      h.data_page_header_v2 = d;
+      return true;
+    }
+    default:
+      return false;
+  }
+  K2_FIELD_LOOP_END(r)
+  if (!has_type || !has_sizes) return r.Corrupt("page header without type or size");
+  if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) {
+    return r.Corrupt("negative page size");
+  }
+  *consumed = r.position();
+  return h;
+}
+
+std::string_view TypeName(Type t) {
+  switch (t) {
+    case Type::kBoolean:
+      return "BOOLEAN";
+    case Type::kInt32:
+      return "INT32";
+    case Type::kInt64:
+      return "INT64";
+    case Type::kInt96:
+      return "INT96";
+    case Type::kFloat:
+      return "FLOAT";
+    case Type::kDouble:
+      return "DOUBLE";
+    case Type::kByteArray:
+      return "BYTE_ARRAY";
+    case Type::kFixedLenByteArray:
+      return "FIXED_LEN_BYTE_ARRAY";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view EncodingName(Encoding e) {
+  switch (e) {
+    case Encoding::kPlain:
+      return "PLAIN";
+    case Encoding::kPlainDictionary:
+      return "PLAIN_DICTIONARY";
+    case Encoding::kRle:
+      return "RLE";
+    case Encoding::kBitPacked:
+      return "BIT_PACKED";
+    case Encoding::kDeltaBinaryPacked:
+      return "DELTA_BINARY_PACKED";
+    case Encoding::kDeltaLengthByteArray:
+      return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::kDeltaByteArray:
+      return "DELTA_BYTE_ARRAY";
+    case Encoding::kRleDictionary:
+      return "RLE_DICTIONARY";
+    case Encoding::kByteStreamSplit:
+      return "BYTE_STREAM_SPLIT";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view CodecName(CompressionCodec c) {
+  switch (c) {
+    case CompressionCodec::kUncompressed:
+      return "UNCOMPRESSED";
+    case CompressionCodec::kSnappy:
+      return "SNAPPY";
+    case CompressionCodec::kGzip:
+      return "GZIP";
+    case CompressionCodec::kLzo:
+      return "LZO";
+    case CompressionCodec::kBrotli:
+      return "BROTLI";
+    case CompressionCodec::kLz4:
+      return "LZ4";
+    case CompressionCodec::kZstd:
+      return "ZSTD";
+    case CompressionCodec::kLz4Raw:
+      return "LZ4_RAW";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view ConvertedTypeName(ConvertedType c) {
+  static constexpr std::string_view kNames[] = {"UTF8",
+                                                "MAP",
+                                                "MAP_KEY_VALUE",
+                                                "LIST",
+                                                "ENUM",
+                                                "DECIMAL",
+                                                "DATE",
+                                                "TIME_MILLIS",
+                                                "TIME_MICROS",
+                                                "TIMESTAMP_MILLIS",
+                                                "TIMESTAMP_MICROS",
+                                                "UINT_8",
+                                                "UINT_16",
+                                                "UINT_32",
+                                                "UINT_64",
+                                                "INT_8",
+                                                "INT_16",
+                                                "INT_32",
+                                                "INT_64",
+                                                "JSON",
+                                                "BSON",
+                                                "INTERVAL"};
+  auto i = static_cast<int32_t>(c);
+  if (i < 0 || i > 21) return "UNKNOWN";
+  return kNames[i];
+}
+
+std::string_view PageTypeName(PageType t) {
+  switch (t) {
+    case PageType::kDataPage:
+      return "DATA_PAGE";
+    case PageType::kIndexPage:
+      return "INDEX_PAGE";
+    case PageType::kDictionaryPage:
+      return "DICTIONARY_PAGE";
+    case PageType::kDataPageV2:
+      return "DATA_PAGE_V2";
+  }
+  return "UNKNOWN";
+}
+
+std::string LogicalTypeName(const LogicalType& t) {
+  using K = LogicalType::Kind;
+  auto unit = [&] {
+    return t.unit == TimeUnit::kMillis   ? "MILLIS"
+           : t.unit == TimeUnit::kMicros ? "MICROS"
+                                         : "NANOS";
+  };
+  switch (t.kind) {
+    case K::kNone:
+      return "";
+    case K::kString:
+      return "STRING";
+    case K::kMap:
+      return "MAP";
+    case K::kList:
+      return "LIST";
+    case K::kEnum:
+      return "ENUM";
+    case K::kDecimal:
+      return fmt::format("DECIMAL({},{})", t.precision, t.scale);
+    case K::kDate:
+      return "DATE";
+    case K::kTime:
+      return fmt::format("TIME({},{})", unit(), t.adjusted_to_utc);
+    case K::kTimestamp:
+      return fmt::format("TIMESTAMP({},{})", unit(), t.adjusted_to_utc);
+    case K::kInteger:
+      return fmt::format("INTEGER({},{})", t.bit_width, t.is_signed);
+    case K::kUnknown:
+      return "UNKNOWN";
+    case K::kJson:
+      return "JSON";
+    case K::kBson:
+      return "BSON";
+    case K::kUuid:
+      return "UUID";
+    case K::kFloat16:
+      return "FLOAT16";
+    case K::kOther:
+      return "OTHER";
+  }
+  return "";
+}
+
+}  // namespace k2::parquet::format
