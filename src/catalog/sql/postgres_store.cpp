@@ -69,7 +69,9 @@ ErrorKind KindOfSqlState(std::string_view state) {
 
 std::string Trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  for (size_t pos; (pos = text.find('\n')) != std::string::npos;) text[pos] = ' ';
+  for (char& c : text) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
   return text;
 }
 
@@ -223,7 +225,18 @@ Result<std::unique_ptr<CatalogStore>> OpenPostgresStore(const std::string& uri) 
   }
   std::string password;
   for (PQconninfoOption* o = options.get(); o->keyword; ++o) {
-    if (std::string_view(o->keyword) == "password" && o->val) password = o->val;
+    std::string_view key = o->keyword;
+    if (key == "password" && o->val) password = o->val;
+    // libpq only checks the port when connecting; a typo there is bad input, not I/O.
+    if (key == "port" && o->val) {
+      std::string_view port = o->val;
+      for (char c : port) {
+        if ((c < '0' || c > '9') && c != ',') {
+          return MakeError(ErrorKind::kInvalidInput, "bad PostgreSQL URI '{}': port '{}'",
+                           RedactUri(uri), port);
+        }
+      }
+    }
   }
   auto store = std::make_unique<PostgresStore>(uri, std::move(password));
   K2_RETURN_IF_ERROR(store->Connect());
