@@ -1,0 +1,38 @@
+#include "catalog/catalog.h"
+
+namespace k2 {
+
+std::string NamespaceToString(const Namespace& ns) {
+  std::string out;
+  for (size_t i = 0; i < ns.size(); ++i) {
+    if (i > 0) out.push_back('.');
+    out += ns[i];
+  }
+  return out;
+}
+
+std::string TableIdentifier::ToString() const {
+  return ns.empty() ? name : NamespaceToString(ns) + "." + name;
+}
+
+Result<TableIdentifier> TableIdentifier::Parse(std::string_view text) {
+  if (text.empty()) return MakeError(ErrorKind::kInvalidInput, "empty table identifier");
+  TableIdentifier id;
+  size_t start = 0;
+  while (true) {
+    size_t dot = text.find('.', start);
+    std::string_view part = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (part.empty()) {
+      return MakeError(ErrorKind::kInvalidInput, "table identifier '{}' has an empty level", text);
+    }
+    if (dot == std::string_view::npos) {
+      id.name = std::string(part);
+      break;
+    }
+    id.ns.emplace_back(part);
+    start = dot + 1;
+  }
+  return id;
+}
+
+}  // namespace k2

@@ -1,0 +1,152 @@
+#include "iceberg/scan.h"
+
+#include <algorithm>
+
+#include "iceberg/expression_eval.h"
+#include "iceberg/table.h"
+
+namespace k2::iceberg {
+
+Result<std::vector<ManifestFile>> SnapshotManifests(FileIO& io, const Snapshot& snapshot) {
+  if (!snapshot.manifest_list.empty()) return ReadManifestList(io, snapshot.manifest_list);
+  std::vector<ManifestFile> out;
+  for (const std::string& path : snapshot.v1_manifests) {
+    ManifestFile m;
+    m.manifest_path = path;
+    m.added_snapshot_id = snapshot.snapshot_id;
+    m.v1 = true;
+    K2_ASSIGN_OR_RETURN(auto meta, ReadManifestMetadata(io, path));
+    if (auto it = meta.find("partition-spec-id"); it != meta.end()) {
+      try {
+        m.partition_spec_id = std::stoi(it->second);
+      } catch (const std::exception&) {
+        return MakeError(ErrorKind::kCorrupt, "{}: bad partition-spec-id '{}'", path, it->second);
+      }
+    }
+    if (meta["content"] == "deletes") m.content = ManifestContent::kDeletes;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+TableScan::TableScan(const Table& table) : table_(&table), metadata_(table.metadata_ptr()) {}
+
+TableScan& TableScan::Select(std::vector<std::string> columns) {
+  columns_ = std::move(columns);
+  return *this;
+}
+TableScan& TableScan::Filter(Predicate filter) {
+  filter_ = std::move(filter);
+  return *this;
+}
+TableScan& TableScan::UseSnapshot(int64_t snapshot_id) {
+  snapshot_id_ = snapshot_id;
+  return *this;
+}
+TableScan& TableScan::AsOf(int64_t timestamp_ms) {
+  as_of_ms_ = timestamp_ms;
+  return *this;
+}
+TableScan& TableScan::UseRef(std::string name) {
+  ref_ = std::move(name);
+  return *this;
+}
+
+Result<const Snapshot*> TableScan::ResolveSnapshot() const {
+  const TableMetadata& m = *metadata_;
+  if (snapshot_id_) return m.SnapshotById(*snapshot_id_);
+  if (as_of_ms_) return m.SnapshotAsOf(*as_of_ms_);
+  if (ref_) return m.SnapshotForRef(*ref_);
+  return m.CurrentSnapshot();
+}
+
+Result<Schema> TableScan::ProjectedSchema() const {
+  const Schema& schema = metadata_->CurrentSchema().schema;
+  if (columns_.empty()) return schema;
+  Schema out;
+  for (const std::string& c : columns_) {
+    auto idx = schema.IndexOf(c);
+    if (!idx) {
+      return MakeError(ErrorKind::kInvalidInput, "table {}: unknown column '{}'",
+                       metadata_->location, c);
+    }
+    out.fields.push_back(schema.fields[*idx]);
+  }
+  return out;
+}
+
+Result<std::vector<FileScanTask>> TableScan::PlanFiles() const {
+  const TableMetadata& m = *metadata_;
+  K2_ASSIGN_OR_RETURN(const Snapshot* snap, ResolveSnapshot());
+  if (snap == nullptr) return std::vector<FileScanTask>{};
+  const Schema& schema = m.CurrentSchema().schema;
+  std::optional<Predicate> filter = filter_;
+  if (filter) K2_RETURN_IF_ERROR(filter->Bind(schema));
+  FileIO& io = table_->io();
+  K2_ASSIGN_OR_RETURN(std::vector<ManifestFile> manifests, SnapshotManifests(io, *snap));
+
+  std::vector<FileScanTask> tasks;
+  struct DeleteEntry {
+    DataFile file;
+    int64_t seq;
+    std::string key;
+    bool global;
+  };
+  std::vector<DeleteEntry> deletes;
+  for (const ManifestFile& mf : manifests) {
+    auto spec = m.SpecById(mf.partition_spec_id);
+    if (filter && spec && !ManifestMightMatch(*filter, schema, **spec, mf)) continue;
+    K2_ASSIGN_OR_RETURN(std::vector<ManifestEntry> entries, ReadManifest(io, mf));
+    for (ManifestEntry& e : entries) {
+      if (e.status == EntryStatus::kDeleted) continue;
+      auto fspec = m.SpecById(e.file.spec_id);
+      const int64_t seq = e.sequence_number.value_or(0);
+      if (e.file.content != FileContent::kData) {
+        const bool global = !fspec || (*fspec)->IsUnpartitioned();
+        std::string key = PartitionKey(e.file.spec_id, e.file.partition);
+        deletes.push_back({std::move(e.file), seq, std::move(key), global});
+        continue;
+      }
+      if (filter && fspec && EvaluateFile(*filter, schema, **fspec, e.file) == FileMatch::kNone) {
+        continue;
+      }
+      FileScanTask t;
+      t.data_sequence_number = seq;
+      t.file = std::move(e.file);
+      tasks.push_back(std::move(t));
+    }
+  }
+  if (!deletes.empty()) {
+    for (FileScanTask& t : tasks) {
+      const std::string key = PartitionKey(t.file.spec_id, t.file.partition);
+      for (const DeleteEntry& d : deletes) {
+        if (d.file.content == FileContent::kPositionDeletes) {
+          // Applies when the delete is at least as new and in the same partition
+          // (or names this file).
+          if (d.seq < t.data_sequence_number) continue;
+          if (d.file.referenced_data_file && *d.file.referenced_data_file != t.file.file_path) {
+            continue;
+          }
+          if (!d.global && d.key != key) continue;
+          // The file_path column's bounds (field id 2147483546) narrow it further.
+          constexpr int kFilePathId = 2147483546;
+          auto lo = d.file.lower_bounds.find(kFilePathId);
+          auto hi = d.file.upper_bounds.find(kFilePathId);
+          if (lo != d.file.lower_bounds.end() && t.file.file_path < lo->second) continue;
+          if (hi != d.file.upper_bounds.end() && t.file.file_path > hi->second &&
+              !t.file.file_path.starts_with(hi->second)) {
+            continue;
+          }
+        } else {
+          // Equality deletes apply to strictly older data.
+          if (d.seq <= t.data_sequence_number) continue;
+          if (!d.global && d.key != key) continue;
+        }
+        t.deletes.push_back(d.file);
+      }
+    }
+  }
+  return tasks;
+}
+
+}  // namespace k2::iceberg
