@@ -37,6 +37,7 @@ struct ChdbApi {
   void* handle = nullptr;
   std::string path;
   chdb_connection* (*connect)(int, char**) = nullptr;
+  void (*close_conn)(chdb_connection*) = nullptr;
   chdb_result* (*query_n)(chdb_connection, const char*, size_t, const char*, size_t) = nullptr;
   chdb_result* (*stream_query_n)(chdb_connection, const char*, size_t, const char*,
                                  size_t) = nullptr;
@@ -107,7 +108,8 @@ Status LoadLibrary(Shared& s, const std::string& configured) {
       continue;
     }
     ChdbApi& a = s.api;
-    bool ok = Bind(h, "chdb_connect", a.connect) && Bind(h, "chdb_query_n", a.query_n) &&
+    bool ok = Bind(h, "chdb_connect", a.connect) && Bind(h, "chdb_close_conn", a.close_conn) &&
+              Bind(h, "chdb_query_n", a.query_n) &&
               Bind(h, "chdb_stream_query_n", a.stream_query_n) &&
               Bind(h, "chdb_stream_fetch_result", a.stream_fetch) &&
               Bind(h, "chdb_stream_cancel_query", a.stream_cancel) &&
@@ -380,6 +382,14 @@ Result<std::unique_ptr<WarmDriver>> OpenEmbeddedDriver(const EmbeddedDriverOptio
   }
   s.conn = conn;
   s.data_dir = dir;
+  // chDB's own exit handlers crash when a connection is still open: close it
+  // first (atexit runs handlers in reverse order of registration).
+  std::atexit([] {
+    Shared& st = State();
+    std::lock_guard<std::mutex> stmt(st.stmt_mu);
+    if (st.conn) st.api.close_conn(st.conn);
+    st.conn = nullptr;
+  });
   return std::unique_ptr<WarmDriver>(new EmbeddedDriver(options));
 }
 

@@ -1,0 +1,268 @@
+#include "warm/reference_schema.h"
+
+#include "columnar/value.h"
+
+namespace k2::warm {
+namespace {
+
+constexpr const char* kRawCreate = R"(CREATE TABLE IF NOT EXISTS raw_trades
+(
+    exchange LowCardinality(String) COMMENT 'source exchange/feed, e.g. binance',
+    message String COMMENT 'the exchange message exactly as received',
+    ingested_at DateTime64(6, 'UTC') COMMENT 'when k2 (or the collector) received it'
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMMDD(ingested_at)
+ORDER BY (exchange, ingested_at))";
+
+constexpr const char* kBronzeCreate = R"(CREATE TABLE IF NOT EXISTS bronze_trades
+(
+    exchange LowCardinality(String),
+    symbol LowCardinality(String) COMMENT 'as the exchange spelled it',
+    trade_id UInt64,
+    price Decimal(18, 8),
+    quantity Decimal(18, 8),
+    side Enum8('buy' = 1, 'sell' = 2) COMMENT 'aggressor side',
+    is_buyer_maker Bool,
+    event_time DateTime64(6, 'UTC') COMMENT 'exchange trade time',
+    ingested_at DateTime64(6, 'UTC')
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMMDD(event_time)
+ORDER BY (exchange, symbol, event_time, trade_id))";
+
+// Binance combined-stream trade messages:
+// {"stream":"btcusdt@trade","data":{"e":"trade","E":..,"s":"BTCUSDT","t":..,"p":"..","q":"..","T":..,"m":true,"M":true}}
+// Messages that are not trades or do not parse are dropped here (they stay in raw).
+constexpr const char* kBronzeView =
+    R"(CREATE MATERIALIZED VIEW IF NOT EXISTS raw_to_bronze_mv TO bronze_trades AS
+WITH
+    JSONExtractString(message, 'data', 'p') AS p_text,
+    JSONExtractString(message, 'data', 'q') AS q_text,
+    JSONExtractBool(message, 'data', 'm') AS maker
+SELECT
+    exchange,
+    JSONExtractString(message, 'data', 's') AS symbol,
+    JSONExtractUInt(message, 'data', 't') AS trade_id,
+    assumeNotNull(toDecimal64OrNull(p_text, 8)) AS price,
+    assumeNotNull(toDecimal64OrNull(q_text, 8)) AS quantity,
+    if(maker, 'sell', 'buy') AS side,
+    maker AS is_buyer_maker,
+    toDateTime64(fromUnixTimestamp64Milli(JSONExtractInt(message, 'data', 'T'), 'UTC'), 6, 'UTC') AS event_time,
+    ingested_at
+FROM raw_trades
+WHERE isValidJSON(message)
+    AND JSONExtractString(message, 'data', 'e') = 'trade'
+    AND JSONHas(message, 'data', 't') AND JSONHas(message, 'data', 'T')
+    AND isNotNull(toDecimal64OrNull(p_text, 8))
+    AND isNotNull(toDecimal64OrNull(q_text, 8)))";
+
+constexpr const char* kSilverCreate = R"(CREATE TABLE IF NOT EXISTS silver_trades
+(
+    exchange LowCardinality(String),
+    symbol LowCardinality(String) COMMENT 'normalized: upper case, no separators (BTCUSDT)',
+    trade_id UInt64,
+    price Decimal(18, 8),
+    quantity Decimal(18, 8),
+    quote_quantity Decimal(38, 16) COMMENT 'price * quantity, exact',
+    side Enum8('buy' = 1, 'sell' = 2),
+    is_buyer_maker Bool,
+    event_time DateTime64(6, 'UTC'),
+    ingested_at DateTime64(6, 'UTC')
+)
+ENGINE = ReplacingMergeTree(ingested_at)
+PARTITION BY toYYYYMMDD(event_time)
+ORDER BY (exchange, symbol, trade_id))";
+
+// Validation and de-duplication by (exchange, symbol, trade_id): within the
+// inserted block (LIMIT 1 BY) and against what silver already holds (NOT IN),
+// so that the gold views downstream count each trade once. ReplacingMergeTree
+// plus FINAL in the offload query is the backstop for concurrent inserts.
+constexpr const char* kSilverView =
+    R"(CREATE MATERIALIZED VIEW IF NOT EXISTS bronze_to_silver_mv TO silver_trades AS
+SELECT
+    exchange,
+    upper(replaceRegexpAll(symbol, '[^A-Za-z0-9]', '')) AS symbol,
+    trade_id,
+    price,
+    quantity,
+    toDecimal128(price, 8) * quantity AS quote_quantity,
+    side,
+    is_buyer_maker,
+    event_time,
+    ingested_at
+FROM bronze_trades
+WHERE price > 0 AND quantity > 0 AND trade_id > 0
+    AND symbol != '' AND event_time >= toDateTime64('2009-01-03 00:00:00', 6, 'UTC')
+    AND (exchange, upper(replaceRegexpAll(symbol, '[^A-Za-z0-9]', '')), trade_id) NOT IN (
+        SELECT exchange, symbol, trade_id FROM silver_trades
+        WHERE trade_id IN (SELECT trade_id FROM bronze_trades))
+ORDER BY event_time, trade_id
+LIMIT 1 BY exchange, symbol, trade_id)";
+
+struct Interval {
+  const char* suffix;
+  const char* bucket;  // expression of event_time
+  int64_t window_seconds;
+};
+
+constexpr Interval kIntervals[] = {
+    {"1m", "toStartOfMinute(event_time)", 3600},
+    {"5m", "toStartOfFiveMinutes(event_time)", 3600},
+    {"15m", "toStartOfFifteenMinutes(event_time)", 3600},
+    {"30m", "toStartOfInterval(event_time, INTERVAL 30 MINUTE)", 3600},
+    {"1h", "toStartOfHour(event_time)", 3600},
+    {"1d", "toStartOfDay(event_time)", 86400},
+};
+
+std::string GoldCreate(const Interval& iv) {
+  return fmt::format(R"(CREATE TABLE IF NOT EXISTS gold_ohlcv_{}
+(
+    exchange LowCardinality(String),
+    symbol LowCardinality(String),
+    candle_time DateTime('UTC') COMMENT 'candle open time',
+    open AggregateFunction(argMin, Decimal(18, 8), Tuple(DateTime64(6, 'UTC'), UInt64)),
+    high AggregateFunction(max, Decimal(18, 8)),
+    low AggregateFunction(min, Decimal(18, 8)),
+    close AggregateFunction(argMax, Decimal(18, 8), Tuple(DateTime64(6, 'UTC'), UInt64)),
+    volume AggregateFunction(sum, Decimal(18, 8)),
+    quote_volume AggregateFunction(sum, Decimal(38, 16)),
+    trade_count AggregateFunction(count)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(candle_time)
+ORDER BY (exchange, symbol, candle_time))",
+                     iv.suffix);
+}
+
+std::string GoldView(const Interval& iv) {
+  return fmt::format(
+      R"(CREATE MATERIALIZED VIEW IF NOT EXISTS silver_to_gold_{0}_mv TO gold_ohlcv_{0} AS
+SELECT
+    exchange,
+    symbol,
+    toDateTime({1}, 'UTC') AS candle_time,
+    argMinState(price, (event_time, trade_id)) AS open,
+    maxState(price) AS high,
+    minState(price) AS low,
+    argMaxState(price, (event_time, trade_id)) AS close,
+    sumState(quantity) AS volume,
+    sumState(quote_quantity) AS quote_volume,
+    countState() AS trade_count
+FROM silver_trades
+GROUP BY exchange, symbol, candle_time)",
+      iv.suffix, iv.bucket);
+}
+
+std::string GoldSelect(const Interval& iv) {
+  return fmt::format(R"(SELECT
+    exchange,
+    symbol,
+    candle_time,
+    argMinMerge(open) AS open,
+    maxMerge(high) AS high,
+    minMerge(low) AS low,
+    argMaxMerge(close) AS close,
+    CAST(sumMerge(volume) AS Decimal(38, 8)) AS volume,
+    CAST(sumMerge(quote_volume) AS Decimal(38, 16)) AS quote_volume,
+    countMerge(trade_count) AS trade_count,
+    CAST(round(toDecimal256(quote_volume, 16) / volume, 8) AS Decimal(38, 8)) AS vwap
+FROM gold_ohlcv_{}
+WHERE candle_time >= {{start}} AND candle_time < {{end}}
+GROUP BY exchange, symbol, candle_time
+ORDER BY exchange, symbol, candle_time)",
+                     iv.suffix);
+}
+
+std::vector<ReferenceTable> Build() {
+  std::vector<ReferenceTable> out;
+  out.push_back({"raw_trades", "raw", "ingested_at", 3600, kRawCreate, "",
+                 "SELECT exchange, message, ingested_at\nFROM raw_trades\n"
+                 "WHERE ingested_at >= {start} AND ingested_at < {end}"});
+  out.push_back({"bronze_trades", "bronze", "event_time", 3600, kBronzeCreate, kBronzeView,
+                 "SELECT exchange, symbol, trade_id, price, quantity, side, is_buyer_maker, "
+                 "event_time, ingested_at\nFROM bronze_trades\n"
+                 "WHERE event_time >= {start} AND event_time < {end}"});
+  out.push_back({"silver_trades", "silver", "event_time", 3600, kSilverCreate, kSilverView,
+                 "SELECT exchange, symbol, trade_id, price, quantity, quote_quantity, side, "
+                 "is_buyer_maker, event_time, ingested_at\nFROM silver_trades FINAL\n"
+                 "WHERE event_time >= {start} AND event_time < {end}"});
+  for (const auto& iv : kIntervals) {
+    out.push_back({fmt::format("gold_ohlcv_{}", iv.suffix), "gold", "candle_time",
+                   iv.window_seconds, GoldCreate(iv), GoldView(iv), GoldSelect(iv)});
+  }
+  return out;
+}
+
+std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
+}  // namespace
+
+const std::vector<ReferenceTable>& ReferenceTables() {
+  static const std::vector<ReferenceTable> tables = Build();
+  return tables;
+}
+
+std::vector<std::string> ReferenceSchemaStatements() {
+  std::vector<std::string> out;
+  for (const auto& t : ReferenceTables()) out.push_back(t.create_sql);
+  for (const auto& t : ReferenceTables()) {
+    if (!t.view_sql.empty()) out.push_back(t.view_sql);
+  }
+  return out;
+}
+
+std::string ReferenceSchemaScript() {
+  std::string out =
+      "-- k2 medallion reference schema (ClickHouse 23+ / chDB 26.x).\n"
+      "-- Generated from src/warm/reference_schema.cpp (`k2 warm schema print`); "
+      "a test keeps them equal.\n"
+      "-- raw_trades -> bronze_trades -> silver_trades -> gold_ohlcv_{1m,5m,15m,30m,1h,1d}\n\n";
+  for (const auto& s : ReferenceSchemaStatements()) out += s + ";\n\n";
+  out += "-- Default offload queries: the window [{start}, {end}) on each table's time column.\n\n";
+  for (const auto& t : ReferenceTables()) {
+    out += fmt::format("-- {} ({} layer, window {}s on {})\n", t.name, t.layer, t.window_seconds,
+                       t.time_column);
+    std::string q = t.offload_select;
+    size_t pos = 0;
+    while ((pos = q.find('\n', pos)) != std::string::npos) {
+      q.replace(pos, 1, "\n-- ");
+      pos += 4;
+    }
+    out += "-- " + q + "\n\n";
+  }
+  return out;
+}
+
+Status ApplyReferenceSchema(WarmDriver& driver) {
+  for (const auto& s : ReferenceSchemaStatements()) {
+    auto r = driver.Execute(s);
+    if (!r) {
+      return std::unexpected(r.error().WithContext(
+          fmt::format("applying reference schema statement '{}'", s.substr(0, s.find('\n')))));
+    }
+  }
+  return OkStatus();
+}
+
+std::string FillWindow(const std::string& select_template, int64_t start_micros,
+                       int64_t end_micros) {
+  auto lit = [](int64_t micros) {
+    std::string text = FormatTimestampMicros(micros);
+    for (auto& c : text) {
+      if (c == 'T') c = ' ';
+    }
+    return fmt::format("toDateTime64({}, 6, 'UTC')", QuoteLiteral(text));
+  };
+  std::string out = ReplaceAll(select_template, "{start}", lit(start_micros));
+  return ReplaceAll(std::move(out), "{end}", lit(end_micros));
+}
+
+}  // namespace k2::warm
