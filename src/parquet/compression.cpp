@@ -141,8 +141,17 @@ Status Decompress(CompressionCodec codec, std::string_view in, uint8_t* out,
       zs.avail_in = static_cast<uInt>(in.size());
       zs.next_out = out;
       zs.avail_out = static_cast<uInt>(uncompressed_size);
-      int rc = inflate(&zs, Z_FINISH);
-      size_t n = zs.total_out;
+      int rc;
+      // Concatenated gzip members decode as one stream.
+      while (true) {
+        rc = inflate(&zs, Z_FINISH);
+        if (rc == Z_STREAM_END && zs.avail_in > 0 && zs.avail_out > 0) {
+          if (inflateReset(&zs) != Z_OK) break;
+          continue;
+        }
+        break;
+      }
+      size_t n = uncompressed_size - zs.avail_out;
       inflateEnd(&zs);
       if (rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && n == uncompressed_size)) {
         return corrupt("inflate failed");

@@ -114,6 +114,34 @@ Result<format::SchemaElement> ToSchemaElement(const Field& field) {
   return e;
 }
 
+void TimeUnitScale(const format::SchemaElement& e, const DataType& type, int64_t* mul,
+                   int64_t* div) {
+  *mul = 1;
+  *div = 1;
+  const auto& lt = e.logical_type;
+  auto ct = e.converted_type;
+  bool has_unit = lt.kind == K::kTimestamp || lt.kind == K::kTime;
+  bool millis = has_unit
+                    ? lt.unit == format::TimeUnit::kMillis
+                    : (ct == ConvertedType::kTimestampMillis || ct == ConvertedType::kTimeMillis);
+  bool nanos = has_unit && lt.unit == format::TimeUnit::kNanos;
+  switch (type.id) {
+    case TypeId::kTime:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz:
+      if (e.type == Type::kInt96) return;
+      if (millis) *mul = 1000;
+      if (nanos) *div = 1000;
+      break;
+    case TypeId::kTimestampNs:
+      if (millis) *mul = 1000000;
+      if (!millis && !nanos) *mul = 1000;
+      break;
+    default:
+      break;
+  }
+}
+
 Result<DataType> FromSchemaElement(const format::SchemaElement& e) {
   auto unsupported = [&](std::string_view what) {
     return MakeError(ErrorKind::kUnsupported, "column {}: {} is not supported", e.name, what);

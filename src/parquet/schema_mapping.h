@@ -18,4 +18,9 @@ int DecimalBytesForPrecision(int precision);
 /// has no mapping for (INTERVAL, nested).
 Result<DataType> FromSchemaElement(const format::SchemaElement& e);
 
+/// Factor from a stored time/timestamp value to the k2 type's unit: k2 value
+/// = stored * mul / div (e.g. millis -> micros: mul 1000).
+void TimeUnitScale(const format::SchemaElement& e, const DataType& type, int64_t* mul,
+                   int64_t* div);
+
 }  // namespace k2::parquet

@@ -1,0 +1,44 @@
+#pragma once
+/// Reads one column chunk page by page into k2 Columns. Templated on the
+/// physical type internally; the only virtual call is per batch.
+
+#include <memory>
+#include <string>
+
+#include "columnar/column_batch.h"
+#include "common/result.h"
+#include "io/file_io.h"
+#include "parquet/metadata.h"
+
+namespace k2::parquet {
+
+/// Decodes one column chunk of one row group.
+class ColumnChunkReader {
+ public:
+  virtual ~ColumnChunkReader() = default;
+  /// Appends the next `rows` rows to `out` (of the field's type). kCorrupt if
+  /// the chunk ends early or a page is malformed (names file, column, offset).
+  virtual Status Read(size_t rows, Column* out) = 0;
+};
+
+/// Where a chunk lives and how to interpret it.
+struct ChunkContext {
+  InputFile* in = nullptr;
+  uint64_t file_size = 0;
+  std::string path;    ///< for messages
+  std::string column;  ///< for messages
+  DataType type;       ///< the k2 type to produce
+  const format::SchemaElement* element = nullptr;
+  int max_def = 0;
+  const format::ColumnChunk* chunk = nullptr;
+  int64_t num_rows = 0;  ///< rows in the row group
+};
+
+/// Reads the chunk's bytes (bounded by the file size) and returns its reader.
+Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx);
+
+/// Page-level walk for inspect and fuzzing: decodes every page of the chunk,
+/// discarding values. Same errors as Read.
+Status DecodeWholeChunk(const ChunkContext& ctx);
+
+}  // namespace k2::parquet
