@@ -4,7 +4,16 @@ namespace k2::service {
 
 void CancellationToken::Cancel(CancelReason reason) {
   CancelReason expected = CancelReason::kNone;
-  reason_.compare_exchange_strong(expected, reason, std::memory_order_acq_rel);
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    reason_.compare_exchange_strong(expected, reason, std::memory_order_acq_rel);
+  }
+  cv_.notify_all();
+}
+
+bool CancellationToken::WaitCancelled(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return IsCancelled(); });
 }
 
 Status CancellationToken::Check(std::string_view what) const {
@@ -27,6 +36,8 @@ std::string_view CancelReasonName(CancelReason reason) {
       return "shutdown";
     case CancelReason::kRequested:
       return "requested";
+    case CancelReason::kLeaseLost:
+      return "lease_lost";
   }
   return "unknown";
 }

@@ -4,6 +4,8 @@
 /// it commits, so a cancelled run abandons cleanly and never commits half-way.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 
@@ -14,9 +16,10 @@ namespace k2::service {
 /// Why a token was cancelled.
 enum class CancelReason {
   kNone,
-  kTimeout,   ///< the job ran past its configured timeout
-  kShutdown,  ///< the daemon is stopping (SIGTERM/SIGINT)
-  kRequested  ///< an operator or test asked
+  kTimeout,    ///< the job ran past its configured timeout
+  kShutdown,   ///< the daemon is stopping (SIGTERM/SIGINT)
+  kRequested,  ///< an operator or test asked
+  kLeaseLost   ///< another process took the job's lease (ours expired)
 };
 
 /// Thread-safe; shared by the daemon (which cancels) and the job (which checks).
@@ -33,9 +36,14 @@ class CancellationToken {
   /// OK if not cancelled; otherwise kCancelled (kTimeout for a timeout) naming
   /// `what` (e.g. "offload raw.trades before commit"). Jobs call this before committing.
   Status Check(std::string_view what) const;
+  /// Blocks up to `timeout` of real time until cancelled (for jobs that wait
+  /// on something external); returns whether cancelled.
+  bool WaitCancelled(std::chrono::milliseconds timeout) const;
 
  private:
   std::atomic<CancelReason> reason_{CancelReason::kNone};
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
 };
 
 /// Stable name of a reason ("timeout", "shutdown", ...).
