@@ -55,7 +55,10 @@ std::optional<Error> FindClickHouseException(std::string_view text) {
     std::string_view rest = text.substr(at);
     size_t i = 6;
     while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
-    if (i > 6 && rest.substr(i).starts_with(". DB::Exception")) {
+    // "Code: 60. DB::Exception: ..." (modern) or "Code: 60, e.displayText() = DB::Exception: ..."
+    // (old)
+    if (i > 6 && (rest.substr(i).starts_with(". DB::Exception") ||
+                  rest.substr(i).starts_with(", e.displayText() = DB::Exception"))) {
       while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) {
         rest.remove_suffix(1);
       }

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -72,12 +73,12 @@ inline std::string CompareValue(const Column& c, size_t row, const std::string& 
       break;
     }
     case TypeId::kFloat:
-      if (c.Value<float>(row) != j.get<float>()) {
+      if (c.Value<float>(row) != std::stof(want)) {
         return fmt::format("float {} vs {}", c.Value<float>(row), j.dump());
       }
       return "";
     case TypeId::kDouble:
-      if (c.Value<double>(row) != j.get<double>()) {
+      if (c.Value<double>(row) != std::stod(want)) {
         return fmt::format("double {} vs {}", c.Value<double>(row), j.dump());
       }
       return "";
@@ -130,7 +131,13 @@ inline std::vector<nlohmann::json> ParseJsonEachRow(const std::string& text) {
   while (start < text.size()) {
     size_t nl = text.find('\n', start);
     if (nl == std::string::npos) nl = text.size();
-    if (nl > start) rows.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
+    // Bare numbers are quoted first so that their exact text survives parsing
+    // (old servers print decimals as JSON numbers).
+    static const std::regex kNumber(R"re(([:,\[])(-?[0-9][0-9.eE+-]*)(?=[,}\]]))re");
+    if (nl > start) {
+      std::string line = std::regex_replace(text.substr(start, nl - start), kNumber, "$1\"$2\"");
+      rows.push_back(nlohmann::json::parse(line));
+    }
     start = nl + 1;
   }
   return rows;

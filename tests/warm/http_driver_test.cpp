@@ -1,0 +1,207 @@
+#include <gtest/gtest.h>
+
+#include "support/clickhouse_server.h"
+#include "warm/row_binary.h"
+#include "warm/warm_test_util.h"
+
+namespace k2::warm {
+namespace {
+
+using testing::ExpectBatchesMatchJson;
+using testing::ParseJsonEachRow;
+
+// The types Debian's ClickHouse 18.16 has (no DateTime64, Date32, Bool, IPv4 type,
+// LowCardinality is experimental), with edge values and nulls.
+constexpr const char* kOldServerTypesQuery = R"(
+SELECT
+  toInt8(toInt32(number % 256) - 128) AS i8,
+  toInt16(toInt32(number * 263) % 65536 - 32768) AS i16,
+  toInt32(number * 104729) - 2000000000 AS i32,
+  toInt64(number) * -9223372036854775 AS i64,
+  toUInt8(number % 256) AS u8,
+  toUInt16(number * 257 % 65536) AS u16,
+  toUInt32(number * 4294967 % 4294967296) AS u32,
+  toUInt64(number * 92233720368547) AS u64,
+  toFloat32(number) / 7 AS f32,
+  toFloat64(number) / 3 - 100 AS f64,
+  toDecimal32(toInt32(number) - 500, 2) AS d32,
+  toDecimal64(number * 12345, 8) AS d64,
+  toDecimal128(number, 10) AS d128,
+  concat('s', toString(number), if(number % 5 = 0, '\'"\\\n\t', '')) AS s,
+  toFixedString(toString(number % 1000), 4) AS fs,
+  toUUID(concat('61f0c404-5cb3-11e7-907b-', lower(hex(toUInt64(number * 7919 + 17592186044416))))) AS uuid,
+  toDate('1970-01-02') + number * 17 AS d,  -- day 0 prints as 0000-00-00 on 18.16
+  toDateTime('2024-08-08 23:54:15', 'UTC') + number * 3601 AS dt,
+  CAST(number % 3 + 1 AS Enum8('buy' = 1, 'sell' = 2, 'it\'s' = 3)) AS e8,
+  CAST(if(number % 2 = 0, -1000, 30000) AS Enum16('neg' = -1000, 'big' = 30000)) AS e16,
+  if(number % 3 = 0, NULL, number) AS nu64,
+  if(number % 4 = 1, NULL, toString(number)) AS ns
+FROM system.numbers LIMIT 2000
+)";
+
+HttpDriverOptions OptionsFor(const k2::testing::ClickHouseServer& server) {
+  HttpDriverOptions o;
+  o.url = server.url();
+  o.user = "k2";
+  o.password = "secret";
+  o.retries = 1;
+  o.connect_timeout_s = 5;
+  return o;
+}
+
+TEST(HttpDriverTest, EveryOldServerTypeRoundTripsAgainstJsonEachRow) {
+  K2_START_CLICKHOUSE(server);
+  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
+  EXPECT_FALSE(driver->ServerVersion().empty());
+  K2_ASSERT_OK_AND_ASSIGN(auto types, driver->Describe(kOldServerTypesQuery));
+  ASSERT_EQ(types.size(), 22u);
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto json, driver->Execute(std::string(kOldServerTypesQuery) + " FORMAT JSONEachRow"));
+  auto rows = ParseJsonEachRow(json);
+  ASSERT_EQ(rows.size(), 2000u);
+  K2_ASSERT_OK_AND_ASSIGN(auto reader, driver->Query(kOldServerTypesQuery, 333));
+  ExpectBatchesMatchJson(*reader, types, rows);
+}
+
+TEST(HttpDriverTest, InsertRoundTrips) {
+  K2_START_CLICKHOUSE(server);
+  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
+  K2_ASSERT_OK(driver->Execute(
+      "CREATE TABLE ins (id UInt64, name String, price Decimal(18, 8), at DateTime, "
+      "side Enum8('buy' = 1, 'sell' = 2), note Nullable(String)) ENGINE = MergeTree ORDER BY id"));
+  auto schema = std::make_shared<Schema>();
+  schema->fields = {
+      {1, "id", DataType::Int64(), false},           {2, "name", DataType::String(), false},
+      {3, "price", DataType::Decimal(18, 8), false}, {4, "at", DataType::TimestampTz(), false},
+      {5, "side", DataType::String(), false},        {6, "note", DataType::String(), true}};
+  ColumnBatch batch(schema);
+  for (int64_t i = 0; i < 5000; ++i) {
+    batch.columns[0].Append<int64_t>(i);
+    batch.columns[1].AppendBytes(i % 2 ? "BTCUSDT" : "ETH'USDT\n");
+    batch.columns[2].AppendDecimal(static_cast<int128_t>(i) * 123456789 - 5);
+    batch.columns[3].Append<int64_t>(1723161255000000 + i * 1000000);
+    batch.columns[4].AppendBytes(i % 3 ? "buy" : "sell");
+    if (i % 4 == 0) {
+      batch.columns[5].AppendNull();
+    } else {
+      batch.columns[5].AppendBytes("n" + std::to_string(i));
+    }
+  }
+  K2_ASSERT_OK(driver->Insert("ins", batch));
+  K2_ASSERT_OK_AND_ASSIGN(auto reader, driver->Query("SELECT * FROM ins ORDER BY id", 1000));
+  size_t seen = 0;
+  while (true) {
+    K2_ASSERT_OK_AND_ASSIGN(auto b, reader->Next());
+    if (!b) break;
+    for (size_t r = 0; r < b->num_rows(); ++r, ++seen) {
+      for (size_t c = 0; c < b->num_columns(); ++c) {
+        ASSERT_EQ(Value::FromColumn(b->columns[c], r).ToString(),
+                  Value::FromColumn(batch.columns[c], seen).ToString())
+            << "row " << seen << " column " << c;
+      }
+    }
+  }
+  EXPECT_EQ(seen, 5000u);
+}
+
+TEST(HttpDriverTest, ErrorsAreClearWithKinds) {
+  K2_START_CLICKHOUSE(server);
+  HttpDriverOptions bad = OptionsFor(*server);
+  bad.password = "wrong";
+  auto denied = OpenHttpDriver(bad);
+  K2_ASSERT_ERROR_KIND(denied, ErrorKind::kInvalidInput);
+  EXPECT_EQ(denied.error().message.find("wrong"), std::string::npos) << "password leaked";
+  EXPECT_NE(denied.error().message.find("k2"), std::string::npos) << denied.error().message;
+
+  HttpDriverOptions bad_url = OptionsFor(*server);
+  bad_url.url = "ftp://x";
+  K2_ASSERT_ERROR_KIND(OpenHttpDriver(bad_url), ErrorKind::kInvalidInput);
+  HttpDriverOptions down = OptionsFor(*server);
+  down.url = "http://127.0.0.1:" + std::to_string(k2::testing::FreeLoopbackPort());
+  down.retries = 0;
+  K2_ASSERT_ERROR_KIND(OpenHttpDriver(down), ErrorKind::kIo);
+
+  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
+  auto missing = driver->Query("SELECT * FROM no_such_table_k2");
+  K2_ASSERT_ERROR_KIND(missing, ErrorKind::kNotFound);
+  EXPECT_NE(missing.error().message.find("Code: 60"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("k2-"), std::string::npos) << "query id missing";
+  K2_ASSERT_ERROR_KIND(driver->Query("SELEC 1"), ErrorKind::kInvalidInput);
+  K2_ASSERT_ERROR_KIND(driver->Query("SELECT [1, 2] AS arr"), ErrorKind::kUnsupported);
+
+  // An exception after rows were streamed is reported, not decoded as rows.
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto reader,
+      driver->Query("SELECT number, throwIf(number = 3000000) AS x FROM system.numbers "
+                    "LIMIT 4000000 SETTINGS max_block_size = 8192",
+                    8192));
+  Status final_status = OkStatus();
+  uint64_t rows = 0;
+  while (true) {
+    auto b = reader->Next();
+    if (!b) {
+      final_status = std::unexpected(b.error());
+      break;
+    }
+    if (!*b) break;
+    rows += (*b)->num_rows();
+  }
+  ASSERT_FALSE(final_status.has_value()) << "mid-stream exception not reported after " << rows;
+  EXPECT_NE(final_status.error().message.find("Code: 395"), std::string::npos)
+      << final_status.error().ToString();
+  EXPECT_LT(rows, 4000000u);
+}
+
+TEST(HttpDriverTest, ServerKilledMidStreamIsAnIoError) {
+  K2_START_CLICKHOUSE(server);
+  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
+  K2_ASSERT_OK_AND_ASSIGN(auto reader,
+                          driver->Query("SELECT number, toString(number) AS s FROM system.numbers "
+                                        "LIMIT 200000000",
+                                        65536));
+  K2_ASSERT_OK_AND_ASSIGN(auto first, reader->Next());
+  ASSERT_NE(first, nullptr);
+  server->Kill();
+  Status final_status = OkStatus();
+  while (true) {
+    auto b = reader->Next();
+    if (!b) {
+      final_status = std::unexpected(b.error());
+      break;
+    }
+    if (!*b) break;
+  }
+  ASSERT_FALSE(final_status.has_value());
+  EXPECT_TRUE(final_status.error().kind == ErrorKind::kIo ||
+              final_status.error().kind == ErrorKind::kCorrupt)
+      << final_status.error().ToString();
+}
+
+TEST(HttpDriverTest, TenMillionRowsStreamInBoundedMemory) {
+  K2_START_CLICKHOUSE(server);
+  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto reader,
+      driver->Query("SELECT number AS id, toString(number % 1000) AS s, toFloat64(number) AS f, "
+                    "toDateTime('2024-01-01 00:00:00', 'UTC') + number AS t "
+                    "FROM system.numbers LIMIT 10000000",
+                    65536));
+  auto* rb = dynamic_cast<RowBinaryReader*>(reader.get());
+  ASSERT_NE(rb, nullptr);
+  uint64_t rows = 0;
+  int64_t last = -1;
+  while (true) {
+    K2_ASSERT_OK_AND_ASSIGN(auto b, reader->Next());
+    if (!b) break;
+    ASSERT_EQ(b->columns[0].Value<int64_t>(0), last + 1);
+    last = b->columns[0].Value<int64_t>(b->num_rows() - 1);
+    rows += b->num_rows();
+  }
+  EXPECT_EQ(rows, 10000000u);
+  EXPECT_GT(rb->bytes_read(), 200u << 20);  // 10M x (8 + ~4 + 8 + 4)
+  EXPECT_LT(rb->peak_batch_bytes(), 8u << 20) << rb->peak_batch_bytes();
+  EXPECT_LT(rb->peak_buffer_bytes(), 4u << 20) << rb->peak_buffer_bytes();
+}
+
+}  // namespace
+}  // namespace k2::warm
