@@ -1,6 +1,7 @@
 #include "iceberg/scan.h"
 
 #include <algorithm>
+#include <set>
 
 #include "iceberg/expression_eval.h"
 #include "iceberg/table.h"
@@ -25,6 +26,18 @@ Result<std::vector<ManifestFile>> SnapshotManifests(FileIO& io, const Snapshot& 
     }
     if (meta["content"] == "deletes") m.content = ManifestContent::kDeletes;
     out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::set<int> MappedFieldIds(const std::string& name_mapping_json) {
+  std::set<int> out;
+  nlohmann::json j = nlohmann::json::parse(name_mapping_json, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j) {
+    if (e.is_object() && e.contains("field-id") && e["field-id"].is_number_integer()) {
+      out.insert(e["field-id"].get<int>());
+    }
   }
   return out;
 }
@@ -60,8 +73,19 @@ Result<const Snapshot*> TableScan::ResolveSnapshot() const {
   return m.CurrentSnapshot();
 }
 
+Result<const TableSchema*> TableScan::ScanSchema() const {
+  if (snapshot_id_ || as_of_ms_ || ref_) {
+    K2_ASSIGN_OR_RETURN(const Snapshot* snap, ResolveSnapshot());
+    if (snap != nullptr && snap->schema_id) {
+      if (auto s = metadata_->SchemaById(*snap->schema_id)) return *s;
+    }
+  }
+  return &metadata_->CurrentSchema();
+}
+
 Result<Schema> TableScan::ProjectedSchema() const {
-  const Schema& schema = metadata_->CurrentSchema().schema;
+  K2_ASSIGN_OR_RETURN(const TableSchema* scan_schema, ScanSchema());
+  const Schema& schema = scan_schema->schema;
   if (columns_.empty()) return schema;
   Schema out;
   for (const std::string& c : columns_) {
@@ -79,9 +103,19 @@ Result<std::vector<FileScanTask>> TableScan::PlanFiles() const {
   const TableMetadata& m = *metadata_;
   K2_ASSIGN_OR_RETURN(const Snapshot* snap, ResolveSnapshot());
   if (snap == nullptr) return std::vector<FileScanTask>{};
-  const Schema& schema = m.CurrentSchema().schema;
+  K2_ASSIGN_OR_RETURN(const TableSchema* scan_schema, ScanSchema());
+  const Schema& schema = scan_schema->schema;
   std::optional<Predicate> filter = filter_;
-  if (filter) K2_RETURN_IF_ERROR(filter->Bind(schema));
+  if (filter) {
+    K2_RETURN_IF_ERROR(filter->Bind(schema));
+    // Metrics are keyed by field id; with a name mapping, files without ids
+    // only have the mapped fields, so terms on unmapped fields cannot prune.
+    if (auto it = m.properties.find("schema.name-mapping.default"); it != m.properties.end()) {
+      std::set<int> mapped = MappedFieldIds(it->second);
+      std::erase_if(filter->terms,
+                    [&](const PredicateTerm& t) { return mapped.count(t.field_id) == 0; });
+    }
+  }
   FileIO& io = table_->io();
   K2_ASSIGN_OR_RETURN(std::vector<ManifestFile> manifests, SnapshotManifests(io, *snap));
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,11 @@ class TableScan {
   /// The snapshot this scan reads; nullptr for an empty table.
   /// kNotFound for an unknown id, time or ref.
   Result<const Snapshot*> ResolveSnapshot() const;
-  /// The output schema: the current schema's selected fields, in selection order.
+  /// The schema rows are read in: the selected snapshot's schema when a
+  /// snapshot, time or ref was chosen (like Spark and DuckDB time travel),
+  /// else the current schema.
+  Result<const TableSchema*> ScanSchema() const;
+  /// The output schema: the scan schema's selected fields, in selection order.
   /// kInvalidInput names an unknown column.
   Result<Schema> ProjectedSchema() const;
   /// Data files to read with their deletes. kInvalidInput for a bad filter;
@@ -64,6 +69,9 @@ class TableScan {
   std::optional<int64_t> as_of_ms_;
   std::optional<std::string> ref_;
 };
+
+/// Field ids named by a schema.name-mapping.default JSON value (top level).
+std::set<int> MappedFieldIds(const std::string& name_mapping_json);
 
 /// Manifests of a snapshot (v1 snapshots without a manifest list included).
 Result<std::vector<ManifestFile>> SnapshotManifests(FileIO& io, const Snapshot& snapshot);
