@@ -186,8 +186,11 @@ FileMatch EvaluateFile(const Predicate& pred, const Schema& schema, const Partit
     bool proven = false;
     const bool nan_free =
         !file.nan_value_counts.count(term.field_id) || file.nan_value_counts.at(term.field_id) == 0;
-    const bool exact_bounds =
-        exact.has_value() || (type.id != TypeId::kString && type.id != TypeId::kBinary);
+    // Truncated string/binary bounds are exact only when both are equal
+    // (a truncated upper bound is incremented, so it differs from the lower).
+    const bool exact_bounds = exact.has_value() ||
+                              (type.id != TypeId::kString && type.id != TypeId::kBinary) ||
+                              (min && max && CompareValues(*min, *max) == strong_ordering::equal);
     if (term.op == CompareOp::kIsNull) {
       proven = nulls >= 0 && nulls == values;
     } else if (term.op == CompareOp::kNotNull) {
