@@ -107,37 +107,52 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
       WEXITSTATUS(status) != 0) {
     return MakeError(ErrorKind::kIo, "initdb failed in {}: {}", d, ReadFile(log));
   }
-  server->port_ = FreeLoopbackPort();
-  server->pid_ = Spawn({postgres,
-                        "-D",
-                        d + "/data",
-                        "-p",
-                        std::to_string(server->port_),
-                        "-k",
-                        d + "/sock",
-                        "-c",
-                        "listen_addresses=127.0.0.1",
-                        "-c",
-                        "fsync=off",
-                        "-c",
-                        "synchronous_commit=off",
-                        "-c",
-                        "full_page_writes=off",
-                        "-c",
-                        "max_connections=100",
-                        "-c",
-                        "shared_buffers=16MB",
-                        "-c",
-                        "dynamic_shared_memory_type=mmap"},
-                       log, who, true);
-  if (server->pid_ < 0) return MakeError(ErrorKind::kIo, "cannot fork postgres");
+  // Another test may grab the same free port between FreeLoopbackPort and
+  // bind: then postgres exits at once and we retry on a new port.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    server->port_ = FreeLoopbackPort();
+    server->pid_ = Spawn({postgres,
+                          "-D",
+                          d + "/data",
+                          "-p",
+                          std::to_string(server->port_),
+                          "-k",
+                          d + "/sock",
+                          "-c",
+                          "listen_addresses=127.0.0.1",
+                          "-c",
+                          "fsync=off",
+                          "-c",
+                          "synchronous_commit=off",
+                          "-c",
+                          "full_page_writes=off",
+                          "-c",
+                          "max_connections=100",
+                          "-c",
+                          "shared_buffers=16MB",
+                          "-c",
+                          "dynamic_shared_memory_type=mmap"},
+                         log, who, true);
+    if (server->pid_ < 0) return MakeError(ErrorKind::kIo, "cannot fork postgres");
+    auto ready = server->WaitReady(log);
+    if (ready) break;
+    if (server->pid_ > 0 || attempt == kAttempts) return std::unexpected(ready.error());
+  }
+  auto created = server->CreateDatabase("k2");
+  if (!created) return std::unexpected(created.error());
+  return server;
+}
+
+Status PostgresServer::WaitReady(const std::string& log) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
     ProcessResult r = RunProcess({std::string(kBinDir) + "/pg_isready", "-q", "-h", "127.0.0.1",
-                                  "-p", std::to_string(server->port_), "-t", "1"});
-    if (r.exit_code == 0) break;
-    if (waitpid(server->pid_, &status, WNOHANG) == server->pid_) {
-      server->pid_ = -1;
+                                  "-p", std::to_string(port_), "-t", "1"});
+    if (r.exit_code == 0) return OkStatus();
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
       return MakeError(ErrorKind::kIo, "postgres exited during start-up: {}", ReadFile(log));
     }
     if (std::chrono::steady_clock::now() > deadline) {
@@ -146,9 +161,6 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  auto created = server->CreateDatabase("k2");
-  if (!created) return std::unexpected(created.error());
-  return server;
 }
 
 std::string PostgresServer::UriFor(const std::string& db) const {

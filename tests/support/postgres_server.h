@@ -41,6 +41,8 @@ class PostgresServer {
 
  private:
   PostgresServer() = default;
+  /// Polls pg_isready until the server answers; pid_ = -1 if it exited.
+  Status WaitReady(const std::string& log);
   TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;
