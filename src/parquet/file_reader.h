@@ -53,6 +53,8 @@ class FileReader {
   const format::FileMetaData& metadata() const { return metadata_; }
   /// The Parquet schema element of schema() field `i` (nullptr for nested fields).
   const format::SchemaElement* element(size_t i) const { return columns_[i].element; }
+  /// Index of schema() field `i` in RowGroup::columns (-1 for nested fields).
+  int leaf_index(size_t i) const { return columns_[i].leaf_index; }
   const std::string& path() const { return in_->path(); }
 
   /// Batches of the projected columns, in that order. kInvalidInput for a bad

@@ -9,6 +9,7 @@
 
 #include "columnar/value.h"
 #include "parquet/file_writer.h"
+#include "parquet/inspect.h"
 #include "parquet/parquet_test_util.h"
 #include "support/support.h"
 
@@ -629,6 +630,43 @@ TEST(FileReaderTest, TruncatedAndGarbageFilesAreCorrupt) {
     if (!r) continue;
     (void)ReadAll(**r);  // must not crash; may fail or succeed
   }
+}
+
+TEST(InspectTest, DescribesSchemaGroupsEncodingsAndStatistics) {
+  K2_REQUIRE_FIXTURES(fixtures);
+  K2_ASSERT_OK_AND_ASSIGN(auto reader, OpenPath(Fixture(fixtures, "alltypes_plain.parquet")));
+  nlohmann::json info = InspectFile(*reader);
+  EXPECT_EQ(info["num_rows"], 8);
+  ASSERT_EQ(info["schema"].size(), 11u);
+  EXPECT_EQ(info["schema"][10]["physical_type"], "INT96");
+  EXPECT_EQ(info["schema"][10]["k2_type"], "timestamp");
+  ASSERT_EQ(info["row_groups"].size(), 1u);
+  const auto& id = info["row_groups"][0]["columns"][0];
+  EXPECT_EQ(id["name"], "id");
+  EXPECT_EQ(id["codec"], "UNCOMPRESSED");
+  EXPECT_EQ(id["num_values"], 8);
+  std::string text = FormatInspect(info);
+  EXPECT_NE(text.find("rows: 8"), std::string::npos) << text;
+  EXPECT_NE(text.find("INT96"), std::string::npos) << text;
+
+  // k2's own file: statistics rendered as values.
+  TempDir dir;
+  auto schema = std::make_shared<Schema>();
+  schema->fields.push_back(Field{5, "px", DataType::Decimal(18, 8), true, ""});
+  ColumnBatch b(schema);
+  b.columns[0].AppendDecimal(150000000);
+  b.columns[0].AppendNull();
+  b.columns[0].AppendDecimal(-250000000);
+  std::string path = dir / "i.parquet";
+  K2_ASSERT_OK(WriteTestFile(path, {b}));
+  K2_ASSERT_OK_AND_ASSIGN(auto own, OpenPath(path));
+  nlohmann::json o = InspectFile(*own);
+  EXPECT_EQ(o["schema"][0]["field_id"], 5);
+  EXPECT_EQ(o["schema"][0]["logical_type"], "DECIMAL(18,8)");
+  const auto& st = o["row_groups"][0]["columns"][0]["statistics"];
+  EXPECT_EQ(st["min"], "-2.50000000");
+  EXPECT_EQ(st["max"], "1.50000000");
+  EXPECT_EQ(st["null_count"], 1);
 }
 
 }  // namespace
