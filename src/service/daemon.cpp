@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/config.h"
+
 namespace k2::service {
 namespace {
 
@@ -30,6 +32,17 @@ nlohmann::json TableStats::ToJson() const {
           {"total_bytes", total_bytes},
           {"total_rows", total_rows},
           {"snapshots", snapshots}};
+}
+
+DaemonOptions DaemonOptionsFromConfig(const Config& config) {
+  DaemonOptions options;
+  options.listen = config.service.listen;
+  options.token = config.service.token;
+  options.alert_webhook = config.service.alert_webhook;
+  options.alert_command = config.service.alert_command;
+  options.lag_alert_threshold = std::chrono::seconds(config.service.lag_alert_threshold_s);
+  options.shutdown_grace = std::chrono::seconds(config.service.shutdown_grace_s);
+  return options;
 }
 
 Daemon::Daemon(Clock& clock, JobStore& store, DaemonOptions options,

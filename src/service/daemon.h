@@ -29,6 +29,10 @@
 #include "service/scheduler.h"
 #include "service/table_stats.h"
 
+namespace k2 {
+struct Config;
+}
+
 namespace k2::service {
 
 struct DaemonOptions {
@@ -43,6 +47,9 @@ struct DaemonOptions {
   Duration shutdown_grace = std::chrono::seconds(60);
   SchedulerOptions scheduler;
 };
+
+/// The daemon options k2.yaml's `service` section describes.
+DaemonOptions DaemonOptionsFromConfig(const Config& config);
 
 class Daemon {
  public:

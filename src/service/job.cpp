@@ -111,4 +111,14 @@ std::vector<std::string> JobRegistry::names() const {
   return out;
 }
 
+void JobRegistry::SetTableStatsFactory(TableStatsFactory factory) {
+  std::lock_guard<std::mutex> guard(mu_);
+  table_stats_factory_ = std::move(factory);
+}
+
+TableStatsFactory JobRegistry::table_stats_factory() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return table_stats_factory_;
+}
+
 }  // namespace k2::service

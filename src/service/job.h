@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "service/cancellation.h"
 #include "service/clock.h"
+#include "service/table_stats.h"
 
 namespace k2 {
 struct Config;
@@ -101,6 +102,9 @@ class FunctionJob final : public Job {
 /// Builds a job from the configuration. kNotFound/kInvalidInput as the job sees fit.
 using JobFactory = std::function<Result<std::unique_ptr<Job>>(const Config& config)>;
 
+/// Builds a TableStatsProvider from the configuration.
+using TableStatsFactory = std::function<Result<TableStatsProvider>(const Config& config)>;
+
 /// Named job factories. `k2 serve` asks it for every job in the schedule;
 /// scheduled names without a factory are reported and left out. Thread-safe.
 class JobRegistry {
@@ -116,9 +120,16 @@ class JobRegistry {
   /// Registered names, sorted.
   std::vector<std::string> names() const;
 
+  /// Builds the provider behind /api/tables, k2_table_* gauges and lag alerts
+  /// (the CLI wires one that reads Iceberg metadata). Replaces any previous one.
+  void SetTableStatsFactory(TableStatsFactory factory);
+  /// The registered table stats factory (empty function if none).
+  TableStatsFactory table_stats_factory() const;
+
  private:
   mutable std::mutex mu_;
   std::map<std::string, JobFactory> factories_;
+  TableStatsFactory table_stats_factory_;
 };
 
 }  // namespace k2::service

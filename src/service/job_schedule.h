@@ -9,6 +9,10 @@
 #include "common/result.h"
 #include "service/clock.h"
 
+namespace k2 {
+struct Config;
+}
+
 namespace k2::service {
 
 /// What to do with fire times that passed while the daemon was down (or the
@@ -52,5 +56,13 @@ struct JobSchedule {
 /// Offloads catch up once after downtime (the offload itself then covers
 /// every closed window); maintenance runs once, not once per missed slot.
 std::vector<JobSchedule> DefaultSchedule();
+
+/// The schedule k2.yaml describes: one offload job per layer ("offload_raw",
+/// ...) on the schedule of that layer's first enabled table (disabled when the
+/// layer has none); compaction/expire/manifests/orphans/audit on the
+/// maintenance schedules (an empty schedule leaves the job manual-only);
+/// retries and timeout from the service section. kInvalidInput names the job
+/// whose cron is bad.
+Result<std::vector<JobSchedule>> ScheduleFromConfig(const Config& config);
 
 }  // namespace k2::service
