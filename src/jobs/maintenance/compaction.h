@@ -1,0 +1,91 @@
+#pragma once
+/// Compaction job (Iceberg's rewrite_data_files, bin-pack strategy): per
+/// partition, data files under the minimum size are grouped into outputs of
+/// the target size (hourly files into daily files with the defaults).
+///
+/// Phases, in order:
+///   1. Plan from the current snapshot S: live data files of the default spec
+///      under min_file_size, grouped by partition; partitions still receiving
+///      offloads (a time-transform partition containing "now") are skipped;
+///      each partition is bin-packed into groups of at most target size with
+///      at least min_input_files files. Groups whose files carry delete files
+///      are skipped with that reason (k2 does not apply deletes here yet).
+///   2. Per group, streaming merge: one input file at a time is read batch by
+///      batch (Parquet FileReader) and written to a rolling Parquet writer that
+///      closes a file at the target size. Memory: one input row group plus one
+///      output row group.
+///   3. Per group, commit a RewriteFiles (replace) validated against every
+///      snapshot since S: a concurrent overwrite/delete of the partition or a
+///      removed input fails the group (outputs deleted) and the partition is
+///      re-planned from the new head, up to `max_attempts` times. Groups commit
+///      independently: a failed group loses nothing and keeps no files.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "io/file_io.h"
+
+namespace k2::service {
+class CancellationToken;
+}
+
+namespace k2::jobs {
+
+/// Options; defaults follow config `maintenance` (daily files from hourly ones).
+struct CompactionOptions {
+  int64_t target_file_size_bytes = 512LL << 20;
+  int64_t min_file_size_bytes = 96LL << 20;  ///< files at or above are left alone
+  int min_input_files = 2;
+  bool skip_open_partitions = true;
+  bool dry_run = false;
+  int max_attempts = 3;                  ///< per partition, on commit conflicts
+  int64_t now_ms = 0;                    ///< 0 = wall clock
+  size_t batch_rows = 65536;             ///< read batch size
+  int64_t row_group_bytes = 64LL << 20;  ///< output row groups (bounds memory)
+};
+
+/// One group's outcome.
+struct CompactionGroupReport {
+  std::string partition;  ///< partition path ("ts_day=2026-11-24"; "" unpartitioned)
+  std::string status;     ///< "committed", "planned" (dry run), "skipped", "failed"
+  std::string reason;     ///< why skipped or failed
+  int attempts = 0;
+  int64_t files_before = 0;
+  int64_t bytes_before = 0;
+  int64_t files_after = 0;
+  int64_t bytes_after = 0;
+  int64_t rows = 0;
+  int64_t snapshot_id = 0;  ///< the replace snapshot when committed
+
+  nlohmann::json ToJson() const;
+};
+
+/// What a compaction did.
+struct CompactionReport {
+  std::string table;
+  bool dry_run = false;
+  int64_t start_snapshot_id = 0;
+  int64_t files_before = 0;  ///< rewritten input files (committed groups)
+  int64_t bytes_before = 0;
+  int64_t files_after = 0;
+  int64_t bytes_after = 0;
+  int64_t rows_rewritten = 0;
+  int groups_committed = 0;
+  int groups_failed = 0;
+  int groups_skipped = 0;
+  std::vector<CompactionGroupReport> groups;
+
+  nlohmann::json ToJson() const;
+};
+
+/// Compacts table `id`. Group failures are reported in the report, not as an
+/// error; errors: kNotFound (table), kCorrupt/kIo reading metadata,
+/// kCancelled when `cancel` fired (committed groups stay committed).
+Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableIdentifier& id,
+                                      const CompactionOptions& options,
+                                      const service::CancellationToken* cancel = nullptr);
+
+}  // namespace k2::jobs
