@@ -1,8 +1,85 @@
-#include "cli/commands.h"
+#include <spdlog/spdlog.h>
+
+#include "catalog/catalog_factory.h"
+#include "cli/cli_config.h"
+#include "columnar/value.h"
+#include "jobs/offload.h"
 
 namespace k2::cli {
 
-// Placeholder until this area's commands land; registers nothing.
-void RegisterJobCommands(CLI::App& root, CliContext& ctx) {}
+namespace {
+
+struct OffloadArgs {
+  jobs::OffloadOptions options;
+  bool json = false;
+};
+
+void PrintReport(const jobs::OffloadReport& report) {
+  fmt::print("{:<16} {:<41} {:<9} {:>10} {:>6} {:>12} {:>7}\n", "TABLE", "WINDOW", "ACTION", "ROWS",
+             "FILES", "BYTES", "SECS");
+  for (const auto& t : report.tables) {
+    for (const auto& w : t.windows) {
+      fmt::print("{:<16} {:<41} {:<9} {:>10} {:>6} {:>12} {:>7.2f}{}\n", t.table,
+                 w.window.ToString(), w.action, w.rows, w.files, w.bytes, w.seconds,
+                 w.reason.empty() ? "" : "  (" + w.reason + ")");
+    }
+    if (t.error) {
+      fmt::print("{:<16} FAILED: {}\n", t.table, t.error->message);
+    } else if (t.windows.empty()) {
+      fmt::print("{:<16} up to date{}\n", t.table,
+                 t.watermark_us
+                     ? " (cold watermark " + FormatTimestampMicros(*t.watermark_us) + "Z)"
+                     : "");
+    }
+  }
+}
+
+Status RunOffload(const CliContext& ctx, const OffloadArgs& args, int& exit_code) {
+  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  if (config.catalog.type != "sql") {
+    return MakeError(ErrorKind::kUnsupported, "catalog.type '{}' is not supported by offload yet",
+                     config.catalog.type);
+  }
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+  jobs::OffloadJob job(config, *catalog, *io, [&config] { return jobs::OpenWarmDriver(config); });
+  K2_ASSIGN_OR_RETURN(jobs::OffloadReport report, job.Run(args.options));
+  if (args.json) {
+    fmt::print("{}\n", report.ToJson().dump(2));
+  } else {
+    PrintReport(report);
+  }
+  exit_code = report.ok() ? kExitOk : (report.all_failed() ? kExitFailed : kExitPartial);
+  return {};
+}
+
+}  // namespace
+
+void RegisterJobCommands(CLI::App& root, CliContext& ctx) {
+  static OffloadArgs args;
+  auto* offload = root.add_subcommand(
+      "offload",
+      "Move every closed window of every configured table from ClickHouse into Iceberg, exactly "
+      "once (catches up from each table's cold watermark)");
+  offload->add_option("--table", args.options.tables, "Only these tables (k2 name or ns.table)");
+  offload->add_option("--layer", args.options.layer, "Only this layer")
+      ->check(CLI::IsMember({"raw", "bronze", "silver", "gold"}));
+  offload->add_option("--window", args.options.window,
+                      "Offload the window starting here (e.g. 2026-11-24T10:00Z)");
+  offload->add_option("--until", args.options.until, "With --window: every window up to here");
+  offload->add_flag("--replace", args.options.replace,
+                    "Re-offload the given windows even if committed (exact replace)");
+  offload->add_flag("--dry-run", args.options.dry_run, "Print the plan, write nothing");
+  offload->add_flag("--json", args.json, "JSON output");
+  offload->callback([&ctx] {
+    int code = kExitOk;
+    auto st = RunOffload(ctx, args, code);
+    if (!st) {
+      ctx.Finish(st);
+      return;
+    }
+    ctx.Finish(code);
+  });
+}
 
 }  // namespace k2::cli

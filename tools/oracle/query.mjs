@@ -23,6 +23,9 @@ async function runDuckdb() {
 }
 
 async function runChdb() {
+  // chDB only reads files under its user_files_path, which is the working
+  // directory: from / every absolute path qualifies.
+  process.chdir('/');
   const chdb = await import('chdb');
   const query = chdb.query ?? chdb.default.query;
   const out = [];

@@ -1,0 +1,734 @@
+#include "jobs/offload.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "iceberg/scan.h"
+#include "iceberg/table.h"
+#include "jobs/offload_ledger.h"
+#include "jobs/rolling_writer.h"
+#include "warm/reference_schema.h"
+#include "warm/type_mapping.h"
+
+namespace k2::jobs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t SystemNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Where a table's rows come from.
+struct Source {
+  std::string query_template;  ///< with {start} and {end}
+  std::string time_column;
+  bool sorted = false;  ///< the query orders rows by (symbol, time)
+};
+
+Source ResolveSource(const TableConfig& t) {
+  const warm::ReferenceTable* ref = nullptr;
+  for (const auto& r : warm::ReferenceTables()) {
+    if (r.name == t.source) ref = &r;
+  }
+  Source s;
+  s.time_column = !t.time_column.empty() ? t.time_column : (ref ? ref->time_column : "");
+  if (!t.query.empty()) {
+    s.query_template = t.query;
+  } else if (ref && t.time_column.empty()) {
+    s.query_template = ref->offload_select;
+  } else if (!s.time_column.empty()) {
+    s.query_template = fmt::format(
+        "SELECT * FROM {} WHERE {} >= {{start}} AND {} < {{end}}", warm::QuoteTableName(t.source),
+        warm::QuoteIdentifier(s.time_column), warm::QuoteIdentifier(s.time_column));
+  }
+  return s;
+}
+
+/// Fills {start}/{end} with DateTime literals (whole seconds: windows are
+/// aligned). toDateTime(N, 'UTC') compares exactly with DateTime, DateTime64
+/// and Date columns on every ClickHouse version k2 supports (18.16 has no
+/// DateTime64 literals).
+std::string WindowSql(const std::string& tmpl, const Window& w) {
+  auto lit = [](int64_t us) { return fmt::format("toDateTime({}, 'UTC')", us / kMicrosPerSecond); };
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  for (size_t i = 0; i < tmpl.size();) {
+    if (tmpl.compare(i, 7, "{start}") == 0) {
+      out += lit(w.start_us);
+      i += 7;
+    } else if (tmpl.compare(i, 5, "{end}") == 0) {
+      out += lit(w.end_us);
+      i += 5;
+    } else {
+      out.push_back(tmpl[i++]);
+    }
+  }
+  return out;
+}
+
+/// Parses the first line of TabSeparated output into fields.
+std::vector<std::string> TsvFields(const std::string& text) {
+  std::vector<std::string> out;
+  std::string line = text.substr(0, text.find('\n'));
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, '\t')) out.push_back(f);
+  return out;
+}
+
+/// Row count and an order-independent checksum of a window in the warm tier.
+Result<std::pair<int64_t, std::string>> WarmStats(
+    warm::WarmDriver& driver, const std::string& window_sql,
+    const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::string cols;
+  for (const auto& [name, type] : columns) {
+    cols += (cols.empty() ? "" : ", ") + warm::QuoteIdentifier(name);
+  }
+  std::string sql = fmt::format("SELECT count(), sum(cityHash64({})) FROM ({})", cols, window_sql);
+  K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
+  auto f = TsvFields(out);
+  if (f.size() < 2) {
+    return MakeError(ErrorKind::kRemote, "unexpected answer to the window count: '{}'", out);
+  }
+  return std::pair<int64_t, std::string>{std::stoll(f[0]), f[1]};
+}
+
+/// Start of the oldest row in the source (for a table's first offload).
+Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const TableConfig& t,
+                                            const Source& s) {
+  std::string sql =
+      fmt::format("SELECT count(), toInt64(toUnixTimestamp(min({}))) FROM {}",
+                  warm::QuoteIdentifier(s.time_column), warm::QuoteTableName(t.source));
+  K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
+  auto f = TsvFields(out);
+  if (f.size() < 2) return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, out);
+  if (std::stoll(f[0]) == 0) return std::optional<int64_t>{};
+  return std::optional<int64_t>{std::stoll(f[1]) * kMicrosPerSecond};
+}
+
+std::vector<AncestorSummary> AncestryOf(const iceberg::TableMetadata& m) {
+  std::vector<AncestorSummary> out;
+  for (const iceberg::Snapshot* s : m.MainAncestry()) out.push_back({s->snapshot_id, s->summary});
+  return out;
+}
+
+parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& p) {
+  parquet::WriterOptions o;
+  if (p.compression == "snappy") {
+    o.codec = parquet::Codec::kSnappy;
+  } else if (p.compression == "gzip") {
+    o.codec = parquet::Codec::kGzip;
+  } else if (p.compression == "none") {
+    o.codec = parquet::Codec::kUncompressed;
+  } else {
+    o.codec = parquet::Codec::kZstd;
+  }
+  o.compression_level = p.compression_level;
+  o.row_group_bytes = std::min<int64_t>(o.row_group_bytes, p.target_file_size_bytes);
+  return o;
+}
+
+int64_t TransformSeconds(const std::string& transform) {
+  if (transform == "hour") return 3600;
+  if (transform == "day") return 86400;
+  if (transform == "month") return 28 * 86400;
+  if (transform == "year") return 365 * 86400;
+  return 0;
+}
+
+/// Everything one table's offload needs, resolved once per run.
+struct TableContext {
+  const TableConfig* cfg = nullptr;
+  Source source;
+  std::vector<std::pair<std::string, std::string>> columns;  ///< ClickHouse names and types
+  Schema warm_schema;
+  std::optional<iceberg::Table> table;
+  std::shared_ptr<const Schema> write_schema;  ///< warm columns with the table's field ids
+};
+
+/// The warm schema with the Iceberg table's field ids (matched by name).
+Result<std::shared_ptr<const Schema>> WriteSchemaFor(const Schema& warm, const Schema& table) {
+  auto out = std::make_shared<Schema>();
+  for (const Field& f : warm.fields) {
+    auto idx = table.IndexOf(f.name);
+    if (!idx) {
+      return MakeError(ErrorKind::kInternal, "column '{}' is missing from the Iceberg schema",
+                       f.name);
+    }
+    Field w = f;
+    w.id = table.fields[*idx].id;
+    out->fields.push_back(std::move(w));
+  }
+  return out;
+}
+
+/// Creates the Iceberg table on first offload, or evolves its schema when
+/// ClickHouse gained columns or widened types. Other differences fail the
+/// table before any data moves, naming the column.
+Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableContext& ctx) {
+  K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(ctx.cfg->target));
+  auto loaded = iceberg::Table::Load(catalog, io, id);
+  if (!loaded && loaded.error().kind == ErrorKind::kNotFound) {
+    auto ns = catalog.CreateNamespace(id.ns, {});
+    if (!ns && ns.error().kind != ErrorKind::kAlreadyExists) return std::unexpected(ns.error());
+    std::vector<std::pair<std::string, std::string>> parts;
+    for (const auto& p : ctx.cfg->partition) parts.emplace_back(ctx.source.time_column, p);
+    // The warm schema's ids (1..n in column order) become the table's ids.
+    const Schema& schema = ctx.warm_schema;
+    K2_ASSIGN_OR_RETURN(iceberg::PartitionSpec spec, iceberg::PartitionSpec::Make(schema, parts));
+    iceberg::CreateOptions opts;
+    opts.location =
+        fmt::format("{}/{}/{}", config.warehouse.location, NamespaceToString(id.ns), id.name);
+    opts.properties = {
+        {"write.format.default", "parquet"},
+        {"write.parquet.compression-codec", config.offload.compression},
+        {"write.target-file-size-bytes", std::to_string(config.offload.target_file_size_bytes)},
+        {"k2.source", ctx.cfg->source},
+        {"k2.time-column", ctx.source.time_column},
+        {"k2.window-seconds", std::to_string(ctx.cfg->window_s)},
+    };
+    auto created = iceberg::Table::Create(catalog, io, id, schema, spec, opts);
+    if (!created && created.error().kind == ErrorKind::kAlreadyExists) {
+      loaded = iceberg::Table::Load(catalog, io, id);  // a concurrent run created it
+    } else if (!created) {
+      return std::unexpected(created.error().WithContext("creating " + ctx.cfg->target));
+    } else {
+      spdlog::info("{}: created Iceberg table {} at {}", ctx.cfg->name, ctx.cfg->target,
+                   opts.location);
+      loaded = std::move(created);
+    }
+  }
+  if (!loaded) return std::unexpected(loaded.error());
+  ctx.table.emplace(std::move(*loaded));
+
+  // Schema drift: add new columns (optional), widen allowed types.
+  const Schema& current = ctx.table->schema();
+  auto update = ctx.table->NewUpdateSchema();
+  bool changed = false;
+  for (const Field& f : ctx.warm_schema.fields) {
+    auto idx = current.IndexOf(f.name);
+    if (!idx) {
+      spdlog::info("{}: ClickHouse added column '{}' ({}); adding it to {}", ctx.cfg->name, f.name,
+                   f.type.ToString(), ctx.cfg->target);
+      update.AddColumn(f.name, f.type, f.doc);
+      changed = true;
+      continue;
+    }
+    const Field& cur = current.fields[*idx];
+    if (cur.type == f.type) {
+      if (!cur.nullable && f.nullable) {
+        update.MakeOptional(f.name);
+        changed = true;
+      }
+      continue;
+    }
+    if (iceberg::IsAllowedPromotion(cur.type, f.type)) {
+      spdlog::info("{}: widening column '{}' from {} to {}", ctx.cfg->name, f.name,
+                   cur.type.ToString(), f.type.ToString());
+      update.UpdateColumnType(f.name, f.type);
+      if (!cur.nullable && f.nullable) update.MakeOptional(f.name);
+      changed = true;
+      continue;
+    }
+    if (iceberg::IsAllowedPromotion(f.type, cur.type)) continue;  // narrower source: readable
+    return MakeError(ErrorKind::kInvalidInput,
+                     "{}: column '{}' changed type in ClickHouse from {} to {}, which Iceberg "
+                     "cannot evolve to; nothing was written",
+                     ctx.cfg->name, f.name, cur.type.ToString(), f.type.ToString());
+  }
+  if (changed) {
+    K2_RETURN_IF_ERROR(update.Commit());
+    K2_RETURN_IF_ERROR(ctx.table->Refresh());
+  }
+  K2_ASSIGN_OR_RETURN(ctx.write_schema, WriteSchemaFor(ctx.warm_schema, ctx.table->schema()));
+  return {};
+}
+
+/// Streams one window's rows into Parquet files.
+Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
+                                             const Config& config, TableContext& ctx,
+                                             const std::string& sql,
+                                             iceberg::PartitionValues& partition,
+                                             RollingParquetWriter*& writer_out,
+                                             std::unique_ptr<RollingParquetWriter>& writer) {
+  const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
+  K2_ASSIGN_OR_RETURN(auto reader, driver.Query(sql));
+  std::string partition_path;
+  bool have_partition = false;
+  writer = std::make_unique<RollingParquetWriter>(
+      io, ctx.write_schema, WriterOptionsFor(config.offload), config.offload.target_file_size_bytes,
+      [&] { return ctx.table->NewDataFilePath(partition_path); });
+  writer_out = writer.get();
+  ColumnBatch rebatched(ctx.write_schema);
+  for (;;) {
+    K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
+    if (batch == nullptr) break;
+    if (batch->num_rows() == 0) continue;
+    if (batch->columns.size() != ctx.write_schema->fields.size()) {
+      return MakeError(ErrorKind::kInvalidInput,
+                       "{}: the query returned {} columns, DESCRIBE said {}", ctx.cfg->name,
+                       batch->columns.size(), ctx.write_schema->fields.size());
+    }
+    rebatched.columns = batch->columns;
+    if (!have_partition) {
+      K2_ASSIGN_OR_RETURN(partition, spec.PartitionFor(rebatched, 0));
+      partition_path = spec.PartitionPath(partition);
+      have_partition = true;
+    }
+    K2_RETURN_IF_ERROR(writer->Write(rebatched));
+  }
+  return writer->Finish();
+}
+
+std::string NewRunId() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+/// A time-column predicate selecting [start, end).
+Predicate WindowPredicate(const std::string& column, const Window& w) {
+  Predicate p;
+  PredicateTerm lo;
+  lo.column = column;
+  lo.op = CompareOp::kGe;
+  lo.literal_text = FormatTimestampMicros(w.start_us);
+  PredicateTerm hi = lo;
+  hi.op = CompareOp::kLt;
+  hi.literal_text = FormatTimestampMicros(w.end_us);
+  p.terms = {lo, hi};
+  return p;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config) {
+  warm::TypeMappingOptions types;
+  types.uint64_as_decimal = config.offload.uint64_mode == "decimal";
+  types.datetime64_nanos = config.offload.datetime64_ns_mode == "nanos";
+  if (config.warm.kind == "http") {
+    warm::HttpDriverOptions o;
+    o.url = config.warm.url;
+    o.user = config.warm.user;
+    o.password = config.warm.password;
+    o.database = config.warm.database;
+    o.connect_timeout_s = config.warm.connect_timeout_s;
+    o.query_timeout_s = config.warm.query_timeout_s;
+    o.retries = config.warm.retries;
+    o.types = types;
+    return warm::OpenHttpDriver(o);
+  }
+  warm::EmbeddedDriverOptions o;
+  o.data_dir = config.warm.data_dir;
+  o.library_path = config.warm.chdb_library;
+  o.types = types;
+  return warm::OpenEmbeddedDriver(o);
+}
+
+bool OffloadReport::ok() const {
+  return std::none_of(tables.begin(), tables.end(), [](const auto& t) { return t.error; });
+}
+
+bool OffloadReport::all_failed() const {
+  return !tables.empty() &&
+         std::all_of(tables.begin(), tables.end(), [](const auto& t) { return t.error; });
+}
+
+int64_t OffloadReport::total_rows() const {
+  int64_t n = 0;
+  for (const auto& t : tables) {
+    for (const auto& w : t.windows) n += w.rows;
+  }
+  return n;
+}
+
+nlohmann::json OffloadReport::ToJson() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : tables) {
+    nlohmann::json jt = {{"table", t.table}, {"target", t.target}, {"lag_seconds", t.lag_seconds}};
+    if (t.watermark_us) jt["watermark"] = FormatTimestampMicros(*t.watermark_us) + "Z";
+    if (t.error) {
+      jt["error"] = t.error->message;
+      jt["error_kind"] = std::string(ErrorKindName(t.error->kind));
+    }
+    nlohmann::json ws = nlohmann::json::array();
+    for (const auto& w : t.windows) {
+      nlohmann::json jw = {{"window", w.window.ToString()},
+                           {"action", w.action},
+                           {"rows", w.rows},
+                           {"bytes", w.bytes},
+                           {"files", w.files},
+                           {"seconds", w.seconds}};
+      if (!w.reason.empty()) jw["reason"] = w.reason;
+      if (w.snapshot_id) jw["snapshot_id"] = w.snapshot_id;
+      ws.push_back(std::move(jw));
+    }
+    jt["windows"] = std::move(ws);
+    out.push_back(std::move(jt));
+  }
+  return out;
+}
+
+OffloadJob::OffloadJob(const Config& config, Catalog& catalog, FileIO& io, WarmFactory warm)
+    : config_(config), catalog_(catalog), io_(io), warm_(std::move(warm)) {}
+
+Result<OffloadReport> OffloadJob::Run(const OffloadOptions& options) {
+  std::vector<const TableConfig*> selected;
+  for (const auto& name : options.tables) {
+    K2_ASSIGN_OR_RETURN(const TableConfig* t, config_.FindTable(name));
+    selected.push_back(t);
+  }
+  if (options.tables.empty()) {
+    for (const auto& t : config_.tables) {
+      if (t.enabled && (options.layer.empty() || t.layer == options.layer)) selected.push_back(&t);
+    }
+  }
+  if (!options.layer.empty() && options.layer != "raw" && options.layer != "bronze" &&
+      options.layer != "silver" && options.layer != "gold") {
+    return MakeError(ErrorKind::kInvalidInput, "--layer '{}' is not raw, bronze, silver or gold",
+                     options.layer);
+  }
+  if (options.replace && options.window.empty()) {
+    return MakeError(ErrorKind::kInvalidInput, "--replace needs --window");
+  }
+  if (!options.until.empty() && options.window.empty()) {
+    return MakeError(ErrorKind::kInvalidInput, "--until needs --window");
+  }
+  int64_t now_us = options.now_us ? options.now_us : SystemNowUs();
+  std::string run_id = NewRunId();
+
+  OffloadReport report;
+  report.tables.resize(selected.size());
+  std::mutex mu;
+  size_t next = 0;
+  auto worker = [&] {
+    for (;;) {
+      size_t i;
+      {
+        std::lock_guard lock(mu);
+        if (next >= selected.size()) return;
+        i = next++;
+      }
+      report.tables[i] = RunTable(*selected[i], options, now_us, run_id);
+    }
+  };
+  size_t n = std::min<size_t>(
+      selected.size(), static_cast<size_t>(std::max(1, config_.offload.max_parallel_tables)));
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < n; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  return report;
+}
+
+TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& options,
+                                  int64_t now_us, const std::string& run_id) {
+  TableOutcome out;
+  out.table = cfg.name;
+  out.target = cfg.target;
+  auto fail = [&](const Error& e) {
+    out.error = e.WithContext(cfg.name);
+    spdlog::error("{}", out.error->message);
+    return out;
+  };
+
+  TableContext ctx;
+  ctx.cfg = &cfg;
+  ctx.source = ResolveSource(cfg);
+  if (ctx.source.time_column.empty() || ctx.source.query_template.empty()) {
+    return fail({ErrorKind::kInvalidInput,
+                 "no time_column (and no reference table of that name) in the config"});
+  }
+  for (const auto& p : cfg.partition) {
+    int64_t gran = TransformSeconds(p);
+    if (gran == 0 || (gran < cfg.window_s)) {
+      return fail({ErrorKind::kInvalidInput,
+                   fmt::format("partition '{}' is finer than the {}s window: a window must fall "
+                               "in one partition",
+                               p, cfg.window_s)});
+    }
+  }
+  auto driver = warm_();
+  if (!driver) return fail(driver.error());
+  warm::WarmDriver& warm = **driver;
+
+  // 1. Resolve the source schema (before any data moves).
+  std::string probe = WindowSql(ctx.source.query_template, {0, 0});
+  auto columns = warm.Describe(probe);
+  if (!columns) return fail(columns.error());
+  ctx.columns = *columns;
+  warm::TypeMappingOptions types;
+  types.uint64_as_decimal = config_.offload.uint64_mode == "decimal";
+  types.datetime64_nanos = config_.offload.datetime64_ns_mode == "nanos";
+  auto mapped = warm::MapClickHouseColumns(ctx.columns, types);
+  if (!mapped) return fail(mapped.error());
+  ctx.warm_schema = warm::SchemaOf(ctx.columns, *mapped);
+  if (!ctx.warm_schema.IndexOf(ctx.source.time_column)) {
+    return fail(
+        {ErrorKind::kInvalidInput,
+         fmt::format("time column '{}' is not among the query's columns", ctx.source.time_column)});
+  }
+  if (options.dry_run) {
+    // Plan without creating anything.
+    TableIdentifier id = *TableIdentifier::Parse(cfg.target);
+    auto loaded = iceberg::Table::Load(catalog_, io_, id);
+    if (loaded) ctx.table.emplace(std::move(*loaded));
+  } else if (auto st = EnsureTable(catalog_, io_, config_, ctx); !st) {
+    return fail(st.error());
+  }
+
+  // 2. Plan.
+  OffloadLedger ledger =
+      ctx.table ? OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata())) : OffloadLedger{};
+  out.watermark_us = ledger.WatermarkUs();
+  struct Planned {
+    Window window;
+    bool replace = false;
+    std::string reason;
+  };
+  std::vector<Planned> plan;
+  if (!options.window.empty()) {
+    auto first = ParseWindow(options.window, cfg.window_s);
+    if (!first) return fail(first.error());
+    Window last = *first;
+    if (!options.until.empty()) {
+      auto until = ParseTimestampMicros(options.until);
+      if (!until) return fail(until.error());
+      last = WindowContaining(*until - 1, cfg.window_s);
+    }
+    for (Window w = *first; w.start_us <= last.start_us;
+         w = {w.end_us, w.end_us + cfg.window_s * kMicrosPerSecond}) {
+      if (w.end_us + config_.offload.settle_delay_s * kMicrosPerSecond > now_us) {
+        return fail({ErrorKind::kInvalidInput,
+                     fmt::format("window {} has not closed (plus the {}s settle delay)",
+                                 w.ToString(), config_.offload.settle_delay_s)});
+      }
+      bool committed = ledger.Find(w) != nullptr;
+      if (committed && !options.replace) continue;
+      plan.push_back({w, committed, committed ? "--replace" : ""});
+    }
+  } else {
+    std::optional<int64_t> from = ledger.WatermarkUs();
+    if (!from) {
+      auto oldest = OldestWarmUs(warm, cfg, ctx.source);
+      if (!oldest) return fail(oldest.error());
+      from = *oldest;
+    }
+    // Late rows: windows whose warm count or checksum moved since commit.
+    for (const WindowRecord* r :
+         ledger.Newest(static_cast<size_t>(config_.offload.late_check_windows))) {
+      auto stats = WarmStats(warm, WindowSql(ctx.source.query_template, r->window), ctx.columns);
+      if (!stats) return fail(stats.error());
+      if (stats->first != r->source_rows || stats->second != r->source_checksum) {
+        plan.push_back({r->window, true,
+                        fmt::format("late rows: warm has {} rows, {} were committed", stats->first,
+                                    r->source_rows)});
+      }
+    }
+    std::sort(plan.begin(), plan.end(),
+              [](const Planned& a, const Planned& b) { return a.window < b.window; });
+    if (from) {
+      for (const Window& w : DueWindows(*from, now_us, cfg.window_s, config_.offload.settle_delay_s,
+                                        static_cast<size_t>(config_.offload.max_windows_per_run))) {
+        if (!ledger.Find(w)) plan.push_back({w, false, ""});
+      }
+    }
+  }
+  int64_t closed_end =
+      WindowContaining(now_us - config_.offload.settle_delay_s * kMicrosPerSecond, cfg.window_s)
+          .start_us;
+
+  if (options.dry_run) {
+    for (const auto& p : plan) {
+      out.windows.push_back({p.window, "planned", p.replace ? "replace: " + p.reason : "append"});
+    }
+    if (out.watermark_us)
+      out.lag_seconds = std::max<int64_t>(0, closed_end - *out.watermark_us) / kMicrosPerSecond;
+    return out;
+  }
+
+  // 3 + 4. Write and commit each window, oldest first.
+  for (const Planned& p : plan) {
+    auto t0 = Clock::now();
+    WindowOutcome wo;
+    wo.window = p.window;
+    wo.reason = p.reason;
+    std::string sql = WindowSql(ctx.source.query_template, p.window);
+    auto stats = WarmStats(warm, sql, ctx.columns);
+    if (!stats) return fail(stats.error());
+
+    bool done = false;
+    for (int attempt = 1; !done; ++attempt) {
+      if (auto st = ctx.table->Refresh(); !st) return fail(st.error());
+      OffloadLedger latest = OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata()));
+      const WindowRecord* existing = latest.Find(p.window);
+      if (existing && !p.replace) {
+        wo.action = "skipped";
+        wo.reason = existing->run_id == run_id ? "committed by this run"
+                                               : "already committed (run " + existing->run_id + ")";
+        done = true;
+        break;
+      }
+      int64_t expected_snapshot = existing ? existing->snapshot_id : 0;
+
+      std::unique_ptr<RollingParquetWriter> writer;
+      RollingParquetWriter* writer_ptr = nullptr;
+      iceberg::PartitionValues partition;
+      auto files = WriteWindow(warm, io_, config_, ctx, sql, partition, writer_ptr, writer);
+      if (!files) {
+        if (writer) writer->Abort();
+        return fail(files.error().WithContext(p.window.ToString()));
+      }
+      WindowRecord record{p.window, writer->rows_written(), stats->second, 0, run_id};
+      if (record.source_rows != stats->first) {
+        // Rows arrived while streaming: the ledger keeps the checksum taken
+        // before, so the next run sees the change and replaces the window.
+        spdlog::warn("{} {}: {} rows streamed, {} counted before; will re-check next run", cfg.name,
+                     p.window.ToString(), record.source_rows, stats->first);
+      }
+      if (options.cancel && options.cancel->load()) {
+        writer->Abort();
+        return fail({ErrorKind::kCancelled, "cancelled before commit"});
+      }
+
+      // Validation re-run against the latest state on every commit attempt.
+      bool lost_race = false;
+      bool ours = false;
+      auto validate = [&, window = p.window, replace = p.replace,
+                       expected_snapshot](const iceberg::TableMetadata& m) -> Status {
+        OffloadLedger l = OffloadLedger::FromAncestry(AncestryOf(m));
+        const WindowRecord* r = l.Find(window);
+        if (!replace && r) {
+          (r->run_id == run_id ? ours : lost_race) = true;
+          return MakeError(ErrorKind::kCommitConflict, "window {} was committed meanwhile",
+                           window.ToString());
+        }
+        if (replace && (r ? r->snapshot_id : 0) != expected_snapshot) {
+          lost_race = true;
+          return MakeError(ErrorKind::kCommitConflict, "window {} was replaced meanwhile",
+                           window.ToString());
+        }
+        return {};
+      };
+      int64_t bytes = 0;
+      std::vector<iceberg::DataFile> data_files;
+      for (const auto& f : *files) {
+        bytes += f.metrics.file_size_in_bytes;
+        data_files.push_back(iceberg::MakeDataFile(
+            f.metrics, f.path, ctx.table->metadata().DefaultSpec().spec_id, partition));
+      }
+      auto summary = SummaryFor(cfg.name, record, p.replace);
+      Result<int64_t> committed = 0;
+      if (!p.replace) {
+        auto append = ctx.table->NewFastAppend();
+        for (auto& f : data_files) append.AppendFile(std::move(f));
+        for (const auto& [k, v] : summary) append.Set(k, v);
+        append.Validate(validate);
+        committed = append.Commit();
+      } else {
+        // Exact replace: drop every file holding rows of this window. Files
+        // that also hold other windows (after compaction) are rewritten
+        // without the window's rows.
+        auto scan = ctx.table->NewScan();
+        scan.Filter(WindowPredicate(ctx.source.time_column, p.window));
+        auto tasks = scan.PlanFiles();
+        if (!tasks) {
+          writer->Abort();
+          return fail(tasks.error());
+        }
+        auto overwrite = ctx.table->NewOverwrite();
+        const Field& tf =
+            ctx.table->schema().fields[*ctx.table->schema().IndexOf(ctx.source.time_column)];
+        for (const auto& task : *tasks) {
+          if (!task.deletes.empty()) {
+            writer->Abort();
+            return fail({ErrorKind::kUnsupported,
+                         fmt::format("window {}: file {} has delete files; replace it after "
+                                     "compaction applies them",
+                                     p.window.ToString(), task.file.file_path)});
+          }
+          auto lo = task.file.lower_bounds.find(tf.id);
+          auto hi = task.file.upper_bounds.find(tf.id);
+          bool inside = false;
+          if (lo != task.file.lower_bounds.end() && hi != task.file.upper_bounds.end()) {
+            auto l = DecodeSingleValue(tf.type, lo->second);
+            auto h = DecodeSingleValue(tf.type, hi->second);
+            inside = l && h && std::holds_alternative<int64_t>(l->data) &&
+                     std::get<int64_t>(l->data) >= p.window.start_us &&
+                     std::get<int64_t>(h->data) < p.window.end_us;
+          }
+          if (!inside) {
+            writer->Abort();
+            return fail({ErrorKind::kUnsupported,
+                         fmt::format("window {}: file {} also holds rows of other windows "
+                                     "(compacted); replacing part of a file is not supported yet",
+                                     p.window.ToString(), task.file.file_path)});
+          }
+          overwrite.DeleteFile(task.file.file_path);
+        }
+        for (auto& f : data_files) overwrite.AddFile(std::move(f));
+        for (const auto& [k, v] : summary) overwrite.Set(k, v);
+        overwrite.Validate(validate);
+        committed = overwrite.Commit();
+      }
+      if (committed) {
+        wo.action = p.replace ? "replace" : "append";
+        wo.rows = record.source_rows;
+        wo.bytes = bytes;
+        wo.files = static_cast<int64_t>(files->size());
+        wo.snapshot_id = *committed;
+        done = true;
+        break;
+      }
+      if (committed.error().kind == ErrorKind::kCommitStateUnknown || ours) {
+        // Never delete files that may be committed. An unknown outcome that
+        // did land shows up as "ours" on the next run.
+        if (ours) {
+          wo.action = p.replace ? "replace" : "append";
+          wo.rows = record.source_rows;
+          done = true;
+          break;
+        }
+        return fail(committed.error().WithContext(p.window.ToString()));
+      }
+      writer->Abort();  // never committed: remove its files
+      if (lost_race && !p.replace) {
+        wo.action = "skipped";
+        wo.reason = "committed concurrently by another run";
+        done = true;
+        break;
+      }
+      if (attempt >= 3) return fail(committed.error().WithContext(p.window.ToString()));
+      spdlog::warn("{} {}: {}; retrying", cfg.name, p.window.ToString(),
+                   committed.error().ToString());
+    }
+    wo.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (wo.action != "skipped") {
+      spdlog::info("{} {}: {} {} rows in {} files ({} bytes) in {:.2f}s", cfg.name,
+                   p.window.ToString(), wo.action, wo.rows, wo.files, wo.bytes, wo.seconds);
+    }
+    out.windows.push_back(std::move(wo));
+  }
+  if (ctx.table) {
+    auto st = ctx.table->Refresh();
+    if (st)
+      out.watermark_us =
+          OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata())).WatermarkUs();
+  }
+  if (out.watermark_us) {
+    out.lag_seconds = std::max<int64_t>(0, closed_end - *out.watermark_us) / kMicrosPerSecond;
+  }
+  return out;
+}
+
+}  // namespace k2::jobs
