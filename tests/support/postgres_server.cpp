@@ -107,41 +107,59 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
       WEXITSTATUS(status) != 0) {
     return MakeError(ErrorKind::kIo, "initdb failed in {}: {}", d, ReadFile(log));
   }
+  server->who_uid_ = who.uid;
+  server->who_gid_ = who.gid;
+  server->switch_user_ = who.switch_user;
   // Another test may grab the same free port between FreeLoopbackPort and
   // bind: then postgres exits at once and we retry on a new port.
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
-    server->port_ = FreeLoopbackPort();
-    server->pid_ = Spawn({postgres,
-                          "-D",
-                          d + "/data",
-                          "-p",
-                          std::to_string(server->port_),
-                          "-k",
-                          d + "/sock",
-                          "-c",
-                          "listen_addresses=127.0.0.1",
-                          "-c",
-                          "fsync=off",
-                          "-c",
-                          "synchronous_commit=off",
-                          "-c",
-                          "full_page_writes=off",
-                          "-c",
-                          "max_connections=100",
-                          "-c",
-                          "shared_buffers=16MB",
-                          "-c",
-                          "dynamic_shared_memory_type=mmap"},
-                         log, who, true);
-    if (server->pid_ < 0) return MakeError(ErrorKind::kIo, "cannot fork postgres");
-    auto ready = server->WaitReady(log);
-    if (ready) break;
-    if (server->pid_ > 0 || attempt == kAttempts) return std::unexpected(ready.error());
+    Status launched = server->Launch(FreeLoopbackPort());
+    if (launched) break;
+    if (server->pid_ > 0 || attempt == kAttempts) return std::unexpected(launched.error());
   }
   auto created = server->CreateDatabase("k2");
   if (!created) return std::unexpected(created.error());
   return server;
+}
+
+Status PostgresServer::Launch(int port) {
+  const std::string& d = dir_.path();
+  port_ = port;
+  pid_ = Spawn({std::string(kBinDir) + "/postgres",
+                "-D",
+                d + "/data",
+                "-p",
+                std::to_string(port_),
+                "-k",
+                d + "/sock",
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=100",
+                "-c",
+                "shared_buffers=16MB",
+                "-c",
+                "dynamic_shared_memory_type=mmap"},
+               d + "/server.log", RunAs{switch_user_, who_uid_, who_gid_}, true);
+  if (pid_ < 0) return MakeError(ErrorKind::kIo, "cannot fork postgres");
+  return WaitReady(d + "/server.log");
+}
+
+Status PostgresServer::Restart() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGINT);  // fast shutdown: disconnects clients, then a clean stop
+    waitpid(pid_, nullptr, 0);
+    ::kill(-pid_, SIGKILL);
+    pid_ = -1;
+  }
+  return Launch(port_);
 }
 
 Status PostgresServer::WaitReady(const std::string& log) {

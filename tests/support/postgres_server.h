@@ -35,17 +35,25 @@ class PostgresServer {
   /// Runs SQL through psql in database `db`; returns its unaligned, tuples-only
   /// output (fields separated by '|'). kRemote carries psql's error.
   Result<std::string> Query(const std::string& sql, const std::string& db = "k2") const;
+  /// Stops the server (fast shutdown, closing every client connection) and
+  /// starts it again on the same port and data, for reconnect tests.
+  Status Restart();
   /// Kills the postmaster at once (SIGKILL), for lost-connection tests. Its
   /// backends exit as soon as they notice.
   void Kill();
 
  private:
   PostgresServer() = default;
+  /// Starts postgres on `port` and waits until it answers.
+  Status Launch(int port);
   /// Polls pg_isready until the server answers; pid_ = -1 if it exited.
   Status WaitReady(const std::string& log);
   TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;
+  bool switch_user_ = false;  ///< run as `postgres` (we are root)
+  uid_t who_uid_ = 0;
+  gid_t who_gid_ = 0;
 };
 
 /// In a test body: starts a server or skips with the reason when the binaries

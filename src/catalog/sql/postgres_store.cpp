@@ -164,6 +164,18 @@ class PostgresStore final : public CatalogStore {
   }
 
   Result<ResultPtr> Run(std::string_view sql, const std::vector<SqlValue>& params, bool write) {
+    // A connection the server closed while idle (restart, idle timeout) is only
+    // noticed on use. A read or a BEGIN outside a transaction changed nothing,
+    // so it is retried once on a new connection.
+    const bool retryable = !in_transaction_ && (sql.starts_with("SELECT") || sql == "BEGIN");
+    for (int attempt = 0;; ++attempt) {
+      auto result = RunOnce(sql, params, write);
+      const bool lost = !result && conn_ != nullptr && PQstatus(conn_) != CONNECTION_OK;
+      if (!retryable || attempt > 0 || !lost) return result;
+    }
+  }
+
+  Result<ResultPtr> RunOnce(std::string_view sql, const std::vector<SqlValue>& params, bool write) {
     if (in_transaction_ && (!conn_ || PQstatus(conn_) != CONNECTION_OK)) {
       return MakeError(ErrorKind::kIo, "{}: connection lost inside a transaction", display_);
     }
