@@ -34,6 +34,8 @@ format::CompressionCodec ToFormatCodec(Codec codec) {
 namespace {
 
 constexpr size_t kSliceRows = 1024;
+/// Values seen before a mostly-distinct column gives up on its dictionary.
+constexpr size_t kProbeValues = 8192;
 /// Parquet statistics for byte arrays longer than this are truncated (inexact).
 constexpr size_t kMaxStatBytes = 64;
 
@@ -425,7 +427,7 @@ class NumericWriter final : public ColumnWriterBase {
       s = WriteChunk(out, chunk, nullptr, 0, std::move(st));
     }
     dict_pages_ = 0;
-    dict_mode_ = options_.dictionary;
+    dict_mode_ = options_.dictionary && !sticky_plain_;
     fell_back_ = false;
     dict_values_.clear();
     if (dict_mode_) ResetTable(1024);
@@ -434,6 +436,18 @@ class NumericWriter final : public ColumnWriterBase {
 
  private:
   size_t PageValues() const { return dict_mode_ ? indices_.size() : values_.size(); }
+
+  /// Converts the open page's indices to plain values and stops using a
+  /// dictionary for this chunk and (sticky) the rest of the file.
+  void AbandonDictionary() {
+    values_.reserve(values_.size() + indices_.size());
+    for (uint32_t i : indices_) values_.push_back(dict_values_[i]);
+    indices_.clear();
+    dict_values_.clear();
+    dict_mode_ = false;
+    fell_back_ = true;
+    sticky_plain_ = true;
+  }
   int IndexWidth() const {
     return std::max(1, BitWidth(dict_values_.empty() ? 0 : dict_values_.size() - 1));
   }
@@ -514,14 +528,7 @@ class NumericWriter final : public ColumnWriterBase {
       size_t n = indices_.size();
       size_t dict_cost =
           dict_values_.size() * sizeof(T) + n * static_cast<size_t>(IndexWidth()) / 8;
-      if (n > 0 && dict_cost >= n * sizeof(T)) {
-        values_.reserve(n);
-        for (uint32_t i : indices_) values_.push_back(dict_values_[i]);
-        indices_.clear();
-        dict_values_.clear();
-        dict_mode_ = false;
-        fell_back_ = true;
-      }
+      if (n > 0 && dict_cost >= n * sizeof(T)) AbandonDictionary();
     }
     if (dict_mode_ || !indices_.empty()) {
       int width = IndexWidth();
@@ -586,6 +593,7 @@ class NumericWriter final : public ColumnWriterBase {
 
   bool dict_mode_;
   bool fell_back_ = false;
+  bool sticky_plain_ = false;
   int dict_pages_ = 0;
   std::vector<T> dict_values_;
   std::vector<uint32_t> table_;
@@ -639,7 +647,10 @@ class BytesWriter final : public ColumnWriterBase {
           AppendPlain(v);
         }
       }
-      if (dict_mode_ && static_cast<int64_t>(DictBytes()) > options_.dictionary_page_bytes) {
+      if (dict_mode_ && dict_pages_ == 0 && !fell_back_ && indices_.size() >= kProbeValues &&
+          (dict_offsets_.size() - 1) * 2 > indices_.size()) {
+        AbandonDictionary();
+      } else if (dict_mode_ && static_cast<int64_t>(DictBytes()) > options_.dictionary_page_bytes) {
         K2_RETURN_IF_ERROR(ClosePage());
         if (dict_mode_) {
           dict_mode_ = false;
@@ -699,7 +710,7 @@ class BytesWriter final : public ColumnWriterBase {
       s = WriteChunk(out, chunk, nullptr, 0, std::move(st));
     }
     dict_pages_ = 0;
-    dict_mode_ = options_.dictionary;
+    dict_mode_ = options_.dictionary && !sticky_plain_;
     fell_back_ = false;
     ClearDict();
     return s;
@@ -716,6 +727,14 @@ class BytesWriter final : public ColumnWriterBase {
   int IndexWidth() const {
     size_t n = dict_offsets_.size() - 1;
     return std::max(1, BitWidth(n == 0 ? 0 : n - 1));
+  }
+  void AbandonDictionary() {
+    for (uint32_t i : indices_) AppendPlain(DictEntry(i));
+    indices_.clear();
+    dict_mode_ = false;
+    fell_back_ = true;
+    sticky_plain_ = true;
+    ClearDict();
   }
   void ClearDict() {
     dict_data_.clear();
@@ -822,13 +841,7 @@ class BytesWriter final : public ColumnWriterBase {
         plain += DictEntry(i).size() + (mode_ == Mode::kVariable ? 4 : 0);
       }
       size_t dict_cost = DictBytes() + n * static_cast<size_t>(IndexWidth()) / 8;
-      if (n > 0 && dict_cost >= plain) {
-        for (uint32_t i : indices_) AppendPlain(DictEntry(i));
-        indices_.clear();
-        dict_mode_ = false;
-        fell_back_ = true;
-        ClearDict();
-      }
+      if (n > 0 && dict_cost >= plain) AbandonDictionary();
     }
     if (dict_mode_) {
       int width = IndexWidth();
@@ -876,6 +889,7 @@ class BytesWriter final : public ColumnWriterBase {
   size_t width_ = 0;
   bool dict_mode_;
   bool fell_back_ = false;
+  bool sticky_plain_ = false;
   int dict_pages_ = 0;
   std::string dict_data_;
   std::vector<uint32_t> dict_offsets_;

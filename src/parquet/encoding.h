@@ -37,9 +37,37 @@ void BitPack(const U* values, size_t n, int width, std::string* out) {
   size_t start = out->size();
   out->resize(start + bytes);
   auto* dst = reinterpret_cast<uint8_t*>(out->data() + start);
+  size_t pos = 0;
+  if (width <= 32) {
+    // 64-bit accumulator, flushed 32 bits at a time.
+    const uint64_t mask = (uint64_t{1} << width) - 1;
+    uint64_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; ++i) {
+      acc |= (static_cast<uint64_t>(values[i]) & mask) << bits;
+      bits += width;
+      if (bits >= 32) {
+        if (pos + 4 <= bytes) {
+          auto word = static_cast<uint32_t>(acc);
+          std::memcpy(dst + pos, &word, 4);
+          pos += 4;
+        } else {
+          for (int k = 0; k < 4 && pos < bytes; ++k)
+            dst[pos++] = static_cast<uint8_t>(acc >> (8 * k));
+        }
+        acc >>= 32;
+        bits -= 32;
+      }
+    }
+    while (bits > 0 && pos < bytes) {
+      dst[pos++] = static_cast<uint8_t>(acc);
+      acc >>= 8;
+      bits -= 8;
+    }
+    return;
+  }
   unsigned __int128 acc = 0;
   int bits = 0;
-  size_t pos = 0;
   uint64_t mask = width == 64 ? ~uint64_t{0} : ((uint64_t{1} << width) - 1);
   for (size_t i = 0; i < n; ++i) {
     acc |= static_cast<unsigned __int128>(static_cast<uint64_t>(values[i]) & mask) << bits;
