@@ -41,6 +41,8 @@ void RegisterParquetCommands(CLI::App& root, CliContext& ctx);  // parquet inspe
 void RegisterIcebergCommands(CLI::App& root, CliContext& ctx);  // tables, table, snapshots, scan
 void RegisterWarmCommands(CLI::App& root, CliContext& ctx);     // generate, load, warm
 void RegisterJobCommands(CLI::App& root, CliContext& ctx);      // offload, maintain
+void RegisterMaintainCommands(CLI::App& root,
+                              CliContext& ctx);  // maintain compact|expire|orphans|manifests|all
 void RegisterServiceCommands(CLI::App& root, CliContext& ctx);  // serve, jobs
 
 }  // namespace k2::cli

@@ -35,12 +35,13 @@ using Registrar = void (*)(CLI::App&, CliContext&);
 
 /// The dispatch table: every area of k2 and the subcommands it owns.
 constexpr Registrar kAreas[] = {
-    RegisterConfigCommands,   // config check | example
-    RegisterWarmCommands,     // warm, generate, load
-    RegisterJobCommands,      // offload, maintain
-    RegisterIcebergCommands,  // tables, table, snapshots, scan
-    RegisterParquetCommands,  // parquet inspect
-    RegisterServiceCommands,  // serve, jobs
+    RegisterConfigCommands,    // config check | example
+    RegisterWarmCommands,      // warm, generate, load
+    RegisterJobCommands,       // offload, maintain
+    RegisterMaintainCommands,  // maintain compact | expire | orphans | manifests | all
+    RegisterIcebergCommands,   // tables, table, snapshots, scan
+    RegisterParquetCommands,   // parquet inspect
+    RegisterServiceCommands,   // serve, jobs
 };
 
 constexpr const char* kExitCodesHelp = R"(
