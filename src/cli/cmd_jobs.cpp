@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "catalog/catalog_factory.h"
+#include "cli/builtin_jobs.h"
 #include "cli/cli_config.h"
 #include "columnar/value.h"
 #include "jobs/offload.h"
@@ -56,6 +57,7 @@ Status RunOffload(const CliContext& ctx, const OffloadArgs& args, int& exit_code
 }  // namespace
 
 void RegisterJobCommands(CLI::App& root, CliContext& ctx) {
+  RegisterBuiltinJobs();
   static OffloadArgs args;
   auto* offload = root.add_subcommand(
       "offload",

@@ -596,7 +596,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
         spdlog::warn("{} {}: {} rows streamed, {} counted before; will re-check next run", cfg.name,
                      p.window.ToString(), record.source_rows, stats->first);
       }
-      if (options.cancel && options.cancel->load()) {
+      if (options.cancelled && options.cancelled()) {
         writer->Abort();
         return fail({ErrorKind::kCancelled, "cancelled before commit"});
       }

@@ -48,7 +48,7 @@ struct OffloadOptions {
   bool replace = false;             ///< re-offload the given windows even if committed
   bool dry_run = false;             ///< plan only
   int64_t now_us = 0;               ///< 0: the system clock
-  const std::atomic<bool>* cancel = nullptr;  ///< checked before each commit
+  std::function<bool()> cancelled;  ///< polled before each commit; true stops the run
 };
 
 /// The outcome of one window.
