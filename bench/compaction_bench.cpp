@@ -126,6 +126,19 @@ nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
   return j;
 }
 
+/// VmRSS of this process in KiB (0 if unknown).
+int64_t CurrentRssKb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  int64_t kb = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::atoll(line + 6);
+  }
+  std::fclose(f);
+  return kb;
+}
+
 /// Runs argv (no shell) and returns wall seconds, exit code and the child's peak RSS.
 nlohmann::json RunTimed(const std::vector<std::string>& argv) {
   const double t0 = Now();
@@ -203,6 +216,7 @@ int main(int argc, char** argv) {
     const double generate_s = Now() - g0;
     // Drop what generation touched from this process's accounting as far as
     // possible: the compaction is measured by its own child below.
+    const int64_t parent_rss_kb = CurrentRssKb();  // inherited by the compaction child
     nlohmann::json compact = InChild([&]() -> nlohmann::json {
       k2::jobs::CompactionOptions o;  // defaults: 512 MiB target, 96 MiB minimum
       o.min_file_size_bytes = 1LL << 40;
@@ -213,6 +227,7 @@ int main(int argc, char** argv) {
       if (!r) return {{"error", r.error().ToString()}};
       return {{"seconds", secs}, {"report", r->ToJson()}};
     });
+    compact["parent_rss_kb"] = parent_rss_kb;
     return {{"generate_seconds", generate_s},
             {"input_bytes", input_bytes},
             {"files", files},
@@ -252,6 +267,8 @@ int main(int argc, char** argv) {
       "DuckDB COPY zstd threads=1 (node incl.)", dks, total_rows / dks / 1e6,
       duck["maxrss_kb"].get<double>() / 1024, static_cast<double>(duck_bytes) / 1e6,
       duck["exit"].get<int>());
+  fmt::print("  (k2 child inherited {:.0f} MB resident from the generating parent at fork)\n",
+             c["parent_rss_kb"].get<double>() / 1024);
   fmt::print("  speed ratio k2/DuckDB: {:.2f}x   rows rewritten {}\n", dks / k2s,
              rep["rows_rewritten"].get<int64_t>());
   return 0;

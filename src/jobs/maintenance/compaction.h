@@ -44,7 +44,7 @@ struct CompactionOptions {
   int max_attempts = 3;                  ///< per partition, on commit conflicts
   int64_t now_ms = 0;                    ///< 0 = wall clock
   size_t batch_rows = 65536;             ///< read batch size
-  int64_t row_group_bytes = 64LL << 20;  ///< output row groups (bounds memory)
+  int64_t row_group_bytes = 32LL << 20;  ///< output row groups (bounds memory)
 };
 
 /// One group's outcome.
