@@ -335,3 +335,51 @@ TEST_F(CommitTest, TwoThreadsTwoHundredAppendsEachLoseNothing) {
 
 }  // namespace
 }  // namespace k2::iceberg
+
+namespace k2::iceberg {
+namespace {
+
+// k2's own scan and chDB agree on rows and aggregates of a multi-file, multi-day table.
+TEST_F(CommitTest, K2ScanAndChdbAgreeOnAggregates) {
+  K2_ASSERT_OK_AND_ASSIGN(Table table, CreateTable({{"ts", "day"}}));
+  int64_t k2_rows = 0;
+  for (int f = 0; f < 6; ++f) {
+    std::vector<testing::TradeRow> rows;
+    for (int i = 0; i < 150; ++i) {
+      const int minute = (f * 150 + i) % 1440;
+      rows.push_back(
+          {fmt::format("2026-11-{:02d}T{:02d}:{:02d}:00", 24 + f % 3, minute / 60, minute % 60),
+           i % 2 ? "BTC" : "ETH", 100.0 + i * 0.25, int64_t{f * 1000 + i}});
+    }
+    K2_ASSERT_OK_AND_ASSIGN(DataFile file, WriteTrades(table, rows));
+    K2_ASSERT_OK(table.NewFastAppend().AppendFile(file).Commit());
+  }
+  K2_ASSERT_OK_AND_ASSIGN(Predicate filter, Predicate::Parse("symbol = 'BTC' AND qty >= 2000"));
+  K2_ASSERT_OK_AND_ASSIGN(auto reader,
+                          table.NewScan().Select({"qty", "price"}).Filter(filter).ToBatchReader());
+  int64_t k2_sum = 0;
+  double k2_price = 0;
+  while (true) {
+    K2_ASSERT_OK_AND_ASSIGN(const ColumnBatch* b, reader->Next());
+    if (b == nullptr) break;
+    for (size_t r = 0; r < b->num_rows(); ++r) {
+      k2_sum += b->columns[0].Value<int64_t>(r);
+      k2_price += b->columns[1].Value<double>(r);
+      ++k2_rows;
+    }
+  }
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto rows,
+      QueryChdbAt(dir_.path(),
+                  "SELECT count() AS c, sum(qty) AS q, sum(price) AS p FROM "
+                  "icebergLocal(" +
+                      Q(table.metadata().location) + ") WHERE symbol = 'BTC' AND qty >= 2000"));
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(rows[0]["c"], std::to_string(k2_rows));
+  EXPECT_EQ(rows[0]["q"], std::to_string(k2_sum));
+  EXPECT_NEAR(rows[0]["p"].get<double>(), k2_price, 1e-6);
+  EXPECT_EQ(k2_rows, 4 * 75);
+}
+
+}  // namespace
+}  // namespace k2::iceberg
