@@ -129,13 +129,17 @@ std::optional<std::string> IncrementUtf8(std::string_view prefix) {
 class ColumnWriterBase : public ColumnWriter {
  public:
   ColumnWriterBase(const Field& field, const format::SchemaElement& element,
-                   const WriterOptions& options)
+                   const WriterOptions& options, std::shared_ptr<WriterScratch> scratch)
       : field_(field),
         element_(element),
         options_(options),
         codec_(ToFormatCodec(options.codec)),
         compressor_(codec_, options.compression_level),
-        nullable_(field.nullable) {}
+        nullable_(field.nullable),
+        scratch_(std::move(scratch)),
+        page_(scratch_->page),
+        compressed_(scratch_->compressed),
+        header_(scratch_->header) {}
 
   ColumnMetrics Metrics() const override {
     ColumnMetrics m;
@@ -197,8 +201,13 @@ class ColumnWriterBase : public ColumnWriter {
     h.data_page_header = d;
     header_.clear();
     format::Serialize(h, &header_);
-    chunk_data_ += header_;
-    chunk_data_.append(body);
+    // One allocation per page (no capacity doubling of a whole-chunk buffer).
+    std::string stored;
+    stored.reserve(header_.size() + body.size());
+    stored += header_;
+    stored.append(body);
+    chunk_bytes_ += stored.size();
+    chunk_pages_.push_back(std::move(stored));
     chunk_uncompressed_ += static_cast<int64_t>(header_.size() + page_.size());
     chunk_values_ += static_cast<int64_t>(page_rows_);
     AddEncoding(encoding);
@@ -219,7 +228,7 @@ class ColumnWriterBase : public ColumnWriter {
                     int32_t dict_count, format::Statistics stats) {
     auto start = static_cast<int64_t>(out->Position());
     int64_t total_uncompressed = chunk_uncompressed_;
-    int64_t total_compressed = static_cast<int64_t>(chunk_data_.size());
+    auto total_compressed = static_cast<int64_t>(chunk_bytes_);
     format::ColumnMetaData m;
     if (dict_payload != nullptr) {
       format::PageHeader h;
@@ -245,7 +254,7 @@ class ColumnWriterBase : public ColumnWriter {
       AddEncoding(Encoding::kPlain);
     }
     m.data_page_offset = static_cast<int64_t>(out->Position());
-    K2_RETURN_IF_ERROR(out->Write(chunk_data_));
+    for (const std::string& page : chunk_pages_) K2_RETURN_IF_ERROR(out->Write(page));
     if (nullable_) AddEncoding(Encoding::kRle);
     m.type = *element_.type;
     m.encodings = encodings_;
@@ -259,7 +268,8 @@ class ColumnWriterBase : public ColumnWriter {
     chunk->file_offset = start;
     chunk->meta_data = std::move(m);
     column_size_ += total_compressed;
-    chunk_data_.clear();
+    chunk_pages_.clear();
+    chunk_bytes_ = 0;
     chunk_uncompressed_ = 0;
     chunk_values_ = 0;
     chunk_nulls_ = 0;
@@ -267,7 +277,7 @@ class ColumnWriterBase : public ColumnWriter {
     return OkStatus();
   }
 
-  uint64_t ChunkBytes() const { return chunk_data_.size(); }
+  uint64_t ChunkBytes() const { return chunk_bytes_; }
 
   Field field_;
   format::SchemaElement element_;
@@ -278,10 +288,14 @@ class ColumnWriterBase : public ColumnWriter {
   std::vector<uint8_t> def_levels_;
   size_t page_rows_ = 0;
   size_t page_nulls_ = 0;
-  std::string page_;
-  std::string compressed_;
-  std::string header_;
-  std::string chunk_data_;
+  // Page scratch buffers shared by every column of a file (pages are built
+  // one at a time), so they cost one page, not one page per column.
+  std::shared_ptr<WriterScratch> scratch_;
+  std::string& page_;
+  std::string& compressed_;
+  std::string& header_;
+  std::vector<std::string> chunk_pages_;
+  uint64_t chunk_bytes_ = 0;
   int64_t chunk_uncompressed_ = 0;
   int64_t chunk_values_ = 0;
   int64_t chunk_nulls_ = 0;
@@ -365,8 +379,9 @@ template <typename T, typename Src>
 class NumericWriter final : public ColumnWriterBase {
  public:
   NumericWriter(const Field& field, const format::SchemaElement& element,
-                const WriterOptions& options)
-      : ColumnWriterBase(field, element, options), dict_mode_(options.dictionary) {
+                const WriterOptions& options, std::shared_ptr<WriterScratch> scratch)
+      : ColumnWriterBase(field, element, options, std::move(scratch)),
+        dict_mode_(options.dictionary) {
     if (dict_mode_) ResetTable(1024);
   }
 
@@ -611,8 +626,9 @@ class BytesWriter final : public ColumnWriterBase {
   enum class Mode { kVariable, kFixed, kDecimal };
 
   BytesWriter(const Field& field, const format::SchemaElement& element,
-              const WriterOptions& options)
-      : ColumnWriterBase(field, element, options), dict_mode_(options.dictionary) {
+              const WriterOptions& options, std::shared_ptr<WriterScratch> scratch)
+      : ColumnWriterBase(field, element, options, std::move(scratch)),
+        dict_mode_(options.dictionary) {
     mode_ = field.type.IsVariableWidth()        ? Mode::kVariable
             : field.type.id == TypeId::kDecimal ? Mode::kDecimal
                                                 : Mode::kFixed;
@@ -909,36 +925,37 @@ class BytesWriter final : public ColumnWriterBase {
 
 std::unique_ptr<ColumnWriter> MakeColumnWriter(const Field& field,
                                                const format::SchemaElement& element,
-                                               const WriterOptions& options) {
+                                               const WriterOptions& options,
+                                               std::shared_ptr<WriterScratch> scratch) {
   switch (field.type.id) {
     case TypeId::kBoolean:
-      return std::make_unique<BoolWriter>(field, element, options);
+      return std::make_unique<BoolWriter>(field, element, options, scratch);
     case TypeId::kInt32:
     case TypeId::kDate:
-      return std::make_unique<NumericWriter<int32_t, int32_t>>(field, element, options);
+      return std::make_unique<NumericWriter<int32_t, int32_t>>(field, element, options, scratch);
     case TypeId::kInt64:
     case TypeId::kTime:
     case TypeId::kTimestamp:
     case TypeId::kTimestampTz:
     case TypeId::kTimestampNs:
-      return std::make_unique<NumericWriter<int64_t, int64_t>>(field, element, options);
+      return std::make_unique<NumericWriter<int64_t, int64_t>>(field, element, options, scratch);
     case TypeId::kFloat:
-      return std::make_unique<NumericWriter<float, float>>(field, element, options);
+      return std::make_unique<NumericWriter<float, float>>(field, element, options, scratch);
     case TypeId::kDouble:
-      return std::make_unique<NumericWriter<double, double>>(field, element, options);
+      return std::make_unique<NumericWriter<double, double>>(field, element, options, scratch);
     case TypeId::kDecimal:
       if (field.type.precision <= 9) {
-        return std::make_unique<NumericWriter<int32_t, int64_t>>(field, element, options);
+        return std::make_unique<NumericWriter<int32_t, int64_t>>(field, element, options, scratch);
       }
       if (field.type.precision <= 18) {
-        return std::make_unique<NumericWriter<int64_t, int64_t>>(field, element, options);
+        return std::make_unique<NumericWriter<int64_t, int64_t>>(field, element, options, scratch);
       }
-      return std::make_unique<BytesWriter>(field, element, options);
+      return std::make_unique<BytesWriter>(field, element, options, scratch);
     case TypeId::kString:
     case TypeId::kBinary:
     case TypeId::kFixed:
     case TypeId::kUuid:
-      return std::make_unique<BytesWriter>(field, element, options);
+      return std::make_unique<BytesWriter>(field, element, options, scratch);
   }
   return nullptr;
 }

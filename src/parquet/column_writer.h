@@ -31,10 +31,17 @@ class ColumnWriter {
   virtual ColumnMetrics Metrics() const = 0;
 };
 
-/// A writer for `field` (already validated by ToSchemaElement).
+/// Scratch buffers shared by the column writers of one file.
+struct WriterScratch {
+  std::string page, compressed, header;
+};
+
+/// A writer for `field` (already validated by ToSchemaElement). `scratch` is
+/// shared by the file's column writers (single-threaded use).
 std::unique_ptr<ColumnWriter> MakeColumnWriter(const Field& field,
                                                const format::SchemaElement& element,
-                                               const WriterOptions& options);
+                                               const WriterOptions& options,
+                                               std::shared_ptr<WriterScratch> scratch);
 
 /// Parquet codec for a writer codec.
 format::CompressionCodec ToFormatCodec(Codec codec);

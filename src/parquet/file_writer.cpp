@@ -42,10 +42,11 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<OutputFile>
   root.name = "schema";
   root.num_children = static_cast<int32_t>(schema->fields.size());
   meta.schema.push_back(root);
+  auto scratch = std::make_shared<WriterScratch>();
   for (const Field& f : schema->fields) {
     auto element = ToSchemaElement(f);
     if (!element) return std::unexpected(element.error().WithContext(w->out_->path()));
-    w->columns_.push_back(MakeColumnWriter(f, *element, w->options_));
+    w->columns_.push_back(MakeColumnWriter(f, *element, w->options_, scratch));
     meta.schema.push_back(std::move(*element));
   }
   K2_RETURN_IF_ERROR(w->out_->Write(kMagic, 4));
