@@ -1,8 +1,180 @@
+// Warm-tier commands: generate and load trades into ClickHouse, apply the
+// reference schema, run ad-hoc queries.
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "cli/cli_config.h"
 #include "cli/commands.h"
+#include "columnar/value.h"
+#include "jobs/offload.h"
+#include "warm/binance_loader.h"
+#include "warm/reference_schema.h"
+#include "warm/trade_generator.h"
 
 namespace k2::cli {
+namespace {
 
-// Placeholder until this area's commands land; registers nothing.
-void RegisterWarmCommands(CLI::App& root, CliContext& ctx) {}
+/// Where to connect: the config, overridden by --embedded DIR / --url URL.
+struct WarmTarget {
+  std::string embedded_dir;
+  std::string url;
+};
+
+void AddTargetOptions(CLI::App* cmd, WarmTarget& t) {
+  cmd->add_option("--embedded", t.embedded_dir,
+                  "Use embedded ClickHouse (chDB) with this data dir instead of the config's "
+                  "warm source");
+  cmd->add_option("--url", t.url, "Use the ClickHouse server at this http(s) URL instead");
+}
+
+Result<std::unique_ptr<warm::WarmDriver>> OpenTarget(const CliContext& ctx, const WarmTarget& t) {
+  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  if (!t.embedded_dir.empty() && !t.url.empty()) {
+    return MakeError(ErrorKind::kInvalidInput, "give --embedded or --url, not both");
+  }
+  if (!t.embedded_dir.empty()) {
+    config.warm.kind = "embedded";
+    config.warm.data_dir = t.embedded_dir;
+  } else if (!t.url.empty()) {
+    config.warm.kind = "http";
+    config.warm.url = t.url;
+  }
+  return jobs::OpenWarmDriver(config);
+}
+
+// Creates the reference schema unless raw_trades already exists.
+Status EnsureSchema(warm::WarmDriver& driver) {
+  K2_ASSIGN_OR_RETURN(std::string exists, driver.Execute("EXISTS TABLE raw_trades"));
+  if (exists.starts_with("1")) return OkStatus();
+  spdlog::info("creating the reference schema (raw_trades ... gold_ohlcv_1d)");
+  return warm::ApplyReferenceSchema(driver);
+}
+
+struct GenerateArgs {
+  WarmTarget target;
+  warm::GeneratorOptions options;
+  std::string start;
+};
+
+Status RunGenerate(const CliContext& ctx, GenerateArgs& args) {
+  auto& o = args.options;
+  if (args.start.empty()) {
+    int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    int64_t hour = now_us / 3600000000 * 3600000000;
+    o.start_micros = hour - static_cast<int64_t>(o.hours * 3600) * 1000000;
+  } else {
+    auto t = ParseTimestampMicros(args.start);
+    if (!t) return std::unexpected(t.error().WithContext("--start"));
+    o.start_micros = *t;
+  }
+  warm::GeneratorStats stats;
+  K2_ASSIGN_OR_RETURN(auto gen, warm::MakeTradeGenerator(o, 65536, &stats));
+  K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
+  K2_RETURN_IF_ERROR(EnsureSchema(*driver));
+  K2_ASSIGN_OR_RETURN(uint64_t rows, warm::InsertAll(*driver, "raw_trades", *gen));
+  fmt::print(
+      "generated {} raw_trades messages from {}Z: {} trades, {} duplicates, {} late, {} "
+      "malformed\n",
+      rows, FormatTimestampMicros(o.start_micros), stats.trades, stats.duplicates, stats.late,
+      stats.malformed);
+  return OkStatus();
+}
+
+struct LoadArgs {
+  WarmTarget target;
+  std::vector<std::string> files;
+  std::string exchange = "binance";
+};
+
+Status RunLoad(const CliContext& ctx, const LoadArgs& args) {
+  warm::LoadStats stats;
+  K2_ASSIGN_OR_RETURN(auto reader,
+                      warm::OpenBinanceCaptures(args.files, args.exchange, 65536, &stats));
+  K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
+  K2_RETURN_IF_ERROR(EnsureSchema(*driver));
+  K2_ASSIGN_OR_RETURN(uint64_t rows, warm::InsertAll(*driver, "raw_trades", *reader));
+  fmt::print("loaded {} trade messages into raw_trades ({} lines read, {} other streams skipped)\n",
+             rows, stats.lines, stats.skipped);
+  return OkStatus();
+}
+
+struct QueryArgs {
+  WarmTarget target;
+  std::string sql;
+  bool json = false;
+};
+
+Status RunQuery(const CliContext& ctx, const QueryArgs& args) {
+  K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
+  std::string sql = args.sql;
+  if (args.json) sql += "\nFORMAT JSONEachRow";
+  K2_ASSIGN_OR_RETURN(std::string out, driver->Execute(sql));
+  fmt::print("{}", out);
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterWarmCommands(CLI::App& root, CliContext& ctx) {
+  static GenerateArgs gen;
+  auto* g = root.add_subcommand(
+      "generate",
+      "Generate realistic trades into raw_trades (deterministic by seed; creates the reference "
+      "schema if missing)");
+  g->add_option("--hours", gen.options.hours, "Hours of trades")->default_val(1);
+  g->add_option("--rate", gen.options.rate, "Mean trades per second")->default_val(50);
+  g->add_option("--symbols", gen.options.symbols, "Number of symbols")->default_val(8);
+  g->add_option("--seed", gen.options.seed, "Random seed")->default_val(1);
+  g->add_option("--start", gen.start,
+                "First trade time (default: the last --hours whole hours before now)");
+  g->add_option("--exchange", gen.options.exchange, "Exchange name")->default_val("k2sim");
+  AddTargetOptions(g, gen.target);
+  g->callback([&ctx] { ctx.Finish(RunGenerate(ctx, gen)); });
+
+  auto* load = root.add_subcommand("load", "Load market data into the warm tier");
+  load->require_subcommand(1);
+  static LoadArgs load_args;
+  auto* binance = load->add_subcommand(
+      "binance",
+      "Load Binance WebSocket captures (<ns> <json> lines, gzip or plain) into raw_trades");
+  binance->add_option("files", load_args.files, "Capture files")
+      ->required()
+      ->check(CLI::ExistingFile);
+  binance->add_option("--exchange", load_args.exchange, "Exchange name")->default_val("binance");
+  AddTargetOptions(binance, load_args.target);
+  binance->callback([&ctx] { ctx.Finish(RunLoad(ctx, load_args)); });
+
+  auto* warm_cmd = root.add_subcommand("warm", "The warm tier (ClickHouse): schema and queries");
+  warm_cmd->require_subcommand(1);
+  auto* schema = warm_cmd->add_subcommand("schema", "The medallion reference schema");
+  schema->require_subcommand(1);
+  static WarmTarget schema_target;
+  auto* apply = schema->add_subcommand("apply", "Create the reference schema (idempotent)");
+  AddTargetOptions(apply, schema_target);
+  apply->callback([&ctx] {
+    ctx.Finish([&]() -> Status {
+      K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, schema_target));
+      K2_RETURN_IF_ERROR(warm::ApplyReferenceSchema(*driver));
+      fmt::print("reference schema applied ({} tables) on ClickHouse {}\n",
+                 warm::ReferenceTables().size(), driver->ServerVersion());
+      return OkStatus();
+    }());
+  });
+  schema->add_subcommand("print", "Print the reference schema SQL (sql/reference_schema.sql)")
+      ->callback([&ctx] {
+        fmt::print("{}", warm::ReferenceSchemaScript());
+        ctx.Finish(OkStatus());
+      });
+  static QueryArgs query_args;
+  auto* q = warm_cmd->add_subcommand("query", "Run SQL on the warm tier and print the result");
+  q->add_option("sql", query_args.sql, "SQL statement")->required();
+  q->add_flag("--json", query_args.json, "JSONEachRow output");
+  AddTargetOptions(q, query_args.target);
+  q->callback([&ctx] { ctx.Finish(RunQuery(ctx, query_args)); });
+}
 
 }  // namespace k2::cli
