@@ -1,8 +1,243 @@
-#include "cli/commands.h"
+// k2 serve: the daemon; k2 jobs [history|run]: talk to a running daemon's API.
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/cli_config.h"
+#include "service/catalog_job_store.h"
+#include "service/daemon.h"
+#include "service/http_api.h"
 
 namespace k2::cli {
 
-// Placeholder until this area's commands land; registers nothing.
-void RegisterServiceCommands(CLI::App& root, CliContext& ctx) {}
+namespace {
+
+struct ServeArgs {
+  std::string listen;  // overrides service.listen
+};
+
+struct JobsArgs {
+  std::string url;  // overrides http://<service.listen>
+  std::string job;
+  std::string run_job;
+  size_t limit = 20;
+  bool json = false;
+};
+
+Status Serve(const CliContext& ctx, const ServeArgs& args) {
+  // Signals are taken synchronously by this thread (sigwait): block them before
+  // any thread starts so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a closed HTTP peer or alert command must not kill the daemon
+
+  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  service::DaemonOptions options = service::DaemonOptionsFromConfig(config);
+  if (!args.listen.empty()) options.listen = args.listen;
+  K2_ASSIGN_OR_RETURN(std::vector<service::JobSchedule> schedule,
+                      service::ScheduleFromConfig(config));
+
+  service::SystemClock clock;
+  // Run history and leases live in the catalog database (shared by every k2
+  // process); a REST catalog has none, so they are kept in memory then.
+  std::unique_ptr<service::JobStore> store;
+  if (config.catalog.type == "sql") {
+    K2_ASSIGN_OR_RETURN(store, service::CatalogJobStore::Open(config.catalog.uri));
+  } else {
+    spdlog::warn("catalog.type {}: job history and leases are kept in memory", config.catalog.type);
+    store = std::make_unique<service::InMemoryJobStore>();
+  }
+  service::Daemon daemon(clock, *store, options);
+  service::JobRegistry& registry = service::JobRegistry::Global();
+  int jobs = 0;
+  for (service::JobSchedule& s : schedule) {
+    if (!registry.Has(s.name)) {
+      spdlog::warn("job {}: no implementation registered in this build; not scheduled", s.name);
+      continue;
+    }
+    K2_ASSIGN_OR_RETURN(std::unique_ptr<service::Job> job, registry.Create(s.name, config));
+    spdlog::info("job {}: cron '{}'{}", s.name, s.cron, s.enabled ? "" : " (disabled)");
+    K2_RETURN_IF_ERROR(daemon.AddJob(std::move(job), std::move(s)));
+    ++jobs;
+  }
+  if (auto factory = registry.table_stats_factory()) {
+    K2_ASSIGN_OR_RETURN(service::TableStatsProvider provider, factory(config));
+    daemon.SetTableStatsProvider(std::move(provider));
+  }
+  K2_RETURN_IF_ERROR(daemon.Start());
+  spdlog::info("k2 serve: {} job(s) scheduled; API on port {}; SIGTERM/SIGINT stop gracefully",
+               jobs, daemon.port());
+
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  spdlog::info("received {}; stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // A second signal during the grace period exits at once.
+  std::thread([stop_signals] {
+    int again = 0;
+    if (sigwait(&stop_signals, &again) == 0) {
+      spdlog::warn("second signal: exiting without waiting for running jobs");
+      spdlog::shutdown();
+      std::_Exit(kExitInterrupted);
+    }
+  }).detach();
+  daemon.RequestStop();
+  Status stopped = daemon.Wait();
+  if (!stopped) {
+    // Running jobs ignored cancellation past the grace: they never committed
+    // half-way (commits are atomic), so leaving now is safe.
+    spdlog::error("{}", stopped.error().ToString());
+    spdlog::shutdown();
+    std::_Exit(kExitInterrupted);
+  }
+  spdlog::info("stopped");
+  return OkStatus();
+}
+
+/// GETs/POSTs the daemon's API and returns the parsed JSON body.
+Result<nlohmann::json> CallApi(const CliContext& ctx, const JobsArgs& args,
+                               const std::string& method, const std::string& path) {
+  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  const std::string& token = config.service.token;
+  std::string url = args.url;
+  if (url.empty()) {
+    K2_ASSIGN_OR_RETURN(auto address, service::ParseListenAddress(config.service.listen));
+    std::string host = address.first == "0.0.0.0" ? "127.0.0.1"
+                       : address.first == "::"    ? "::1"
+                                                  : address.first;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    url = fmt::format("http://{}:{}", host, address.second);
+  }
+  httplib::Client client(url);
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(30, 0);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  httplib::Result res = method == "POST" ? client.Post(path, headers, "", "application/json")
+                                         : client.Get(path, headers);
+  if (!res) {
+    return MakeError(ErrorKind::kRemote, "k2 daemon at {}: {} (is `k2 serve` running?)", url,
+                     httplib::to_string(res.error()));
+  }
+  nlohmann::json body = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (res->status >= 300) {
+    std::string message = body.is_object() && body.contains("error")
+                              ? body["error"].value("message", res->body)
+                              : res->body;
+    ErrorKind kind = res->status == 404   ? ErrorKind::kNotFound
+                     : res->status == 409 ? ErrorKind::kAlreadyExists
+                     : res->status == 400 ? ErrorKind::kInvalidInput
+                                          : ErrorKind::kRemote;
+    return MakeError(kind, "k2 daemon at {}: {} {}: HTTP {}: {}", url, method, path, res->status,
+                     message);
+  }
+  if (body.is_discarded()) {
+    return MakeError(ErrorKind::kRemote, "k2 daemon at {}: {} returned non-JSON", url, path);
+  }
+  return body;
+}
+
+/// Job names are [A-Za-z0-9_.-] (they are URL path segments and metric labels).
+Status CheckJobName(const std::string& name) {
+  bool ok = !name.empty();
+  for (char c : name) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  }
+  if (!ok) return MakeError(ErrorKind::kInvalidInput, "job name '{}': use [A-Za-z0-9_.-]", name);
+  return OkStatus();
+}
+
+std::string Str(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "-";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+Status ListJobs(const CliContext& ctx, const JobsArgs& args) {
+  K2_ASSIGN_OR_RETURN(nlohmann::json body, CallApi(ctx, args, "GET", "/api/jobs"));
+  if (args.json) {
+    fmt::print("{}\n", body["jobs"].dump(2));
+    return OkStatus();
+  }
+  fmt::print("{:<16} {:<16} {:<8} {:<21} {:<8} {:<10} {:<21}\n", "JOB", "CRON", "ENABLED",
+             "NEXT FIRE", "RUNNING", "LAST", "LAST SUCCESS");
+  for (const auto& j : body["jobs"]) {
+    fmt::print("{:<16} {:<16} {:<8} {:<21} {:<8} {:<10} {:<21}\n", Str(j, "name"), Str(j, "cron"),
+               Str(j, "enabled"), Str(j, "next_fire"), Str(j, "running"),
+               Str(j["last_run"], "status"), Str(j, "last_success"));
+  }
+  return OkStatus();
+}
+
+Status JobHistory(const CliContext& ctx, const JobsArgs& args) {
+  std::string path = fmt::format("/api/jobs/history?limit={}", args.limit);
+  if (!args.job.empty()) {
+    K2_RETURN_IF_ERROR(CheckJobName(args.job));
+    path += "&job=" + args.job;
+  }
+  K2_ASSIGN_OR_RETURN(nlohmann::json body, CallApi(ctx, args, "GET", path));
+  if (args.json) {
+    fmt::print("{}\n", body["runs"].dump(2));
+    return OkStatus();
+  }
+  fmt::print("{:>6} {:<16} {:<9} {:>3} {:<21} {:<10} {:>9} {:>12}  {}\n", "ID", "JOB", "TRIGGER",
+             "#", "STARTED", "STATUS", "SECS", "ROWS", "ERROR");
+  for (const auto& r : body["runs"]) {
+    std::string secs = r.contains("duration_seconds")
+                           ? fmt::format("{:.1f}", r["duration_seconds"].get<double>())
+                           : "-";
+    fmt::print("{:>6} {:<16} {:<9} {:>3} {:<21} {:<10} {:>9} {:>12}  {}\n", Str(r, "id"),
+               Str(r, "job"), Str(r, "trigger"), Str(r, "attempt"), Str(r, "started"),
+               Str(r, "status"), secs, Str(r["outcome"], "rows"),
+               r.contains("error") ? Str(r, "error") : "");
+  }
+  return OkStatus();
+}
+
+Status RunJob(const CliContext& ctx, const JobsArgs& args) {
+  K2_RETURN_IF_ERROR(CheckJobName(args.run_job));
+  K2_ASSIGN_OR_RETURN(nlohmann::json body,
+                      CallApi(ctx, args, "POST", "/api/jobs/" + args.run_job + "/run"));
+  fmt::print("job {}: {}\n", Str(body, "job"), Str(body, "status"));
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterServiceCommands(CLI::App& root, CliContext& ctx) {
+  static ServeArgs serve_args;
+  auto* serve = root.add_subcommand(
+      "serve",
+      "Run the daemon: offloads and maintenance on their schedules, HTTP API with /metrics, "
+      "alerts (see docs/serve.md)");
+  serve->add_option("--listen", serve_args.listen, "host:port for the HTTP API (service.listen)");
+  serve->callback([&ctx] { ctx.Finish(Serve(ctx, serve_args)); });
+
+  static JobsArgs jobs_args;
+  auto* jobs = root.add_subcommand("jobs", "List the daemon's jobs: schedule, next fire, last run");
+  jobs->add_option("--url", jobs_args.url, "Daemon API base URL (default http://<service.listen>)");
+  jobs->add_flag("--json", jobs_args.json, "Print JSON");
+  auto* history = jobs->add_subcommand("history", "Recent runs, newest first");
+  history->add_option("--job", jobs_args.job, "Only this job");
+  history->add_option("--limit", jobs_args.limit, "At most this many runs")
+      ->check(CLI::Range(1, 10000));
+  history->add_flag("--json", jobs_args.json, "Print JSON");
+  auto* run = jobs->add_subcommand("run", "Start a run of a job now");
+  run->add_option("name", jobs_args.run_job, "Job name")->required();
+  history->callback([&ctx] { ctx.Finish(JobHistory(ctx, jobs_args)); });
+  run->callback([&ctx] { ctx.Finish(RunJob(ctx, jobs_args)); });
+  jobs->callback([&ctx, history, run] {
+    if (history->parsed() || run->parsed()) return;
+    ctx.Finish(ListJobs(ctx, jobs_args));
+  });
+}
 
 }  // namespace k2::cli
