@@ -5,6 +5,7 @@
 #include "catalog/catalog_factory.h"
 #include "common/config.h"
 #include "iceberg/table.h"
+#include "jobs/maintenance/maintenance.h"
 #include "jobs/offload.h"
 #include "jobs/offload_ledger.h"
 #include "service/job.h"
@@ -81,6 +82,43 @@ Result<std::unique_ptr<service::Job>> MakeOffloadJob(const Config& config,
   return std::make_unique<OffloadLayerJob>(config, layer, std::move(catalog), std::move(io));
 }
 
+/// One maintenance operation over every configured table that exists.
+class MaintenanceJob final : public service::Job {
+ public:
+  MaintenanceJob(Config config, std::string name, std::string op, std::unique_ptr<Catalog> catalog,
+                 std::unique_ptr<FileIO> io)
+      : config_(std::move(config)),
+        name_(std::move(name)),
+        op_(std::move(op)),
+        catalog_(std::move(catalog)),
+        io_(std::move(io)) {}
+
+  std::string name() const override { return name_; }
+
+  Result<service::JobOutcome> Run(service::JobContext& ctx) override {
+    K2_ASSIGN_OR_RETURN(auto tables, jobs::MaintainedTables(config_, *catalog_, ""));
+    jobs::MaintenanceRun run =
+        jobs::RunMaintenance(op_, config_, *catalog_, *io_, tables, false, &ctx.cancel);
+    if (run.first_error) return std::unexpected(*run.first_error);
+    service::JobOutcome out;
+    out.summary = fmt::format("{} on {} tables", op_, tables.size());
+    for (const auto& r : run.reports) {
+      service::TableOutcome t;
+      t.table = r.value("table", "");
+      t.detail = r.dump();
+      out.tables.push_back(std::move(t));
+    }
+    return out;
+  }
+
+ private:
+  Config config_;
+  std::string name_;
+  std::string op_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<FileIO> io_;
+};
+
 /// Reads every configured table's metadata for /metrics and /api/tables.
 Result<service::TableStatsProvider> MakeTableStats(const Config& config) {
   std::shared_ptr<Catalog> catalog;
@@ -142,6 +180,23 @@ void RegisterBuiltinJobs() {
     registry.RegisterJobFactory(std::string("offload_") + layer, [layer](const Config& config) {
       return MakeOffloadJob(config, layer);
     });
+  }
+  // Scheduled maintenance job names (service/job_schedule) -> operations.
+  static const std::pair<const char*, const char*> kMaintenance[] = {{"compaction", "compact"},
+                                                                     {"expire", "expire"},
+                                                                     {"orphans", "orphans"},
+                                                                     {"manifests", "manifests"}};
+  for (const auto& [name, op] : kMaintenance) {
+    registry.RegisterJobFactory(
+        name,
+        [name = std::string(name),
+         op = std::string(op)](const Config& config) -> Result<std::unique_ptr<service::Job>> {
+          K2_ASSIGN_OR_RETURN(auto catalog,
+                              OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+          K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+          return std::make_unique<MaintenanceJob>(config, name, op, std::move(catalog),
+                                                  std::move(io));
+        });
   }
   registry.SetTableStatsFactory(MakeTableStats);
 }

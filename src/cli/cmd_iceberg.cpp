@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog_factory.h"
-#include "cli/commands.h"
+#include "cli/cli_config.h"
 #include "common/config.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
@@ -27,7 +27,7 @@ struct Session {
 
 Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx, bool need_catalog) {
   auto s = std::make_unique<Session>();
-  K2_ASSIGN_OR_RETURN(s->config, LoadConfig(ctx.config_path));
+  K2_ASSIGN_OR_RETURN(s->config, LoadCliConfig(ctx));
   if (need_catalog) {
     if (s->config.catalog.type != "sql") {
       return MakeError(ErrorKind::kUnsupported,
