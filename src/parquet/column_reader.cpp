@@ -343,7 +343,7 @@ class TypedChunkReader final : public ColumnChunkReader {
       }
     } else {
       if (n > size / sizeof(P)) return Corrupt("truncated PLAIN values");
-      std::memcpy(out->data(), p, n * sizeof(P));
+      if (n > 0) std::memcpy(out->data(), p, n * sizeof(P));
     }
     return OkStatus();
   }
@@ -449,7 +449,7 @@ class TypedChunkReader final : public ColumnChunkReader {
             if (suf > size - pos) return Corrupt("DELTA_BYTE_ARRAY suffix extends past the page");
             char* dst = storage_.data() + out;
             if (pre > 0) std::memmove(dst, last.data(), pre);
-            std::memcpy(dst + pre, p + pos, suf);
+            if (suf > 0) std::memcpy(dst + pre, p + pos, suf);
             pos += suf;
             last = std::string_view(dst, pre + suf);
             values_[i] = last;
