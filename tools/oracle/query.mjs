@@ -45,8 +45,8 @@ try {
     console.error(`unknown engine ${engine}`);
     process.exit(2);
   }
-  process.stdout.write(JSON.stringify(out));
-  process.exit(0);
+  // Exit only once stdout has drained: a pipe takes ~64 KB before it blocks.
+  process.stdout.write(JSON.stringify(out), () => process.exit(0));
 } catch (e) {
   console.error(String(e && e.message ? e.message : e));
   process.exit(1);
