@@ -91,9 +91,12 @@ std::vector<std::string> TsvFields(const std::string& text) {
 Result<std::pair<int64_t, std::string>> WarmStats(
     warm::WarmDriver& driver, const std::string& window_sql,
     const std::vector<std::pair<std::string, std::string>>& columns) {
+  // Every column as text (cityHash64 takes no Decimal on older servers), with
+  // NULL kept apart from '' so the checksum sees every change.
   std::string cols;
   for (const auto& [name, type] : columns) {
-    cols += (cols.empty() ? "" : ", ") + warm::QuoteIdentifier(name);
+    std::string q = warm::QuoteIdentifier(name);
+    cols += fmt::format("{}ifNull(toString({}), ''), isNull({})", cols.empty() ? "" : ", ", q, q);
   }
   std::string sql = fmt::format("SELECT count(), sum(cityHash64({})) FROM ({})", cols, window_sql);
   K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
