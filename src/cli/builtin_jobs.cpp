@@ -1,5 +1,6 @@
 #include "cli/builtin_jobs.h"
 
+#include <charconv>
 #include <chrono>
 
 #include "catalog/catalog_factory.h"

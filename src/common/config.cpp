@@ -277,11 +277,11 @@ Status ReadTable(MapReader& r, const OffloadPolicy& policy, TableConfig& t) {
   K2_RETURN_IF_ERROR(r.String("target", t.target));
   K2_RETURN_IF_ERROR(r.StringList("partition", t.partition));
   for (const auto& p : t.partition) {
-    static const std::set<std::string> kTransforms = {"identity", "hour", "day", "month", "year"};
+    // Time transforms of the time column: each window must fall in one partition.
+    static const std::set<std::string> kTransforms = {"hour", "day", "month", "year"};
     if (!kTransforms.count(p)) {
-      return MapReader::Fail(
-          r.path() + ".partition", r.Raw("partition"),
-          fmt::format("'{}' is not one of: hour, day, month, year, identity", p));
+      return MapReader::Fail(r.path() + ".partition", r.Raw("partition"),
+                             fmt::format("'{}' is not one of: hour, day, month, year", p));
     }
   }
   K2_RETURN_IF_ERROR(r.StringList("sort", t.sort));

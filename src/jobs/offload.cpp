@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <mutex>
 #include <random>
@@ -77,6 +78,16 @@ std::string WindowSql(const std::string& tmpl, const Window& w) {
   return out;
 }
 
+/// Parses a decimal integer field of a server answer; kRemote names it.
+Result<int64_t> ParseCount(const std::string& field, const std::string& what) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || p != field.data() + field.size()) {
+    return MakeError(ErrorKind::kRemote, "{}: unexpected answer '{}'", what, field);
+  }
+  return v;
+}
+
 /// Parses the first line of TabSeparated output into fields.
 std::vector<std::string> TsvFields(const std::string& text) {
   std::vector<std::string> out;
@@ -104,7 +115,8 @@ Result<std::pair<int64_t, std::string>> WarmStats(
   if (f.size() < 2) {
     return MakeError(ErrorKind::kRemote, "unexpected answer to the window count: '{}'", out);
   }
-  return std::pair<int64_t, std::string>{std::stoll(f[0]), f[1]};
+  K2_ASSIGN_OR_RETURN(int64_t rows, ParseCount(f[0], "window count"));
+  return std::pair<int64_t, std::string>{rows, f[1]};
 }
 
 /// Start of the oldest row in the source (for a table's first offload).
@@ -116,8 +128,10 @@ Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const Tabl
   K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
   auto f = TsvFields(out);
   if (f.size() < 2) return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, out);
-  if (std::stoll(f[0]) == 0) return std::optional<int64_t>{};
-  return std::optional<int64_t>{std::stoll(f[1]) * kMicrosPerSecond};
+  K2_ASSIGN_OR_RETURN(int64_t rows, ParseCount(f[0], "row count of " + t.source));
+  if (rows == 0) return std::optional<int64_t>{};
+  K2_ASSIGN_OR_RETURN(int64_t oldest_s, ParseCount(f[1], "oldest row of " + t.source));
+  return std::optional<int64_t>{oldest_s * kMicrosPerSecond};
 }
 
 std::vector<AncestorSummary> AncestryOf(const iceberg::TableMetadata& m) {
@@ -263,7 +277,6 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              const Config& config, TableContext& ctx,
                                              const std::string& sql,
                                              iceberg::PartitionValues& partition,
-                                             RollingParquetWriter*& writer_out,
                                              std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
   K2_ASSIGN_OR_RETURN(auto reader, driver.Query(sql));
@@ -272,7 +285,9 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
   writer = std::make_unique<RollingParquetWriter>(
       io, ctx.write_schema, WriterOptionsFor(config.offload), config.offload.target_file_size_bytes,
       [&] { return ctx.table->NewDataFilePath(partition_path); });
-  writer_out = writer.get();
+  // Batches pass straight through when the warm schema already carries the
+  // table's field ids (tables k2 created); after schema evolution they are
+  // re-labelled with the table's ids, which copies the columns.
   ColumnBatch rebatched(ctx.write_schema);
   for (;;) {
     K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
@@ -283,13 +298,17 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                        "{}: the query returned {} columns, DESCRIBE said {}", ctx.cfg->name,
                        batch->columns.size(), ctx.write_schema->fields.size());
     }
-    rebatched.columns = batch->columns;
+    const ColumnBatch* out = batch;
+    if (*batch->schema != *ctx.write_schema) {
+      rebatched.columns = batch->columns;
+      out = &rebatched;
+    }
     if (!have_partition) {
-      K2_ASSIGN_OR_RETURN(partition, spec.PartitionFor(rebatched, 0));
+      K2_ASSIGN_OR_RETURN(partition, spec.PartitionFor(*out, 0));
       partition_path = spec.PartitionPath(partition);
       have_partition = true;
     }
-    K2_RETURN_IF_ERROR(writer->Write(rebatched));
+    K2_RETURN_IF_ERROR(writer->Write(*out));
   }
   return writer->Finish();
 }
@@ -585,9 +604,8 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       int64_t expected_snapshot = existing ? existing->snapshot_id : 0;
 
       std::unique_ptr<RollingParquetWriter> writer;
-      RollingParquetWriter* writer_ptr = nullptr;
       iceberg::PartitionValues partition;
-      auto files = WriteWindow(warm, io_, config_, ctx, sql, partition, writer_ptr, writer);
+      auto files = WriteWindow(warm, io_, config_, ctx, sql, partition, writer);
       if (!files) {
         if (writer) writer->Abort();
         return fail(files.error().WithContext(p.window.ToString()));

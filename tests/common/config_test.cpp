@@ -67,6 +67,7 @@ TEST(ConfigTest, BadValuesNameTheKey) {
       {"offload: {max_parallel_tables: 0}", "offload.max_parallel_tables"},
       {"tables:\n  - {name: t, window: 7m}\n", "tables[0].window (line 2)"},
       {"tables:\n  - {name: t, partition: [weekly]}\n", "tables[0].partition"},
+      {"tables:\n  - {name: t, partition: [identity]}\n", "tables[0].partition"},
       {"tables:\n  - {name: t, schedule: \"5 * *\"}\n", "tables[0].schedule"},
       {"tables:\n  - {name: t}\n  - {name: t}\n", "listed twice"},
       {"maintenance: {orphans: {older_than: 1h}}", "maintenance.orphans.older_than"},

@@ -199,6 +199,46 @@ TEST_F(OffloadTest, LateRowsAreReplacedExactlyAndConcurrentRunsCommitOnce) {
   EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
 }
 
+TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
+  // Drift reaches tables read with SELECT * (a time_column in the config);
+  // the reference schema's offload queries name their columns.
+  for (auto& t : config_.tables) {
+    if (t.name == "raw_trades") t.time_column = "ingested_at";
+  }
+  Generate(2, 21, kStartUs);
+  OffloadOptions raw_only;
+  raw_only.tables = {"raw_trades"};
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport first, Offload(raw_only));
+  ASSERT_TRUE(first.ok()) << first.ToJson().dump(2);
+  std::string before = Warm("SELECT count() FROM raw_trades");
+
+  K2_ASSERT_OK(warm_->Execute("ALTER TABLE raw_trades ADD COLUMN venue String DEFAULT 'sim'"));
+  Generate(0.5, 22, kStartUs + 3 * kHourUs);
+  now_us_ += kHourUs;  // 04:10: hour 03 is due
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport second, Offload(raw_only));
+  ASSERT_TRUE(second.ok()) << second.ToJson().dump(2);
+  // The new column changes every warm row's checksum, so the re-checked
+  // windows are replaced (now carrying the column) and hour 03 is appended.
+  ASSERT_EQ(second.tables[0].windows.size(), 4u) << second.ToJson().dump(2);
+  EXPECT_EQ(second.tables[0].windows[0].action, "replace");
+  EXPECT_EQ(second.tables[0].windows[3].action, "append");
+
+  K2_ASSERT_OK_AND_ASSIGN(auto id, TableIdentifier::Parse("market.raw_trades"));
+  K2_ASSERT_OK_AND_ASSIGN(auto table, iceberg::Table::Load(*catalog_, *io_, id));
+  auto idx = table.schema().IndexOf("venue");
+  ASSERT_TRUE(idx.has_value()) << "the new column is not in the Iceberg schema";
+  EXPECT_TRUE(table.schema().fields[*idx].nullable);
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto rows, ::k2::testing::QueryChdb(fmt::format(
+                     "SELECT toString(countIf(venue IS NULL)) AS old, toString(countIf(venue = "
+                     "'sim')) AS new, toString(count()) AS c FROM icebergLocal('{}')",
+                     Location("raw_trades"))));
+  EXPECT_EQ(rows[0]["old"].get<std::string>(), "0") << "replaced windows carry the column";
+  EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
+  EXPECT_EQ(rows[0]["new"].get<std::string>(), rows[0]["c"].get<std::string>());
+  EXPECT_NE(rows[0]["c"].get<std::string>(), before) << "hour 03 added rows";
+}
+
 TEST_F(OffloadTest, BadOptionsAndUnclosedWindowsAreRefused) {
   OffloadOptions o;
   o.replace = true;
