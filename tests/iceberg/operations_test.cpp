@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "iceberg/delete_writer.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "iceberg/test_tables.h"
@@ -126,6 +127,88 @@ TEST_F(OperationsTest, OverwriteReplacePartitionsDeleteAgreeWithChdb) {
   // Deleting a file that is no longer live is a conflict.
   K2_ASSERT_ERROR_KIND(table().NewDelete().DeleteFile(d24.file_path).Commit(),
                        ErrorKind::kCommitConflict);
+}
+
+TEST_F(OperationsTest, RowDeltaPositionAndEqualityDeletesAgreeWithChdb) {
+  K2_ASSERT_OK_AND_ASSIGN(DataFile d24,
+                          WriteTrades(table(), {{"2026-11-24T10:00:00", "BTC", 100, 1},
+                                                {"2026-11-24T11:00:00", "ETH", 10, 2},
+                                                {"2026-11-24T12:00:00", "SOL", 1, 3}}));
+  K2_ASSERT_OK_AND_ASSIGN(DataFile d25,
+                          WriteTrades(table(), {{"2026-11-25T10:00:00", "BTC", 101, 4},
+                                                {"2026-11-25T11:00:00", "ETH", 11, 5}}));
+  K2_ASSERT_OK_AND_ASSIGN(int64_t s1,
+                          table().NewFastAppend().AppendFile(d24).AppendFile(d25).Commit());
+
+  // Position deletes: rows 0 and 2 of the 24th's file, in that file's partition.
+  K2_ASSERT_OK_AND_ASSIGN(DataFile pos,
+                          WritePositionDeleteFile(table(), d24.spec_id, d24.partition,
+                                                  {{d24.file_path, 2}, {d24.file_path, 0}}));
+  EXPECT_EQ(pos.content, FileContent::kPositionDeletes);
+  EXPECT_EQ(pos.record_count, 2);
+  EXPECT_EQ(pos.referenced_data_file, d24.file_path);
+  // A data file added in the same commit is not touched by those deletes.
+  K2_ASSERT_OK_AND_ASSIGN(DataFile d24b,
+                          WriteTrades(table(), {{"2026-11-24T13:00:00", "ADA", 2, 6}}));
+  K2_ASSERT_OK_AND_ASSIGN(int64_t s2, table().NewRowDelta().AddFile(pos).AddFile(d24b).Commit());
+  const Snapshot* snap = table().metadata().CurrentSnapshot();
+  EXPECT_EQ(snap->operation, "overwrite");
+  EXPECT_EQ(snap->summary.at("added-position-deletes"), "2");
+  EXPECT_EQ(snap->summary.at("added-delete-files"), "1");
+  K2_ASSERT_OK_AND_ASSIGN(auto rows, Rows(table().NewScan().Select({"symbol", "qty"})));
+  EXPECT_EQ(rows, (std::vector<std::string>{"ADA|6", "BTC|4", "ETH|2", "ETH|5"}));
+  K2_ASSERT_OK_AND_ASSIGN(auto ch, Chdb("SELECT count() AS c, sum(qty) AS q FROM " + From()));
+  ASSERT_EQ(ch.size(), 1u) << ch.dump();
+  EXPECT_EQ(ch[0]["c"], "4") << "chDB did not apply the position deletes";
+  EXPECT_EQ(ch[0]["q"], "17");
+
+  // Equality delete symbol = 'ETH' in the 25th's partition only.
+  auto key_schema =
+      std::make_shared<const Schema>(Schema{{{2, "symbol", DataType::String(), true, ""}}});
+  ColumnBatch keys(key_schema);
+  keys.columns[0].AppendBytes("ETH");
+  K2_ASSERT_OK_AND_ASSIGN(DataFile eq,
+                          WriteEqualityDeleteFile(table(), d25.spec_id, d25.partition, keys));
+  EXPECT_EQ(eq.equality_ids, (std::vector<int>{2}));
+  K2_ASSERT_OK_AND_ASSIGN(int64_t s3, table().NewRowDelta().AddFile(eq).Commit());
+  EXPECT_EQ(table().metadata().CurrentSnapshot()->summary.at("added-equality-deletes"), "1");
+  K2_ASSERT_OK_AND_ASSIGN(rows, Rows(table().NewScan().Select({"symbol", "qty"})));
+  EXPECT_EQ(rows, (std::vector<std::string>{"ADA|6", "BTC|4", "ETH|2"}));
+  K2_ASSERT_OK_AND_ASSIGN(ch, Chdb("SELECT symbol, qty FROM " + From() + " ORDER BY qty"));
+  ASSERT_EQ(ch.size(), 3u) << "chDB did not apply the equality delete: " << ch.dump();
+  EXPECT_EQ(ch[0]["qty"], "2");
+  EXPECT_EQ(ch[1]["qty"], "4");
+  EXPECT_EQ(ch[2]["qty"], "6");
+  // An equality delete never applies to data added later in the same partition.
+  K2_ASSERT_OK_AND_ASSIGN(DataFile d25b,
+                          WriteTrades(table(), {{"2026-11-25T14:00:00", "ETH", 12, 7}}));
+  K2_ASSERT_OK(table().NewFastAppend().AppendFile(d25b).Commit());
+  K2_ASSERT_OK_AND_ASSIGN(rows,
+                          Rows(table().NewScan().Select({"qty"}).Filter(P("symbol = 'ETH'"))));
+  EXPECT_EQ(rows, (std::vector<std::string>{"2", "7"}));
+
+  // Time travel: before any delete, and after the position deletes only.
+  K2_ASSERT_OK_AND_ASSIGN(rows, Rows(table().NewScan().Select({"qty"}).UseSnapshot(s1)));
+  EXPECT_EQ(rows.size(), 5u);
+  K2_ASSERT_OK_AND_ASSIGN(ch, Chdb("SELECT sum(qty) AS q FROM " + From() +
+                                   " SETTINGS iceberg_snapshot_id = " + std::to_string(s2)));
+  EXPECT_EQ(ch[0]["q"], "17");
+  K2_ASSERT_OK_AND_ASSIGN(ch, Chdb("SELECT sum(qty) AS q FROM " + From() +
+                                   " SETTINGS iceberg_snapshot_id = " + std::to_string(s3)));
+  EXPECT_EQ(ch[0]["q"], "12");
+
+  // Bad input is refused before anything is written.
+  K2_ASSERT_ERROR_KIND(WritePositionDeleteFile(table(), d24.spec_id, d24.partition, {}),
+                       ErrorKind::kInvalidInput);
+  K2_ASSERT_ERROR_KIND(
+      WritePositionDeleteFile(table(), d24.spec_id, d24.partition, {{d24.file_path, -1}}),
+      ErrorKind::kInvalidInput);
+  auto bad_schema =
+      std::make_shared<const Schema>(Schema{{{2, "symbol", DataType::Int64(), true, ""}}});
+  ColumnBatch bad(bad_schema);
+  bad.columns[0].Append<int64_t>(1);
+  K2_ASSERT_ERROR_KIND(WriteEqualityDeleteFile(table(), d25.spec_id, d25.partition, bad),
+                       ErrorKind::kInvalidInput);
 }
 
 TEST_F(OperationsTest, RewriteValidatesAgainstConcurrentChanges) {
