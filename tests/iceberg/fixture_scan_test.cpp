@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <iostream>
 
 #include "iceberg/path_mapping_io.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
+#include "iceberg/test_tables.h"
 #include "support/support.h"
 
 namespace k2::iceberg {
@@ -104,6 +107,56 @@ TEST(FixtureScan, LineitemCountsAndTimeTravel) {
                                                           .UseSnapshot(7817332053627255703)
                                                           .Filter(P("l_extendedprice < 10000"))));
   EXPECT_EQ(cheap_before, 60175 - 51793);
+}
+
+TEST(FixtureScan, LineitemQ06AgreesWithChdbOnTheSnapshotsFiles) {
+  K2_REQUIRE_FIXTURES(root);
+  Fixture fx;
+  K2_ASSERT_OK_AND_ASSIGN(
+      Table t, OpenFixture(fx, root, "lineitem_iceberg", "lineitem_iceberg", "v2.metadata.json"));
+  const char* kQ06 =
+      "l_shipdate >= '1994-01-01' AND l_shipdate < '1995-01-01' AND l_discount >= 0.05 AND "
+      "l_discount <= 0.07 AND l_quantity < 24";
+  TableScan scan = t.NewScan().Select({"l_extendedprice", "l_discount"}).Filter(P(kQ06));
+  K2_ASSERT_OK_AND_ASSIGN(auto reader, scan.ToBatchReader());
+  int128_t revenue = 0;  // scale 2 * scale 2 = scale 4, exact
+  int64_t matched = 0;
+  ASSERT_EQ(reader->schema().fields[0].type, DataType::Decimal(15, 2));
+  ASSERT_EQ(reader->schema().fields[1].type, DataType::Decimal(15, 2));
+  while (true) {
+    K2_ASSERT_OK_AND_ASSIGN(const ColumnBatch* b, reader->Next());
+    if (b == nullptr) break;
+    for (size_t r = 0; r < b->num_rows(); ++r) {
+      revenue += b->columns[0].DecimalValue(r) * b->columns[1].DecimalValue(r);
+    }
+    matched += static_cast<int64_t>(b->num_rows());
+  }
+  EXPECT_GT(matched, 0);
+
+  // chDB reads the Parquet files the current snapshot references (checked by
+  // its own row count against EXPECTED.md) and computes Q06 itself.
+  K2_ASSERT_OK_AND_ASSIGN(auto tasks, t.NewScan().PlanFiles());
+  ASSERT_EQ(tasks.size(), 1u);
+  const std::string abs_dir = std::filesystem::absolute(fx.dir).lexically_normal().string();
+  ASSERT_TRUE(tasks[0].file.file_path.starts_with("lineitem_iceberg/")) << tasks[0].file.file_path;
+  const std::string rel = tasks[0].file.file_path.substr(std::string("lineitem_iceberg/").size());
+  const std::string from = "file(" + testing::Q(abs_dir + "/" + rel) + ", Parquet)";
+  K2_ASSERT_OK_AND_ASSIGN(auto count,
+                          testing::QueryChdbAt(abs_dir, "SELECT count() AS c FROM " + from));
+  EXPECT_EQ(count[0]["c"], "51793");
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto ch,
+      testing::QueryChdbAt(abs_dir,
+                           "SELECT toString(sum(l_extendedprice * l_discount)) AS revenue, "
+                           "count() AS n FROM " +
+                               from +
+                               " WHERE l_shipdate >= '1994-01-01' AND l_shipdate < '1995-01-01' "
+                               "AND l_discount BETWEEN 0.05 AND 0.07 AND l_quantity < 24"));
+  ASSERT_EQ(ch.size(), 1u) << ch.dump();
+  EXPECT_EQ(ch[0]["n"], std::to_string(matched));
+  EXPECT_EQ(ch[0]["revenue"].get<std::string>(), FormatDecimal(revenue, 4));
+  std::cout << "Q06 revenue on the current snapshot: " << FormatDecimal(revenue, 4) << " ("
+            << matched << " rows); lineitem_iceberg/README.md says 1077536.9101\n";
 }
 
 TEST(FixtureScan, EqualityDeletesApplied) {
