@@ -59,6 +59,9 @@ class TableScan {
   /// columns are matched by field id, or by schema.name-mapping.default for
   /// files without ids.
   Result<std::unique_ptr<BatchReader>> ToBatchReader() const;
+  /// Like ToBatchReader() over `tasks` (a subset of what PlanFiles() returned)
+  /// instead of planning: compaction reads one group's files with their deletes.
+  Result<std::unique_ptr<BatchReader>> ToBatchReader(std::vector<FileScanTask> tasks) const;
 
  private:
   const Table* table_;

@@ -9,6 +9,7 @@
 
 #include "iceberg/expression_eval.h"
 #include "iceberg/table.h"
+#include "jobs/maintenance/sorting_writer.h"
 #include "jobs/rolling_writer.h"
 #include "parquet/file_reader.h"
 #include "service/cancellation.h"
@@ -26,6 +27,10 @@ nlohmann::json CompactionGroupReport::ToJson() const {
   j["files_after"] = files_after;
   j["bytes_after"] = bytes_after;
   j["rows"] = rows;
+  j["deleted_rows_applied"] = deleted_rows_applied;
+  j["delete_files_applied"] = delete_files_applied;
+  j["delete_files_removed"] = delete_files_removed;
+  j["sorted"] = sorted;
   if (snapshot_id != 0) j["snapshot_id"] = snapshot_id;
   return j;
 }
@@ -41,6 +46,9 @@ nlohmann::json CompactionReport::ToJson() const {
   j["files_after"] = files_after;
   j["bytes_after"] = bytes_after;
   j["rows_rewritten"] = rows_rewritten;
+  j["deleted_rows_applied"] = deleted_rows_applied;
+  j["delete_files_removed"] = delete_files_removed;
+  j["sort_order_id"] = sort_order_id;
   j["groups_committed"] = groups_committed;
   j["groups_failed"] = groups_failed;
   j["groups_skipped"] = groups_skipped;
@@ -141,13 +149,6 @@ Result<std::vector<Group>> PlanGroups(const iceberg::Table& table, const Compact
     int64_t bytes = 0;
     auto close = [&] {
       if (static_cast<int>(g.tasks.size()) >= std::max(2, o.min_input_files)) {
-        for (const auto& t : g.tasks) {
-          if (!t.deletes.empty()) {
-            g.skip_reason = "delete files apply to " + t.file.file_path +
-                            " (compaction does not apply deletes yet)";
-            break;
-          }
-        }
         out.push_back(std::move(g));
       }
       g = proto;
@@ -185,19 +186,77 @@ Column ConstantColumn(const DataType& type, const Value& v) {
   return c;
 }
 
-/// Streams the group's files into rolling outputs under the partition.
-Result<std::vector<WrittenFile>> MergeGroup(iceberg::Table& table, const Group& g,
-                                            const CompactionOptions& o, int64_t* rows) {
+/// What merging a group wrote.
+struct MergeResult {
+  std::vector<WrittenFile> files;
+  int64_t rows = 0;          ///< rows written (live rows)
+  int64_t deleted_rows = 0;  ///< rows the group's delete files removed
+  bool sorted = false;
+};
+
+/// Streams the group's files into rolling outputs under the partition, sorted
+/// in runs by `order` when it has fields. Files without delete files are read
+/// column-wise by field id (the fast path); a group with delete files is read
+/// through the table scan, which applies position and equality deletes.
+Result<MergeResult> MergeGroup(iceberg::Table& table, const Group& g, const CompactionOptions& o,
+                               const iceberg::SortOrder& order) {
   FileIO& io = table.io();
   auto schema = std::make_shared<const Schema>(table.schema());
   parquet::WriterOptions wo;
   wo.row_group_bytes = o.row_group_bytes;
   RollingParquetWriter writer(io, schema, wo, o.target_file_size_bytes,
                               [&] { return table.NewDataFilePath(g.path); });
-  auto fail = [&](Error e) -> Result<std::vector<WrittenFile>> {
+  auto fail = [&](Error e) -> Result<MergeResult> {
     writer.Abort();
     return std::unexpected(std::move(e));
   };
+  MergeResult result;
+  std::unique_ptr<SortingWriter> sorter;
+  if (!order.fields.empty()) {
+    auto made = SortingWriter::Make(schema, order, writer, o.row_group_bytes);
+    if (!made) return fail(made.error());
+    sorter = std::move(*made);
+    result.sorted = true;
+  }
+  auto write = [&](const ColumnBatch& b) -> Status {
+    return sorter ? sorter->Write(b) : writer.Write(b);
+  };
+  auto finish = [&]() -> Result<MergeResult> {
+    if (sorter) {
+      auto st = sorter->Flush();
+      if (!st) return fail(st.error());
+    }
+    auto files = writer.Finish();
+    if (!files) return fail(files.error());
+    result.files = std::move(*files);
+    return std::move(result);
+  };
+
+  const bool has_deletes =
+      std::any_of(g.tasks.begin(), g.tasks.end(), [](const auto& t) { return !t.deletes.empty(); });
+  if (has_deletes) {
+    int64_t expected = 0;
+    for (const auto& t : g.tasks) expected += t.file.record_count;
+    auto reader = table.NewScan().ToBatchReader(g.tasks);
+    if (!reader) return fail(reader.error());
+    for (;;) {
+      auto next = (*reader)->Next();
+      if (!next) return fail(next.error().WithContext("compacting " + g.path));
+      if (*next == nullptr) break;
+      auto st = write(**next);
+      if (!st) return fail(st.error().WithContext("compacting " + g.path));
+      result.rows += static_cast<int64_t>((*next)->num_rows());
+    }
+    if (result.rows > expected) {
+      return fail(Error{ErrorKind::kCorrupt,
+                        fmt::format("partition {}: read {} live rows from files whose manifests "
+                                    "say {} rows in all",
+                                    g.path, result.rows, expected)});
+    }
+    result.deleted_rows = expected - result.rows;
+    return finish();
+  }
+
   // Identity-partition columns a writer left out of its files
   // (write.data.partition-columns=false) take the partition value, not null.
   K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec, table.metadata().SpecById(g.spec_id));
@@ -259,7 +318,7 @@ Result<std::vector<WrittenFile>> MergeGroup(iceberg::Table& table, const Group& 
           for (size_t r = 0; r < n; ++r) out.columns[i].AppendFrom(fill[i], 0);
         }
       }
-      auto st = writer.Write(out);
+      auto st = write(out);
       if (!st) return fail(st.error().WithContext("compacting " + t.file.file_path));
       file_rows += static_cast<int64_t>(n);
     }
@@ -268,9 +327,59 @@ Result<std::vector<WrittenFile>> MergeGroup(iceberg::Table& table, const Group& 
                         fmt::format("{}: read {} rows, the manifest says {}", t.file.file_path,
                                     file_rows, t.file.record_count)});
     }
-    *rows += file_rows;
+    result.rows += file_rows;
   }
-  return writer.Finish();
+  return finish();
+}
+
+constexpr int kDeleteFilePathId = 2147483546;
+
+/// Position delete files that only name files of the group: after the rewrite
+/// they match no live file, so the replace removes them with their targets.
+/// Decided from the file_path bounds (or referenced_data_file); a delete file
+/// whose targets are not provably inside the group is kept.
+std::vector<std::string> DanglingPositionDeletes(const Group& g) {
+  std::set<std::string> inputs;
+  for (const auto& t : g.tasks) inputs.insert(t.file.file_path);
+  std::set<std::string> out;
+  for (const auto& t : g.tasks) {
+    for (const iceberg::DataFile& d : t.deletes) {
+      if (d.content != iceberg::FileContent::kPositionDeletes) continue;
+      std::optional<std::string> target = d.referenced_data_file;
+      if (!target) {
+        auto lo = d.lower_bounds.find(kDeleteFilePathId);
+        auto hi = d.upper_bounds.find(kDeleteFilePathId);
+        if (lo != d.lower_bounds.end() && hi != d.upper_bounds.end() && lo->second == hi->second) {
+          target = lo->second;
+        }
+      }
+      if (target && inputs.count(*target)) out.insert(d.file_path);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+/// Delete files committed after `from` that could apply to the group's
+/// partition from another spec (a global equality delete, written with the
+/// unpartitioned spec, applies to every partition). The replace's own check
+/// covers delete files in the group's partition; both make the group retry,
+/// so a concurrent delete is never lost under the new files' sequence number.
+Status ValidateNoForeignSpecDeletes(FileIO& io, const iceberg::TableMetadata& latest, int64_t from,
+                                    int spec_id) {
+  const iceberg::Snapshot* head = latest.CurrentSnapshot();
+  if (head == nullptr) return OkStatus();
+  for (const iceberg::Snapshot* s : latest.Ancestry(head->snapshot_id)) {
+    if (s->snapshot_id == from) break;
+    K2_ASSIGN_OR_RETURN(std::vector<iceberg::ManifestFile> ms, iceberg::SnapshotManifests(io, *s));
+    for (const iceberg::ManifestFile& m : ms) {
+      if (m.content != iceberg::ManifestContent::kDeletes) continue;
+      if (m.added_snapshot_id != s->snapshot_id || m.partition_spec_id == spec_id) continue;
+      return MakeError(ErrorKind::kCommitConflict,
+                       "snapshot {} added delete files under spec {} after snapshot {}",
+                       s->snapshot_id, m.partition_spec_id, from);
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -284,6 +393,9 @@ Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableI
   report.table = id.ToString();
   report.dry_run = options.dry_run;
   if (const auto* s = table.metadata().CurrentSnapshot()) report.start_snapshot_id = s->snapshot_id;
+  iceberg::SortOrder order = iceberg::SortOrder::Unsorted();
+  if (options.sort) order = table.metadata().DefaultSortOrder();
+  report.sort_order_id = order.fields.empty() ? 0 : order.order_id;
 
   std::set<std::string> retry;
   for (int attempt = 1; attempt <= std::max(1, options.max_attempts); ++attempt) {
@@ -313,10 +425,13 @@ Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableI
       gr.partition = g.path;
       gr.attempts = attempt;
       gr.files_before = static_cast<int64_t>(g.tasks.size());
+      std::set<std::string> delete_files;
       for (const auto& t : g.tasks) {
         gr.bytes_before += t.file.file_size_in_bytes;
         gr.rows += t.file.record_count;
+        for (const auto& d : t.deletes) delete_files.insert(d.file_path);
       }
+      gr.delete_files_applied = static_cast<int64_t>(delete_files.size());
       if (!g.skip_reason.empty()) {
         gr.status = "skipped";
         gr.reason = g.skip_reason;
@@ -329,15 +444,15 @@ Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableI
         report.groups.push_back(std::move(gr));
         continue;
       }
-      int64_t rows = 0;
-      auto written = MergeGroup(table, g, options, &rows);
-      if (!written) {
+      auto merged = MergeGroup(table, g, options, order);
+      if (!merged) {
         gr.status = "failed";
-        gr.reason = written.error().ToString();
+        gr.reason = merged.error().ToString();
         ++report.groups_failed;
         report.groups.push_back(std::move(gr));
         continue;
       }
+      const std::vector<WrittenFile>* written = &merged->files;
       auto discard = [&] {
         for (const WrittenFile& w : *written) (void)io.Delete(w.path);
       };
@@ -346,16 +461,35 @@ Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableI
         return MakeError(ErrorKind::kCancelled, "compaction of {}: cancelled before committing {}",
                          report.table, g.path);
       }
+      const std::vector<std::string> dangling = DanglingPositionDeletes(g);
+      int64_t out_bytes = 0;
+      for (const WrittenFile& w : *written) out_bytes += w.metrics.file_size_in_bytes;
+      // The report's numbers go into the snapshot summary as well, so the
+      // table's history says what each compaction did.
       iceberg::RewriteFiles rewrite = table.NewRewrite();
       rewrite.ValidateFromSnapshot(start_id)
+          .Validate([&io, start_id, spec_id = g.spec_id](const iceberg::TableMetadata& latest) {
+            return ValidateNoForeignSpecDeletes(io, latest, start_id, spec_id);
+          })
           .Set("k2.maintenance", "compaction")
+          .Set("k2.compaction.partition", g.path)
           .Set("k2.compaction.input-files", std::to_string(g.tasks.size()))
-          .Set("k2.compaction.output-files", std::to_string(written->size()));
+          .Set("k2.compaction.input-bytes", std::to_string(gr.bytes_before))
+          .Set("k2.compaction.output-files", std::to_string(written->size()))
+          .Set("k2.compaction.output-bytes", std::to_string(out_bytes))
+          .Set("k2.compaction.rows", std::to_string(merged->rows))
+          .Set("k2.compaction.deleted-rows-applied", std::to_string(merged->deleted_rows))
+          .Set("k2.compaction.delete-files-applied", std::to_string(delete_files.size()))
+          .Set("k2.compaction.delete-files-removed", std::to_string(dangling.size()))
+          .Set("k2.compaction.start-snapshot-id", std::to_string(start_id));
+      if (merged->sorted)
+        rewrite.Set("k2.compaction.sort-order-id", std::to_string(order.order_id));
       for (const auto& t : g.tasks) rewrite.DeleteFile(t.file.file_path);
-      int64_t out_bytes = 0;
+      for (const std::string& d : dangling) rewrite.DeleteFile(d);
       for (const WrittenFile& w : *written) {
-        out_bytes += w.metrics.file_size_in_bytes;
-        rewrite.AddFile(iceberg::MakeDataFile(w.metrics, w.path, g.spec_id, g.partition));
+        iceberg::DataFile f = iceberg::MakeDataFile(w.metrics, w.path, g.spec_id, g.partition);
+        if (merged->sorted) f.sort_order_id = order.order_id;
+        rewrite.AddFile(std::move(f));
       }
       auto committed = rewrite.Commit();
       if (!committed) {
@@ -375,13 +509,18 @@ Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableI
       gr.snapshot_id = *committed;
       gr.files_after = static_cast<int64_t>(written->size());
       gr.bytes_after = out_bytes;
-      gr.rows = rows;
+      gr.rows = merged->rows;
+      gr.deleted_rows_applied = merged->deleted_rows;
+      gr.delete_files_removed = static_cast<int64_t>(dangling.size());
+      gr.sorted = merged->sorted;
       ++report.groups_committed;
       report.files_before += gr.files_before;
       report.bytes_before += gr.bytes_before;
       report.files_after += gr.files_after;
       report.bytes_after += gr.bytes_after;
-      report.rows_rewritten += rows;
+      report.rows_rewritten += merged->rows;
+      report.deleted_rows_applied += merged->deleted_rows;
+      report.delete_files_removed += gr.delete_files_removed;
       report.groups.push_back(std::move(gr));
     }
   }

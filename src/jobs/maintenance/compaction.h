@@ -8,17 +8,25 @@
 ///      under min_file_size, grouped by partition; partitions still receiving
 ///      offloads (a time-transform partition containing "now") are skipped;
 ///      each partition is bin-packed into groups of at most target size with
-///      at least min_input_files files. Groups whose files carry delete files
-///      are skipped with that reason (k2 does not apply deletes here yet).
+///      at least min_input_files files.
 ///   2. Per group, streaming merge: one input file at a time is read batch by
 ///      batch (Parquet FileReader) and written to a rolling Parquet writer that
-///      closes a file at the target size. Memory: one input row group plus one
-///      output row group.
+///      closes a file at the target size. A group whose files have delete
+///      files is read through the table scan instead, which applies them: the
+///      outputs hold only live rows. With a table sort order, rows pass
+///      through a SortingWriter (sorted runs of about one row group). Memory:
+///      one input row group plus one output row group (two with sorting).
 ///   3. Per group, commit a RewriteFiles (replace) validated against every
-///      snapshot since S: a concurrent overwrite/delete of the partition or a
-///      removed input fails the group (outputs deleted) and the partition is
-///      re-planned from the new head, up to `max_attempts` times. Groups commit
-///      independently: a failed group loses nothing and keeps no files.
+///      snapshot since S: a concurrent overwrite/delete of the partition, new
+///      delete files for it (any spec), or a removed input fails the group
+///      (outputs deleted) and the partition is re-planned from the new head,
+///      up to `max_attempts` times. The outputs get the new snapshot's
+///      sequence number, so the delete files already applied stop applying to
+///      them; they stay in the table for files not rewritten, except position
+///      delete files whose only target was rewritten, which the replace
+///      removes. Groups commit independently: a failed group loses nothing
+///      and keeps no files. The summary records the group's numbers
+///      (k2.compaction.*).
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -45,6 +53,9 @@ struct CompactionOptions {
   int64_t now_ms = 0;                    ///< 0 = wall clock
   size_t batch_rows = 65536;             ///< read batch size
   int64_t row_group_bytes = 32LL << 20;  ///< output row groups (bounds memory)
+  /// Sort rewritten rows by the table's default sort order when it has one
+  /// (in runs of about one row group; see SortingWriter).
+  bool sort = true;
 };
 
 /// One group's outcome.
@@ -57,7 +68,11 @@ struct CompactionGroupReport {
   int64_t bytes_before = 0;
   int64_t files_after = 0;
   int64_t bytes_after = 0;
-  int64_t rows = 0;
+  int64_t rows = 0;                  ///< rows read (planned) or written (committed)
+  int64_t deleted_rows_applied = 0;  ///< rows removed by applying delete files
+  int64_t delete_files_applied = 0;  ///< delete files that applied to the inputs
+  int64_t delete_files_removed = 0;  ///< position delete files left with no target
+  bool sorted = false;
   int64_t snapshot_id = 0;  ///< the replace snapshot when committed
 
   nlohmann::json ToJson() const;
@@ -73,6 +88,9 @@ struct CompactionReport {
   int64_t files_after = 0;
   int64_t bytes_after = 0;
   int64_t rows_rewritten = 0;
+  int64_t deleted_rows_applied = 0;
+  int64_t delete_files_removed = 0;
+  int sort_order_id = 0;  ///< the order applied; 0 = unsorted
   int groups_committed = 0;
   int groups_failed = 0;
   int groups_skipped = 0;
