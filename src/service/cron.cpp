@@ -122,10 +122,31 @@ std::string_view ExpandMacro(std::string_view text) {
 }  // namespace
 
 Result<CronSchedule> CronSchedule::Parse(std::string_view text, std::chrono::minutes utc_offset) {
+  return Parse(text, TimeZone::Fixed(utc_offset));
+}
+
+Result<CronSchedule> CronSchedule::Parse(std::string_view text,
+                                         std::shared_ptr<const TimeZone> zone) {
   CronSchedule cron;
   cron.text_ = std::string(text);
-  cron.offset_ = utc_offset;
+  cron.zone_ = zone ? std::move(zone) : TimeZone::Utc();
   std::string_view body = text;
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
+    body.remove_prefix(1);
+  for (std::string_view prefix : {"CRON_TZ=", "TZ="}) {
+    if (!body.starts_with(prefix)) continue;
+    body.remove_prefix(prefix.size());
+    size_t end = 0;
+    while (end < body.size() && !std::isspace(static_cast<unsigned char>(body[end]))) ++end;
+    auto named = TimeZone::Load(body.substr(0, end));
+    if (!named) return std::unexpected(named.error().WithContext(fmt::format("cron '{}'", text)));
+    cron.zone_ = std::move(*named);
+    body.remove_prefix(end);
+    while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
+      body.remove_prefix(1);
+    break;
+  }
+  text = body;
   if (!text.empty() && text.front() == '@') {
     body = ExpandMacro(text);
     if (body.empty()) {
@@ -178,9 +199,27 @@ bool CronSchedule::DayMatches(std::chrono::year_month_day ymd) const {
 
 Result<TimePoint> CronSchedule::NextAfter(TimePoint t) const {
   using namespace std::chrono;
-  // Work in local (offset) time, whole seconds, starting at the next second.
+  // Walk wall-clock (local) candidates from the local time of the next whole
+  // second; each maps to one instant (skipped times shift forward, repeated
+  // ones keep their first occurrence), which may lie before `start` only in
+  // a repeated hour: then the walk moves on.
   sys_seconds start = floor<seconds>(t) + seconds{1};
-  sys_seconds local = start + offset_;
+  sys_seconds local = start + zone_->OffsetAt(start);
+  for (int guard = 0; guard < 4; ++guard) {
+    std::optional<sys_seconds> candidate = NextLocal(local);
+    if (!candidate) break;
+    sys_seconds fire = zone_->Resolve(*candidate);
+    if (fire >= start) return TimePoint{fire};
+    // In a repeated hour every candidate c resolves to c - (its first offset),
+    // before `start` while c < start + that offset: jump there at once.
+    local = std::max(*candidate + seconds{1}, start + (*candidate - fire));
+  }
+  return MakeError(ErrorKind::kInvalidInput, "cron '{}': never fires (no matching date)", text_);
+}
+
+std::optional<std::chrono::sys_seconds> CronSchedule::NextLocal(
+    std::chrono::sys_seconds local) const {
+  using namespace std::chrono;
   sys_days day = floor<days>(local);
   seconds tod = local - day;
   // Every month matches within 4 years (leap day included), so a bounded walk
@@ -208,8 +247,7 @@ Result<TimePoint> CronSchedule::NextAfter(TimePoint t) const {
         if (!minutes_.test(static_cast<size_t>(m))) continue;
         for (; s < 60; ++s) {
           if (seconds_.test(static_cast<size_t>(s))) {
-            sys_seconds fire = day + hours{h} + minutes{m} + seconds{s};
-            return TimePoint{fire - offset_};
+            return sys_seconds{day + hours{h} + minutes{m} + seconds{s}};
           }
         }
       }
@@ -217,7 +255,7 @@ Result<TimePoint> CronSchedule::NextAfter(TimePoint t) const {
     day += days{1};
     h = m = s = 0;
   }
-  return MakeError(ErrorKind::kInvalidInput, "cron '{}': never fires (no matching date)", text_);
+  return std::nullopt;
 }
 
 Result<std::chrono::minutes> ParseUtcOffset(std::string_view text) {

@@ -82,25 +82,54 @@ void JobRegistry::RegisterJobFactory(const std::string& name, JobFactory factory
   factories_[name] = std::move(factory);
 }
 
+void JobRegistry::RegisterJobFamily(const std::string& prefix, NamedJobFactory factory) {
+  std::lock_guard<std::mutex> guard(mu_);
+  families_[prefix] = std::move(factory);
+}
+
+namespace {
+
+/// The family of the longest prefix of `name`, or null.
+const NamedJobFactory* FamilyOf(const std::map<std::string, NamedJobFactory>& families,
+                                const std::string& name) {
+  const NamedJobFactory* best = nullptr;
+  size_t best_len = 0;
+  for (const auto& [prefix, f] : families) {
+    if (name.starts_with(prefix) && name.size() > prefix.size() && prefix.size() >= best_len) {
+      best = &f;
+      best_len = prefix.size();
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
 bool JobRegistry::Has(const std::string& name) const {
   std::lock_guard<std::mutex> guard(mu_);
-  return factories_.contains(name);
+  return factories_.contains(name) || FamilyOf(families_, name) != nullptr;
 }
 
 Result<std::unique_ptr<Job>> JobRegistry::Create(const std::string& name,
                                                  const Config& config) const {
   JobFactory factory;
+  NamedJobFactory family;
   {
     std::lock_guard<std::mutex> guard(mu_);
     auto it = factories_.find(name);
-    if (it == factories_.end()) {
+    if (it != factories_.end()) {
+      factory = it->second;
+    } else if (const NamedJobFactory* f = FamilyOf(families_, name)) {
+      family = *f;
+    } else {
       std::string known;
       for (const auto& [n, f] : factories_) known += (known.empty() ? "" : ", ") + n;
+      for (const auto& [p, f] : families_) known += (known.empty() ? "" : ", ") + p + "*";
       return MakeError(ErrorKind::kNotFound, "job '{}' is not registered (registered: {})", name,
                        known.empty() ? "none" : known);
     }
-    factory = it->second;
   }
+  if (family) return family(name, config);
   return factory(config);
 }
 

@@ -102,6 +102,10 @@ class FunctionJob final : public Job {
 /// Builds a job from the configuration. kNotFound/kInvalidInput as the job sees fit.
 using JobFactory = std::function<Result<std::unique_ptr<Job>>(const Config& config)>;
 
+/// Builds the job named `name` of a family (e.g. "offload_<table>").
+using NamedJobFactory =
+    std::function<Result<std::unique_ptr<Job>>(const std::string& name, const Config& config)>;
+
 /// Builds a TableStatsProvider from the configuration.
 using TableStatsFactory = std::function<Result<TableStatsProvider>(const Config& config)>;
 
@@ -113,7 +117,10 @@ class JobRegistry {
   static JobRegistry& Global();
   /// Registers (or replaces) the factory for `name`.
   void RegisterJobFactory(const std::string& name, JobFactory factory);
-  /// Whether a factory for `name` exists.
+  /// Registers (or replaces) the factory for every name starting with
+  /// `prefix` that has no factory of its own (the longest prefix wins).
+  void RegisterJobFamily(const std::string& prefix, NamedJobFactory factory);
+  /// Whether a factory (or family) for `name` exists.
   bool Has(const std::string& name) const;
   /// Builds the job. kNotFound lists the registered names.
   Result<std::unique_ptr<Job>> Create(const std::string& name, const Config& config) const;
@@ -129,6 +136,7 @@ class JobRegistry {
  private:
   mutable std::mutex mu_;
   std::map<std::string, JobFactory> factories_;
+  std::map<std::string, NamedJobFactory> families_;
   TableStatsFactory table_stats_factory_;
 };
 

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <spdlog/spdlog.h>
-
 #include "common/config.h"
 #include "service/cron.h"
 
@@ -70,6 +68,7 @@ Result<std::vector<JobSchedule>> ScheduleFromConfig(const Config& config) {
   Duration timeout = std::chrono::seconds(config.service.job_timeout_s);
 
   std::vector<JobSchedule> out;
+  std::vector<JobSchedule> extra;  // per-table offload jobs, after the defaults
   for (JobSchedule s : DefaultSchedule()) {
     s.retry = retry;
     s.timeout = timeout;
@@ -80,19 +79,39 @@ Result<std::vector<JobSchedule>> ScheduleFromConfig(const Config& config) {
       for (const TableConfig& t : config.tables) {
         if (t.layer != layer) continue;
         any_table = true;
-        if (!t.enabled) continue;
-        if (!first) {
-          first = &t;
-        } else if (!t.schedule.empty() && t.schedule != first->schedule) {
-          spdlog::warn(
-              "table {} ({}): schedule '{}' differs from '{}' of table {}; the {} job "
-              "runs the whole layer on the latter",
-              t.name, layer, t.schedule, first->schedule, first->name, s.name);
-        }
+        if (t.enabled && !first) first = &t;
       }
       if (!any_table) continue;  // no tables in this layer: no job
       if (first && !first->schedule.empty()) s.cron = first->schedule;
       s.enabled = first != nullptr;
+      // Tables on the layer's schedule run in the layer job; each table with a
+      // schedule of its own gets a job of its own.
+      std::vector<JobSchedule> own;
+      for (const TableConfig& t : config.tables) {
+        if (t.layer != layer || !t.enabled) continue;
+        if (t.schedule.empty() || t.schedule == s.cron) {
+          s.tables.push_back(t.name);
+          continue;
+        }
+        JobSchedule table_job = s;
+        table_job.name = "offload_" + t.name;
+        table_job.cron = t.schedule;
+        table_job.tables = {t.name};
+        own.push_back(std::move(table_job));
+      }
+      for (JobSchedule& j : own) {
+        auto cron = CronSchedule::Parse(j.cron, TimeZone::Utc());
+        if (!cron) return std::unexpected(cron.error().WithContext("job '" + j.name + "'"));
+        for (const JobSchedule& d : DefaultSchedule()) {
+          if (d.name == j.name) {
+            return MakeError(ErrorKind::kInvalidInput,
+                             "table '{}': its own schedule would make a job named '{}', which "
+                             "is taken; rename the table or give it the layer's schedule",
+                             j.tables.front(), j.name);
+          }
+        }
+        extra.push_back(std::move(j));
+      }
     } else {
       const MaintenancePolicy& m = config.maintenance;
       if (s.name == "compaction") s.cron = m.compaction_schedule;
@@ -102,11 +121,12 @@ Result<std::vector<JobSchedule>> ScheduleFromConfig(const Config& config) {
       if (s.name == "orphans") s.cron = m.orphans_schedule;
     }
     if (!s.cron.empty()) {
-      auto cron = CronSchedule::Parse(s.cron);
+      auto cron = CronSchedule::Parse(s.cron, TimeZone::Utc());
       if (!cron) return std::unexpected(cron.error().WithContext("job '" + s.name + "'"));
     }
     out.push_back(std::move(s));
   }
+  for (JobSchedule& j : extra) out.push_back(std::move(j));
   return out;
 }
 

@@ -41,10 +41,15 @@ Duration BackoffDelay(const RetryPolicy& policy, int attempt, double unit_random
 bool IsRetryable(ErrorKind kind);
 
 struct JobSchedule {
-  std::string name;               ///< the job's name (must match Job::name())
-  std::string cron;               ///< empty: runs only when triggered
-  std::string time_zone = "UTC";  ///< "UTC" or a fixed offset like "+02:00"
-  bool enabled = true;            ///< disabled jobs never fire but can be triggered
+  std::string name;  ///< the job's name (must match Job::name())
+  std::string cron;  ///< empty: runs only when triggered
+  /// "UTC", a fixed offset like "+02:00" or an IANA name like "Europe/Berlin"
+  /// (a CRON_TZ= prefix in `cron` overrides it).
+  std::string time_zone = "UTC";
+  /// Offload jobs: the tables (k2 names) this job offloads; empty = the job's
+  /// whole layer (or not an offload).
+  std::vector<std::string> tables;
+  bool enabled = true;  ///< disabled jobs never fire but can be triggered
   MisfirePolicy misfire = MisfirePolicy::kRunOnce;
   RetryPolicy retry;
   Duration timeout = std::chrono::minutes(50);  ///< per attempt; zero = none
@@ -59,7 +64,9 @@ std::vector<JobSchedule> DefaultSchedule();
 
 /// The schedule k2.yaml describes: one offload job per layer ("offload_raw",
 /// ...) on the schedule of that layer's first enabled table (disabled when the
-/// layer has none); compaction/expire/manifests/orphans/audit on the
+/// layer has none), running the layer's tables on that schedule; a table whose
+/// own schedule differs gets its own job "offload_<table>" on its schedule;
+/// compaction/expire/manifests/orphans/audit on the
 /// maintenance schedules (an empty schedule leaves the job manual-only);
 /// retries and timeout from the service section. kInvalidInput names the job
 /// whose cron is bad.

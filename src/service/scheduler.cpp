@@ -100,9 +100,9 @@ Status Scheduler::AddJob(std::unique_ptr<Job> job, JobSchedule schedule) {
   }
   auto entry = std::make_unique<Entry>();
   if (!schedule.cron.empty()) {
-    auto offset = ParseUtcOffset(schedule.time_zone);
-    if (!offset) return std::unexpected(offset.error().WithContext("job '" + schedule.name + "'"));
-    auto cron = CronSchedule::Parse(schedule.cron, *offset);
+    auto zone = TimeZone::Load(schedule.time_zone);
+    if (!zone) return std::unexpected(zone.error().WithContext("job '" + schedule.name + "'"));
+    auto cron = CronSchedule::Parse(schedule.cron, *zone);
     if (!cron) return std::unexpected(cron.error().WithContext("job '" + schedule.name + "'"));
     entry->cron = std::move(*cron);
   }

@@ -68,6 +68,40 @@ TEST(JobScheduleTest, TableSchedulesAndDisabledLayersAndManualOnlyMaintenance) {
   EXPECT_NE(bad.error().message.find("expire"), std::string::npos);
 }
 
+TEST(JobScheduleTest, TablesWithTheirOwnScheduleGetTheirOwnJob) {
+  Config config = DefaultConfig("/tmp/k2-schedule-test");
+  for (TableConfig& t : config.tables) {
+    if (t.name == "gold_ohlcv_1d") t.schedule = "0 15 0 * * *";  // daily candles after midnight
+    if (t.name == "gold_ohlcv_1h") t.schedule = "CRON_TZ=Europe/Berlin 0 12 * * * *";
+  }
+  K2_ASSERT_OK_AND_ASSIGN(auto schedule, ScheduleFromConfig(config));
+  const JobSchedule* gold = Find(schedule, "offload_gold");
+  ASSERT_NE(gold, nullptr);
+  EXPECT_EQ(gold->cron, "0 9 * * * *");
+  EXPECT_EQ(gold->tables, (std::vector<std::string>{"gold_ohlcv_1m", "gold_ohlcv_5m",
+                                                    "gold_ohlcv_15m", "gold_ohlcv_30m"}));
+  const JobSchedule* daily = Find(schedule, "offload_gold_ohlcv_1d");
+  ASSERT_NE(daily, nullptr);
+  EXPECT_EQ(daily->cron, "0 15 0 * * *");
+  EXPECT_TRUE(daily->enabled);
+  EXPECT_EQ(daily->tables, std::vector<std::string>{"gold_ohlcv_1d"});
+  const JobSchedule* hourly = Find(schedule, "offload_gold_ohlcv_1h");
+  ASSERT_NE(hourly, nullptr);
+  EXPECT_EQ(hourly->cron, "CRON_TZ=Europe/Berlin 0 12 * * * *");
+  // The other layers keep one job for all their tables.
+  ASSERT_NE(Find(schedule, "offload_raw"), nullptr);
+  EXPECT_EQ(Find(schedule, "offload_raw")->tables, std::vector<std::string>{"raw_trades"});
+
+  for (TableConfig& t : config.tables) {
+    if (t.name == "gold_ohlcv_1h") t.schedule = "CRON_TZ=No/Such_Zone 0 12 * * * *";
+  }
+  auto bad = ScheduleFromConfig(config);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(bad.error().message.find("offload_gold_ohlcv_1h"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST(JobScheduleTest, DaemonOptionsFromServiceSection) {
   Config config = DefaultConfig("/tmp/k2-schedule-test");
   config.service.listen = "127.0.0.1:19464";

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <set>
+#include <tuple>
 
 #include "support/support.h"
 
@@ -133,6 +135,38 @@ TEST(SchedulerTest, DefaultScheduleFiresAcrossHourDayWeekAndMonthBoundaries) {
   EXPECT_EQ(std::multiset<std::string>(log.begin(), log.end()), expected);
   EXPECT_EQ(log.size(), 50u * 4 + 6 + 2);  // 50 hours from 23:00 to 00:00 two days later
   K2_ASSERT_OK(scheduler.Stop(seconds(1)));
+}
+
+TEST(SchedulerTest, NamedTimeZoneAcrossDstChangesOnTheManualClock) {
+  if (!std::filesystem::exists("/usr/share/zoneinfo/Europe/Berlin"))
+    GTEST_SKIP() << "no /usr/share/zoneinfo (Debian package tzdata)";
+  // Berlin: 2026-03-29 02:00 CET -> 03:00 CEST; 2026-10-25 03:00 CEST -> 02:00 CET.
+  for (const auto& [from, to, expected] :
+       std::vector<std::tuple<const char*, const char*, std::vector<std::string>>>{
+           {"2026-03-28T23:00:00Z",
+            "2026-03-29T03:00:00Z",
+            // local 00:30 and 01:30 CET, 02:30 (skipped: runs at 03:30 CEST), 04:30 CEST
+            {"2026-03-28T23:30:00Z", "2026-03-29T00:30:00Z", "2026-03-29T01:30:00Z",
+             "2026-03-29T02:30:00Z"}},
+           {"2026-10-24T23:00:00Z",
+            "2026-10-25T03:00:00Z",
+            // local 01:30 CEST, 02:30 CEST (the repeat in CET does not run), 03:30 CET
+            {"2026-10-24T23:30:00Z", "2026-10-25T00:30:00Z", "2026-10-25T02:30:00Z"}}}) {
+    ManualClock clock(T(from));
+    InMemoryJobStore store;
+    Calls calls;
+    Scheduler scheduler(clock, store);
+    JobSchedule s = Sched("berlin", "0 30 * * * *");
+    s.time_zone = "Europe/Berlin";
+    K2_ASSERT_OK(scheduler.AddJob(RecordingJob("berlin", calls), s));
+    K2_ASSERT_OK(scheduler.Start());
+    ASSERT_TRUE(scheduler.WaitIdle());
+    StepTo(clock, scheduler, T(to));
+    std::vector<std::string> want;
+    for (const auto& at : expected) want.push_back("berlin schedule " + at + " #1");
+    EXPECT_EQ(calls.Take(), want) << from;
+    K2_ASSERT_OK(scheduler.Stop(seconds(1)));
+  }
 }
 
 TEST(SchedulerTest, FiresAcrossYearBoundaryAndLeapDay) {
