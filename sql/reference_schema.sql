@@ -1,4 +1,4 @@
--- k2 medallion reference schema (ClickHouse 23+ / chDB 26.x).
+-- k2 medallion reference schema (ClickHouse 22+ / chDB 26.x).
 -- Generated from src/warm/reference_schema.cpp (`k2 warm schema print`); a test keeps them equal.
 -- raw_trades -> bronze_trades -> silver_trades -> gold_ohlcv_{1m,5m,15m,30m,1h,1d}
 

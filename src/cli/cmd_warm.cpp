@@ -44,13 +44,28 @@ Result<std::unique_ptr<warm::WarmDriver>> OpenTarget(const CliContext& ctx, cons
   return jobs::OpenWarmDriver(config);
 }
 
-// Creates the reference schema unless raw_trades already exists.
+// Creates the reference schema (the flavour the server speaks) unless
+// raw_trades already exists.
 Status EnsureSchema(warm::WarmDriver& driver) {
   K2_ASSIGN_OR_RETURN(std::string exists, driver.Execute("EXISTS TABLE raw_trades"));
   if (exists.starts_with("1")) return OkStatus();
-  spdlog::info("creating the reference schema (raw_trades ... gold_ohlcv_1d)");
-  return warm::ApplyReferenceSchema(driver);
+  K2_ASSIGN_OR_RETURN(warm::SchemaFlavor flavor, warm::DetectSchemaFlavor(driver));
+  spdlog::info("creating the {} reference schema (raw_trades ... gold_ohlcv_1d)",
+               warm::SchemaFlavorName(flavor));
+  return warm::ApplyReferenceSchema(driver, flavor);
 }
+
+// --flavor modern|legacy|auto; auto asks the server.
+Result<warm::SchemaFlavor> ResolveFlavor(const std::string& name, warm::WarmDriver* driver) {
+  if (name != "auto") return warm::ParseSchemaFlavor(name);
+  if (!driver) return MakeError(ErrorKind::kInternal, "--flavor auto needs a connection");
+  return warm::DetectSchemaFlavor(*driver);
+}
+
+struct SchemaArgs {
+  WarmTarget target;
+  std::string flavor = "auto";
+};
 
 struct GenerateArgs {
   WarmTarget target;
@@ -152,23 +167,51 @@ void RegisterWarmCommands(CLI::App& root, CliContext& ctx) {
   warm_cmd->require_subcommand(1);
   auto* schema = warm_cmd->add_subcommand("schema", "The medallion reference schema");
   schema->require_subcommand(1);
-  static WarmTarget schema_target;
+  static SchemaArgs apply_args;
   auto* apply = schema->add_subcommand("apply", "Create the reference schema (idempotent)");
-  AddTargetOptions(apply, schema_target);
+  AddTargetOptions(apply, apply_args.target);
+  apply
+      ->add_option("--flavor", apply_args.flavor,
+                   "SQL flavour: modern (ClickHouse 22+, chDB), legacy (18.16 .. 21.x), or auto "
+                   "(from the server's version)")
+      ->check(CLI::IsMember({"modern", "legacy", "auto"}))
+      ->default_val("auto");
   apply->callback([&ctx] {
     ctx.Finish([&]() -> Status {
-      K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, schema_target));
-      K2_RETURN_IF_ERROR(warm::ApplyReferenceSchema(*driver));
-      fmt::print("reference schema applied ({} tables) on ClickHouse {}\n",
-                 warm::ReferenceTables().size(), driver->ServerVersion());
+      K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, apply_args.target));
+      K2_ASSIGN_OR_RETURN(warm::SchemaFlavor flavor,
+                          ResolveFlavor(apply_args.flavor, driver.get()));
+      K2_RETURN_IF_ERROR(warm::ApplyReferenceSchema(*driver, flavor));
+      fmt::print("{} reference schema applied ({} tables) on ClickHouse {}\n",
+                 warm::SchemaFlavorName(flavor), warm::ReferenceTables(flavor).size(),
+                 driver->ServerVersion());
       return OkStatus();
     }());
   });
-  schema->add_subcommand("print", "Print the reference schema SQL (sql/reference_schema.sql)")
-      ->callback([&ctx] {
-        fmt::print("{}", warm::ReferenceSchemaScript());
-        ctx.Finish(OkStatus());
-      });
+  static SchemaArgs print_args;
+  print_args.flavor = "modern";
+  auto* print =
+      schema->add_subcommand("print",
+                             "Print the reference schema SQL (sql/reference_schema.sql; legacy: "
+                             "sql/reference_schema_legacy.sql)");
+  print
+      ->add_option("--flavor", print_args.flavor,
+                   "SQL flavour: modern, legacy, or auto (asks the configured or given server)")
+      ->check(CLI::IsMember({"modern", "legacy", "auto"}))
+      ->default_val("modern");
+  AddTargetOptions(print, print_args.target);
+  print->callback([&ctx] {
+    ctx.Finish([&]() -> Status {
+      std::unique_ptr<warm::WarmDriver> driver;
+      if (print_args.flavor == "auto") {
+        K2_ASSIGN_OR_RETURN(driver, OpenTarget(ctx, print_args.target));
+      }
+      K2_ASSIGN_OR_RETURN(warm::SchemaFlavor flavor,
+                          ResolveFlavor(print_args.flavor, driver.get()));
+      fmt::print("{}", warm::ReferenceSchemaScript(flavor));
+      return OkStatus();
+    }());
+  });
   static QueryArgs query_args;
   auto* q = warm_cmd->add_subcommand("query", "Run SQL on the warm tier and print the result");
   q->add_option("sql", query_args.sql, "SQL statement")->required();

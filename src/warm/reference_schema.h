@@ -1,19 +1,40 @@
 #pragma once
-/// The medallion reference schema k2 is built and tested against (modern
-/// ClickHouse / chDB 26.x): raw exchange messages -> bronze (parsed, typed) ->
-/// silver (validated, de-duplicated, normalized symbols) -> gold OHLCV candles
-/// at 1m/5m/15m/30m/1h/1d, fed by materialized views, and each table's default
-/// offload query. The same SQL is checked in as sql/reference_schema.sql and
-/// documented in docs/warm.md.
+/// The medallion reference schema k2 is built and tested against: raw exchange
+/// messages -> bronze (parsed, typed) -> silver (validated, de-duplicated,
+/// normalized symbols) -> gold OHLCV candles at 1m/5m/15m/30m/1h/1d, fed by
+/// materialized views, and each table's default offload query. Two flavours:
+/// modern (ClickHouse 22+ / chDB 26.x; sql/reference_schema.sql) and legacy
+/// (the old Debian clickhouse-server 18.16: DateTime plus a milliseconds
+/// column, visitParamExtract* parsing, views chained through the upstream
+/// view's name; sql/reference_schema_legacy.sql). Documented in docs/warm.md.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
 #include "warm/warm_driver.h"
 
 namespace k2::warm {
+
+/// Which SQL dialect the reference schema is written for.
+enum class SchemaFlavor {
+  kModern,  ///< ClickHouse 22+ and chDB: DateTime64, JSONExtract*, Bool, LowCardinality
+  kLegacy,  ///< ClickHouse 18.16 .. 21.x: DateTime + milliseconds, visitParamExtract*
+};
+
+/// "modern" / "legacy".
+std::string_view SchemaFlavorName(SchemaFlavor flavor);
+/// Parses "modern" / "legacy" (kInvalidInput otherwise, naming the value).
+Result<SchemaFlavor> ParseSchemaFlavor(std::string_view name);
+/// The flavour for a server version string ("18.16.1" -> legacy, "24.3.1.2" ->
+/// modern): major version below 22 is legacy. kInvalidInput for an unparsable
+/// version.
+Result<SchemaFlavor> SchemaFlavorForVersion(std::string_view version);
+/// Asks the server (SELECT version()) and picks the flavour by
+/// SchemaFlavorForVersion. Errors of the driver pass through.
+Result<SchemaFlavor> DetectSchemaFlavor(WarmDriver& driver);
 
 /// One table of the reference schema.
 struct ReferenceTable {
@@ -29,21 +50,32 @@ struct ReferenceTable {
   std::string offload_select;
 };
 
-/// The reference tables in dependency order (raw, bronze, silver, gold 1m..1d).
+/// The reference tables of the modern flavour in dependency order (raw,
+/// bronze, silver, gold 1m..1d).
 const std::vector<ReferenceTable>& ReferenceTables();
+/// The reference tables of a flavour: the same nine names, layers, time
+/// columns and windows in the same order; SQL in that flavour's dialect. The
+/// legacy offload queries compare the time column with DateTime values, so
+/// fill them with FillWindow(..., SchemaFlavor::kLegacy) or with
+/// toDateTime(N, 'UTC') literals.
+const std::vector<ReferenceTable>& ReferenceTables(SchemaFlavor flavor);
 
 /// Every statement creating the schema, in order: tables, then views.
-std::vector<std::string> ReferenceSchemaStatements();
+std::vector<std::string> ReferenceSchemaStatements(SchemaFlavor flavor = SchemaFlavor::kModern);
 
-/// The schema as one SQL script (what sql/reference_schema.sql holds).
-std::string ReferenceSchemaScript();
+/// The schema as one SQL script (what sql/reference_schema.sql, or
+/// sql/reference_schema_legacy.sql for the legacy flavour, holds).
+std::string ReferenceSchemaScript(SchemaFlavor flavor = SchemaFlavor::kModern);
 
-/// Creates the schema (idempotent: IF NOT EXISTS everywhere).
+/// Creates the modern schema (idempotent: IF NOT EXISTS everywhere).
 Status ApplyReferenceSchema(WarmDriver& driver);
+/// Creates the schema of `flavor` (idempotent). Errors name the statement.
+Status ApplyReferenceSchema(WarmDriver& driver, SchemaFlavor flavor);
 
-/// Replaces {start} and {end} in `select_template` with DateTime64(6, 'UTC')
-/// literals for microseconds since epoch (safely quoted).
-std::string FillWindow(const std::string& select_template, int64_t start_micros,
-                       int64_t end_micros);
+/// Replaces {start} and {end} in `select_template` with literals for
+/// microseconds since epoch (safely quoted): DateTime64(6, 'UTC') for the
+/// modern flavour, DateTime('UTC') (whole seconds, floored) for the legacy one.
+std::string FillWindow(const std::string& select_template, int64_t start_micros, int64_t end_micros,
+                       SchemaFlavor flavor = SchemaFlavor::kModern);
 
 }  // namespace k2::warm
