@@ -48,6 +48,12 @@ inline uint64_t Mix64(uint64_t x) {
   return x;
 }
 
+/// Frees a container's memory (clear() keeps the capacity).
+template <typename C>
+void Release(C& c) {
+  C().swap(c);
+}
+
 /// Increments the last byte that is not 0xFF, dropping the bytes after it.
 /// nullopt if every byte is 0xFF.
 std::optional<std::string> IncrementBytes(std::string s) {
@@ -134,9 +140,9 @@ class ColumnWriterBase : public ColumnWriter {
         element_(element),
         options_(options),
         codec_(ToFormatCodec(options.codec)),
-        compressor_(codec_, options.compression_level),
         nullable_(field.nullable),
         scratch_(std::move(scratch)),
+        compressor_(scratch_->compressor),
         page_(scratch_->page),
         compressed_(scratch_->compressed),
         header_(scratch_->header) {}
@@ -217,6 +223,15 @@ class ColumnWriterBase : public ColumnWriter {
     return OkStatus();
   }
 
+  /// True when the open page should close: its encoded size reached the page
+  /// target, or its unencoded buffers (`raw_bytes` of values or indices plus
+  /// the definition levels) did. The second bound keeps a page of 1-bit
+  /// dictionary indices or booleans from buffering 32x its encoded size.
+  bool PageFull(size_t encoded_bytes, size_t raw_bytes) const {
+    auto limit = static_cast<size_t>(options_.page_bytes);
+    return encoded_bytes >= limit || raw_bytes + def_levels_.size() >= limit;
+  }
+
   void AddEncoding(Encoding e) {
     if (std::find(encodings_.begin(), encodings_.end(), e) == encodings_.end()) {
       encodings_.push_back(e);
@@ -279,11 +294,16 @@ class ColumnWriterBase : public ColumnWriter {
 
   uint64_t ChunkBytes() const { return chunk_bytes_; }
 
+  /// Heap held by the shared page/chunk machinery (capacities, not sizes).
+  uint64_t BaseMemoryBytes() const {
+    return chunk_bytes_ + chunk_pages_.capacity() * sizeof(std::string) + def_levels_.capacity() +
+           encodings_.capacity() * sizeof(Encoding);
+  }
+
   Field field_;
   format::SchemaElement element_;
   WriterOptions options_;
   format::CompressionCodec codec_;
-  Compressor compressor_;
   bool nullable_;
   std::vector<uint8_t> def_levels_;
   size_t page_rows_ = 0;
@@ -291,6 +311,7 @@ class ColumnWriterBase : public ColumnWriter {
   // Page scratch buffers shared by every column of a file (pages are built
   // one at a time), so they cost one page, not one page per column.
   std::shared_ptr<WriterScratch> scratch_;
+  Compressor& compressor_;
   std::string& page_;
   std::string& compressed_;
   std::string& header_;
@@ -327,7 +348,7 @@ class BoolWriter final : public ColumnWriterBase {
         Observe(v, &chunk_min_, &chunk_max_);
         Observe(v, &file_min_, &file_max_);
       }
-      if (static_cast<int64_t>(values_.size() / 8) >= options_.page_bytes) {
+      if (PageFull(values_.size() / 8, values_.size())) {
         K2_RETURN_IF_ERROR(ClosePage());
       }
     }
@@ -335,6 +356,7 @@ class BoolWriter final : public ColumnWriterBase {
   }
 
   uint64_t BufferedBytes() const override { return ChunkBytes() + values_.size() / 8; }
+  uint64_t MemoryBytes() const override { return BaseMemoryBytes() + values_.capacity(); }
 
   Status FlushChunk(OutputFile* out, format::ColumnChunk* chunk) override {
     K2_RETURN_IF_ERROR(ClosePage());
@@ -401,14 +423,25 @@ class NumericWriter final : public ColumnWriterBase {
           static_cast<int64_t>(dict_values_.size() * sizeof(T)) > options_.dictionary_page_bytes) {
         K2_RETURN_IF_ERROR(ClosePage());
         if (dict_mode_) {
+          // The dictionary stays until the chunk is written; the hash table
+          // and index buffer are no longer needed.
           dict_mode_ = false;
           fell_back_ = true;
+          Release(table_);
+          Release(indices_);
         }
-      } else if (static_cast<int64_t>(PageValues() * sizeof(T)) >= options_.page_bytes) {
+      } else if (PageFull(PageValues() * sizeof(T),
+                          dict_mode_ ? indices_.size() * sizeof(uint32_t) : 0)) {
         K2_RETURN_IF_ERROR(ClosePage());
       }
     }
     return OkStatus();
+  }
+
+  uint64_t MemoryBytes() const override {
+    return BaseMemoryBytes() + dict_values_.capacity() * sizeof(T) +
+           table_.capacity() * sizeof(uint32_t) + indices_.capacity() * sizeof(uint32_t) +
+           values_.capacity() * sizeof(T);
   }
 
   uint64_t BufferedBytes() const override {
@@ -444,8 +477,14 @@ class NumericWriter final : public ColumnWriterBase {
     dict_pages_ = 0;
     dict_mode_ = options_.dictionary && !sticky_plain_;
     fell_back_ = false;
-    dict_values_.clear();
-    if (dict_mode_) ResetTable(1024);
+    if (dict_mode_) {
+      dict_values_.clear();
+      ResetTable(1024);
+    } else {
+      Release(dict_values_);
+      Release(table_);
+      Release(indices_);
+    }
     return s;
   }
 
@@ -457,8 +496,9 @@ class NumericWriter final : public ColumnWriterBase {
   void AbandonDictionary() {
     values_.reserve(values_.size() + indices_.size());
     for (uint32_t i : indices_) values_.push_back(dict_values_[i]);
-    indices_.clear();
-    dict_values_.clear();
+    Release(indices_);
+    Release(dict_values_);
+    Release(table_);
     dict_mode_ = false;
     fell_back_ = true;
     sticky_plain_ = true;
@@ -508,7 +548,7 @@ class NumericWriter final : public ColumnWriterBase {
   }
 
   void ResetTable(size_t capacity) {
-    table_.assign(capacity, 0);
+    table_ = std::vector<uint32_t>(capacity, 0);  // also gives back a larger table's memory
     mask_ = capacity - 1;
   }
 
@@ -669,14 +709,26 @@ class BytesWriter final : public ColumnWriterBase {
       } else if (dict_mode_ && static_cast<int64_t>(DictBytes()) > options_.dictionary_page_bytes) {
         K2_RETURN_IF_ERROR(ClosePage());
         if (dict_mode_) {
+          // The dictionary stays until the chunk is written; the hash table,
+          // hashes and index buffer are no longer needed.
           dict_mode_ = false;
           fell_back_ = true;
+          Release(table_);
+          Release(dict_hashes_);
+          Release(indices_);
         }
-      } else if (static_cast<int64_t>(OpenPageBytes()) >= options_.page_bytes) {
+      } else if (PageFull(OpenPageBytes(), dict_mode_ ? indices_.size() * sizeof(uint32_t) : 0)) {
         K2_RETURN_IF_ERROR(ClosePage());
       }
     }
     return OkStatus();
+  }
+
+  uint64_t MemoryBytes() const override {
+    return BaseMemoryBytes() + dict_data_.capacity() + dict_offsets_.capacity() * sizeof(uint32_t) +
+           dict_hashes_.capacity() * sizeof(uint64_t) + table_.capacity() * sizeof(uint32_t) +
+           indices_.capacity() * sizeof(uint32_t) + plain_.capacity() + chunk_min_.capacity() +
+           chunk_max_.capacity() + file_min_.capacity() + file_max_.capacity();
   }
 
   uint64_t BufferedBytes() const override {
@@ -746,20 +798,29 @@ class BytesWriter final : public ColumnWriterBase {
   }
   void AbandonDictionary() {
     for (uint32_t i : indices_) AppendPlain(DictEntry(i));
-    indices_.clear();
+    Release(indices_);
     dict_mode_ = false;
     fell_back_ = true;
     sticky_plain_ = true;
     ClearDict();
   }
   void ClearDict() {
-    dict_data_.clear();
-    dict_offsets_.assign(1, 0);
-    dict_hashes_.clear();
-    if (dict_mode_) ResetTable(1024);
+    if (dict_mode_) {
+      dict_data_.clear();
+      dict_offsets_.assign(1, 0);
+      dict_hashes_.clear();
+      ResetTable(1024);
+    } else {
+      Release(dict_data_);
+      Release(dict_offsets_);
+      dict_offsets_.push_back(0);
+      Release(dict_hashes_);
+      Release(table_);
+      Release(indices_);
+    }
   }
   void ResetTable(size_t capacity) {
-    table_.assign(capacity, 0);
+    table_ = std::vector<uint32_t>(capacity, 0);  // also gives back a larger table's memory
     mask_ = capacity - 1;
   }
   void PlainInto(std::string_view v, std::string* out) const {
@@ -956,6 +1017,10 @@ std::unique_ptr<ColumnWriter> MakeColumnWriter(const Field& field,
     case TypeId::kFixed:
     case TypeId::kUuid:
       return std::make_unique<BytesWriter>(field, element, options, scratch);
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      break;  // refused by ToSchemaElement: k2 writes flat files
   }
   return nullptr;
 }

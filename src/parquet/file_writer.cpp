@@ -42,7 +42,8 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<OutputFile>
   root.name = "schema";
   root.num_children = static_cast<int32_t>(schema->fields.size());
   meta.schema.push_back(root);
-  auto scratch = std::make_shared<WriterScratch>();
+  auto scratch = std::make_shared<WriterScratch>(w->options_);
+  w->scratch_ = scratch;
   for (const Field& f : schema->fields) {
     auto element = ToSchemaElement(f);
     if (!element) return std::unexpected(element.error().WithContext(w->out_->path()));
@@ -80,6 +81,13 @@ Status FileWriter::Write(const ColumnBatch& batch) {
 uint64_t FileWriter::BufferedBytes() const {
   uint64_t total = 0;
   for (const auto& c : columns_) total += c->BufferedBytes();
+  return total;
+}
+
+uint64_t FileWriter::MemoryUsage() const {
+  uint64_t total =
+      scratch_->page.capacity() + scratch_->compressed.capacity() + scratch_->header.capacity();
+  for (const auto& c : columns_) total += c->MemoryBytes();
   return total;
 }
 

@@ -6,12 +6,15 @@
 ///   1. Open: maps the k2 schema to Parquet leaves (field ids become field_id).
 ///   2. Write: each batch is cut into slices; every column writer appends the
 ///      slice to its current page (dictionary indices or plain values), closes
-///      pages at `page_bytes` (encode -> compress -> buffer in the chunk) and
+///      pages when either their encoded size or their unencoded buffers reach
+///      `page_bytes` (encode -> compress -> buffer in the chunk) and
 ///      falls back from dictionary to PLAIN/DELTA when the dictionary stops paying.
 ///   3. Row group flush: when the buffered chunks reach `row_group_bytes`, each
 ///      column writes [dictionary page][data pages] to the file, in schema order.
 ///   4. Finish: flushes the last row group, writes the footer, publishes the file.
-/// Memory is bounded by about one row group of encoded pages plus dictionaries.
+/// Memory is bounded by about one row group of encoded pages plus, per column,
+/// one open page and one dictionary (MemoryUsage() reports it); the file's
+/// zstd context is shared by its columns.
 
 #include <cstdint>
 #include <memory>
@@ -64,6 +67,7 @@ struct DataFileMetrics {
 };
 
 class ColumnWriter;
+struct WriterScratch;
 
 /// Writes one Parquet file. Not thread-safe.
 class FileWriter {
@@ -83,6 +87,12 @@ class FileWriter {
   /// Bytes written + buffered (for rolling files at a target size).
   uint64_t EstimatedSize() const;
   int64_t rows_written() const { return rows_written_; }
+  /// Heap bytes the writer holds now: every column's buffered pages, open-page
+  /// buffers, dictionaries and hash tables, plus the shared page scratch, at
+  /// allocated capacity (not the codec context or the footer's row-group list).
+  /// Bounded by about row_group_bytes + columns x (a few page_bytes +
+  /// dictionary_page_bytes), whatever the number of rows written.
+  uint64_t MemoryUsage() const;
   /// Writes the footer and publishes the file (OutputFile::Finish). The writer
   /// is unusable afterwards.
   Result<DataFileMetrics> Finish();
@@ -99,6 +109,7 @@ class FileWriter {
   std::shared_ptr<const Schema> schema_;
   WriterOptions options_;
   std::vector<std::unique_ptr<ColumnWriter>> columns_;
+  std::shared_ptr<WriterScratch> scratch_;
   struct Footer;  // the row groups written so far (format structs)
   std::unique_ptr<Footer> footer_;
   std::vector<int64_t> split_offsets_;

@@ -94,6 +94,10 @@ inline void AppendKey(Column& c, const DataType& t, int64_t key) {
       c.AppendBytes(s);
       break;
     }
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      break;  // the writer is flat; AllTypes() lists no nested type
   }
 }
 
