@@ -198,11 +198,23 @@ int main(int argc, char** argv) {
   int64_t rows = 10000000;
   std::string dir = "/tmp/k2-parquet-bench";
   int64_t row_group_bytes = 32 << 20;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool k2_only = false;
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--rows") rows = std::stoll(argv[i + 1]);
-    if (a == "--dir") dir = argv[i + 1];
-    if (a == "--row-group-bytes") row_group_bytes = std::stoll(argv[i + 1]);
+    bool has_value = i + 1 < argc;
+    if (a == "--k2-only") {
+      k2_only = true;
+    } else if (a == "--rows" && has_value) {
+      rows = std::stoll(argv[++i]);
+    } else if (a == "--dir" && has_value) {
+      dir = argv[++i];
+    } else if (a == "--row-group-bytes" && has_value) {
+      row_group_bytes = std::stoll(argv[++i]);
+    } else {
+      fmt::print(stderr,
+                 "usage: parquet_bench [--rows N] [--dir DIR] [--row-group-bytes B] [--k2-only]\n");
+      return 2;
+    }
   }
   std::filesystem::create_directories(dir);
   std::string k2_path = dir + "/k2.parquet", duck_path = dir + "/duckdb.parquet",
@@ -241,6 +253,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   k2w["seconds"] = k2w["total_seconds"].get<double>() - gen["seconds"].get<double>();
+  if (k2_only) {
+    fmt::print("k2: {:.2f} s, {} row groups, peak RSS {:.1f} MB (generator alone {:.1f} MB)\n",
+               k2w["seconds"].get<double>(), k2w["row_groups"].dump(),
+               k2w["maxrss_kb"].get<double>() / 1024, gen["maxrss_kb"].get<double>() / 1024);
+    return 0;
+  }
   nlohmann::json duckw = RunNode("duckdb-write " + k2_path + " " + duck_path);
   nlohmann::json chw = RunNode("chdb-write " + k2_path + " " + chdb_path);
 
