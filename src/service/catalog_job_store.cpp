@@ -106,6 +106,13 @@ Result<bool> CatalogJobStore::RenewLease(const std::string& job, const std::stri
   return leases_->Renew("job:" + job, owner, ToMs(now), TtlMs(ttl));
 }
 
+Result<std::optional<std::string>> CatalogJobStore::LeaseHolder(const std::string& job,
+                                                                TimePoint now) {
+  K2_ASSIGN_OR_RETURN(std::optional<Lease> lease, leases_->Get("job:" + job));
+  if (!lease || lease->expires_at_ms <= ToMs(now)) return std::optional<std::string>();
+  return std::optional<std::string>(lease->owner);
+}
+
 Status CatalogJobStore::ReleaseLease(const std::string& job, const std::string& owner) {
   return leases_->Release("job:" + job, owner);
 }

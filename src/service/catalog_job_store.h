@@ -28,6 +28,7 @@ class CatalogJobStore final : public JobStore {
   Result<bool> RenewLease(const std::string& job, const std::string& owner, TimePoint now,
                           Duration ttl) override;
   Status ReleaseLease(const std::string& job, const std::string& owner) override;
+  Result<std::optional<std::string>> LeaseHolder(const std::string& job, TimePoint now) override;
 
  private:
   std::unique_ptr<JobHistory> history_;

@@ -107,6 +107,14 @@ Result<bool> InMemoryJobStore::TryAcquireLease(const std::string& job, const std
   return true;
 }
 
+Result<std::optional<std::string>> InMemoryJobStore::LeaseHolder(const std::string& job,
+                                                                 TimePoint now) {
+  std::lock_guard<std::mutex> guard(mu_);
+  auto it = leases_.find(job);
+  if (it == leases_.end() || it->second.expires <= now) return std::optional<std::string>();
+  return std::optional<std::string>(it->second.owner);
+}
+
 Result<bool> InMemoryJobStore::RenewLease(const std::string& job, const std::string& owner,
                                           TimePoint now, Duration ttl) {
   std::lock_guard<std::mutex> guard(mu_);

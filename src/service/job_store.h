@@ -65,6 +65,8 @@ class JobStore {
                                   Duration ttl) = 0;
   /// Releases `owner`'s lease (no-op if not held by `owner`).
   virtual Status ReleaseLease(const std::string& job, const std::string& owner) = 0;
+  /// The owner of the unexpired lease on `job`, or nullopt if it is free.
+  virtual Result<std::optional<std::string>> LeaseHolder(const std::string& job, TimePoint now) = 0;
 };
 
 /// Thread-safe in-memory store. Two schedulers sharing one instance behave like
@@ -82,6 +84,7 @@ class InMemoryJobStore final : public JobStore {
   Result<bool> RenewLease(const std::string& job, const std::string& owner, TimePoint now,
                           Duration ttl) override;
   Status ReleaseLease(const std::string& job, const std::string& owner) override;
+  Result<std::optional<std::string>> LeaseHolder(const std::string& job, TimePoint now) override;
 
  private:
   struct Lease {

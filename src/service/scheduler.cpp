@@ -1,6 +1,10 @@
 #include "service/scheduler.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 
 #include <algorithm>
 #include <exception>
@@ -40,6 +44,17 @@ std::string DefaultOwner() {
 }
 
 }  // namespace
+
+bool IsDeadLocalOwner(const std::string& holder, const std::string& self) {
+  size_t colon = holder.rfind(':');
+  size_t self_colon = self.rfind(':');
+  if (colon == std::string::npos || self_colon == std::string::npos || holder == self) return false;
+  if (holder.compare(0, colon, self, 0, self_colon) != 0 || colon != self_colon) return false;
+  long pid = 0;
+  auto [p, ec] = std::from_chars(holder.data() + colon + 1, holder.data() + holder.size(), pid);
+  if (ec != std::errc() || p != holder.data() + holder.size() || pid <= 0) return false;
+  return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
 
 nlohmann::json JobState::ToJson() const {
   nlohmann::json j = {{"name", name},
@@ -422,6 +437,19 @@ void Scheduler::RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint sch
 
   bool leased = false;
   auto lease = store_.TryAcquireLease(name, options_.owner, run.started, options_.lease_ttl);
+  if (lease && !*lease) {
+    // A daemon killed with SIGKILL leaves its lease until the ttl runs out;
+    // when its holder is a process of this host that no longer exists, the
+    // lease is taken over at once (its run can never commit any more).
+    auto holder = store_.LeaseHolder(name, run.started);
+    if (holder && *holder && IsDeadLocalOwner(**holder, options_.owner)) {
+      spdlog::warn("job {}: lease holder {} is no longer running; taking the lease over", name,
+                   **holder);
+      if (auto released = store_.ReleaseLease(name, **holder); released) {
+        lease = store_.TryAcquireLease(name, options_.owner, run.started, options_.lease_ttl);
+      }
+    }
+  }
   if (!lease) {
     run.status = RunStatus::kFailed;
     run.error_kind = lease.error().kind;

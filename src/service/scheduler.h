@@ -65,6 +65,10 @@ struct JobState {
   nlohmann::json ToJson() const;
 };
 
+/// Whether lease holder `holder` ("host:pid") is a process of this host
+/// (`self`'s host) that no longer exists, so its lease can be taken over.
+bool IsDeadLocalOwner(const std::string& holder, const std::string& self);
+
 class Scheduler {
  public:
   /// Called on the worker thread after each attempt is recorded, before the

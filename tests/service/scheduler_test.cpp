@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <set>
@@ -439,6 +442,52 @@ TEST(SchedulerTest, LeaseKeepsTwoProcessesFromRunningTheSameJob) {
   K2_ASSERT_OK(b.TriggerRun("offload_raw"));
   ASSERT_TRUE(b.WaitIdle());
   EXPECT_EQ(calls.Take().size(), 1u);
+}
+
+TEST(SchedulerTest, LeaseOfAKilledProcessOnThisHostIsTakenOver) {
+  // A daemon killed with SIGKILL never releases its lease. A pid that has
+  // exited (a reaped child) stands for it.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  const std::string self = fmt::format("testhost:{}", getpid());
+  const std::string dead = fmt::format("testhost:{}", child);
+  EXPECT_TRUE(IsDeadLocalOwner(dead, self));
+  EXPECT_FALSE(IsDeadLocalOwner(fmt::format("otherhost:{}", child), self)) << "other host";
+  EXPECT_FALSE(IsDeadLocalOwner(fmt::format("testhost:{}", getppid()), self)) << "alive";
+  EXPECT_FALSE(IsDeadLocalOwner(self, self));
+  EXPECT_FALSE(IsDeadLocalOwner("testhost:notapid", self));
+
+  ManualClock clock(T("2026-11-24T01:00:00Z"));
+  InMemoryJobStore store;
+  Calls calls;
+  SchedulerOptions options;
+  options.owner = self;
+  Scheduler scheduler(clock, store, options);
+  JobSchedule manual_only;
+  manual_only.name = "offload_raw";
+  K2_ASSERT_OK(scheduler.AddJob(RecordingJob("offload_raw", calls), manual_only));
+  K2_ASSERT_OK(scheduler.Start());
+
+  // Held by a live process of another host: skipped.
+  K2_ASSERT_OK_AND_ASSIGN(
+      bool taken, store.TryAcquireLease("offload_raw", "otherhost:1", clock.Now(), minutes(5)));
+  ASSERT_TRUE(taken);
+  K2_ASSERT_OK(scheduler.TriggerRun("offload_raw"));
+  ASSERT_TRUE(scheduler.WaitIdle());
+  EXPECT_TRUE(calls.Take().empty());
+  K2_ASSERT_OK(store.ReleaseLease("offload_raw", "otherhost:1"));
+
+  // Held by a dead process of this host: taken over, the run goes ahead.
+  K2_ASSERT_OK_AND_ASSIGN(taken,
+                          store.TryAcquireLease("offload_raw", dead, clock.Now(), minutes(5)));
+  ASSERT_TRUE(taken);
+  K2_ASSERT_OK(scheduler.TriggerRun("offload_raw"));
+  ASSERT_TRUE(scheduler.WaitIdle());
+  EXPECT_EQ(calls.Take().size(), 1u);
+  K2_ASSERT_OK_AND_ASSIGN(auto holder, store.LeaseHolder("offload_raw", clock.Now()));
+  EXPECT_FALSE(holder.has_value()) << "released after the run, not left to the dead owner";
 }
 
 TEST(SchedulerTest, ManualTriggerIsRecordedAndUnknownJobIsNotFound) {
