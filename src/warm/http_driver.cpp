@@ -127,6 +127,13 @@ struct Transfer {
       if (result == CURLE_URL_MALFORMAT || result == CURLE_UNSUPPORTED_PROTOCOL) {
         kind = ErrorKind::kInvalidInput;
       }
+      // An untrusted certificate is configuration, not a transient failure.
+      if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE) {
+        return Error{ErrorKind::kInvalidInput,
+                     fmt::format("TLS connection to {} failed (query_id {}): {}; give the "
+                                 "server's CA certificate (ca_file) or fix the certificate",
+                                 url.substr(0, url.find('?')), Id(), curl_easy_strerror(result))};
+      }
       std::string where = received > 0 ? fmt::format(" mid-stream after {} bytes", received) : "";
       return Error{
           kind, fmt::format("ClickHouse request to {} failed{} (query_id {}): {}",
@@ -238,6 +245,7 @@ class HttpDriver final : public WarmDriver {
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
     if (o_.compression) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (!o_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o_.ca_file.c_str());
     if (!o_.user.empty()) {
       curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
       curl_easy_setopt(h, CURLOPT_USERNAME, o_.user.c_str());

@@ -53,6 +53,10 @@ struct HttpDriverOptions {
   int query_timeout_s = 3600;  ///< Whole-request limit (0: none).
   int retries = 3;             ///< Retries on transient failures before any row was consumed.
   bool compression = true;     ///< Ask for compressed responses (Accept-Encoding).
+  /// https: PEM file of the CA (or self-signed certificate) to trust instead of
+  /// the system store. Empty: the system store. The server's certificate is
+  /// always verified.
+  std::string ca_file;
   TypeMappingOptions types;
 };
 
