@@ -25,10 +25,8 @@ inline T Load(const uint8_t* p) {
 }
 
 template <typename T>
-inline void Store(std::vector<uint8_t>& d, T v) {
-  size_t pos = d.size();
-  d.resize(pos + sizeof(T));
-  std::memcpy(d.data() + pos, &v, sizeof(T));
+inline void Put(uint8_t* dst, T v) {
+  std::memcpy(dst, &v, sizeof(T));
 }
 
 // LEB128 varint; returns false if the data ends first.
@@ -81,6 +79,9 @@ RowBinaryDecoder::RowBinaryDecoder(std::vector<ClickHouseType> types,
       batch_(std::move(schema)),
       batch_rows_(std::max<size_t>(1, batch_rows)) {
   enum_lookup_.resize(types_.size());
+  for (const Column& c : batch_.columns) {
+    widths_.push_back(c.type().IsVariableWidth() ? 0 : static_cast<size_t>(c.type().FixedWidth()));
+  }
   for (size_t i = 0; i < types_.size(); ++i) {
     const auto& t = types_[i];
     if (t.wire == WireKind::kEnum8 || t.wire == WireKind::kEnum16) {
@@ -103,7 +104,9 @@ void RowBinaryDecoder::Clear() {
     c.Clear();
     if (types_[i].nullable) c.mutable_validity().reserve(batch_rows_);
     if (!c.type().IsVariableWidth()) {
-      c.Reserve(batch_rows_);
+      // Sized for a whole batch up front: values are stored at row * width
+      // without growing the vector per value; Finish() trims to the rows.
+      c.mutable_data().resize(batch_rows_ * static_cast<size_t>(c.type().FixedWidth()));
     } else {
       c.mutable_offsets().reserve(batch_rows_ + 1);
     }
@@ -119,9 +122,6 @@ void RowBinaryDecoder::Truncate(size_t rows) {
         off.resize(rows + 1);
         c.mutable_data().resize(off[rows]);
       }
-    } else {
-      size_t w = static_cast<size_t>(c.type().FixedWidth());
-      if (c.mutable_data().size() > rows * w) c.mutable_data().resize(rows * w);
     }
     if (types_[i].nullable && c.mutable_validity().size() > rows) c.mutable_validity().resize(rows);
   }
@@ -130,6 +130,9 @@ void RowBinaryDecoder::Truncate(size_t rows) {
 const ColumnBatch& RowBinaryDecoder::Finish() {
   for (size_t i = 0; i < batch_.columns.size(); ++i) {
     Column& c = batch_.columns[i];
+    if (!c.type().IsVariableWidth()) {
+      c.mutable_data().resize(rows_ * static_cast<size_t>(c.type().FixedWidth()));
+    }
     size_t nulls = 0;
     if (types_[i].nullable) {
       const auto& v = c.mutable_validity();
@@ -145,6 +148,8 @@ RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*&
   const ClickHouseType& t = types_[col];
   Column& c = batch_.columns[col];
   auto& d = c.mutable_data();
+  // Fixed-width values go to their row's slot of the pre-sized buffer.
+  uint8_t* dst = widths_[col] == 0 ? nullptr : d.data() + rows_ * widths_[col];
   if (t.nullable) {
     if (p >= end) return Step::kNeedMore;
     uint8_t is_null = *p++;
@@ -153,7 +158,7 @@ RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*&
       if (c.type().IsVariableWidth()) {
         c.mutable_offsets().push_back(static_cast<uint32_t>(d.size()));
       } else {
-        d.resize(d.size() + static_cast<size_t>(c.type().FixedWidth()), 0);
+        std::memset(dst, 0, widths_[col]);
       }
       return Step::kOk;
     }
@@ -163,76 +168,76 @@ RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*&
   switch (t.wire) {
     case WireKind::kInt8:
       if (!need(1)) return Step::kNeedMore;
-      Store<int32_t>(d, Load<int8_t>(p));
+      Put<int32_t>(dst, Load<int8_t>(p));
       p += 1;
       return Step::kOk;
     case WireKind::kUInt8:
       if (!need(1)) return Step::kNeedMore;
-      Store<int32_t>(d, *p);
+      Put<int32_t>(dst, *p);
       p += 1;
       return Step::kOk;
     case WireKind::kBool:
       if (!need(1)) return Step::kNeedMore;
-      Store<uint8_t>(d, *p != 0);
+      Put<uint8_t>(dst, *p != 0);
       p += 1;
       return Step::kOk;
     case WireKind::kInt16:
       if (!need(2)) return Step::kNeedMore;
-      Store<int32_t>(d, Load<int16_t>(p));
+      Put<int32_t>(dst, Load<int16_t>(p));
       p += 2;
       return Step::kOk;
     case WireKind::kUInt16:
       if (!need(2)) return Step::kNeedMore;
-      Store<int32_t>(d, Load<uint16_t>(p));
+      Put<int32_t>(dst, Load<uint16_t>(p));
       p += 2;
       return Step::kOk;
     case WireKind::kDate:
       if (!need(2)) return Step::kNeedMore;
-      Store<int32_t>(d, Load<uint16_t>(p));
+      Put<int32_t>(dst, Load<uint16_t>(p));
       p += 2;
       return Step::kOk;
     case WireKind::kInt32:
     case WireKind::kDate32:
       if (!need(4)) return Step::kNeedMore;
-      Store<int32_t>(d, Load<int32_t>(p));
+      Put<int32_t>(dst, Load<int32_t>(p));
       p += 4;
       return Step::kOk;
     case WireKind::kUInt32:
       if (!need(4)) return Step::kNeedMore;
-      Store<int64_t>(d, Load<uint32_t>(p));
+      Put<int64_t>(dst, Load<uint32_t>(p));
       p += 4;
       return Step::kOk;
     case WireKind::kDecimal32:
       if (!need(4)) return Step::kNeedMore;
-      Store<int64_t>(d, Load<int32_t>(p));
+      Put<int64_t>(dst, Load<int32_t>(p));
       p += 4;
       return Step::kOk;
     case WireKind::kDateTime:
       if (!need(4)) return Step::kNeedMore;
-      Store<int64_t>(d, int64_t{Load<uint32_t>(p)} * 1000000);
+      Put<int64_t>(dst, int64_t{Load<uint32_t>(p)} * 1000000);
       p += 4;
       return Step::kOk;
     case WireKind::kFloat32:
       if (!need(4)) return Step::kNeedMore;
-      Store<float>(d, Load<float>(p));
+      Put<float>(dst, Load<float>(p));
       p += 4;
       return Step::kOk;
     case WireKind::kInt64:
     case WireKind::kDecimal64:
       if (!need(8)) return Step::kNeedMore;
-      Store<int64_t>(d, Load<int64_t>(p));
+      Put<int64_t>(dst, Load<int64_t>(p));
       p += 8;
       return Step::kOk;
     case WireKind::kFloat64:
       if (!need(8)) return Step::kNeedMore;
-      Store<double>(d, Load<double>(p));
+      Put<double>(dst, Load<double>(p));
       p += 8;
       return Step::kOk;
     case WireKind::kUInt64: {
       if (!need(8)) return Step::kNeedMore;
       uint64_t v = Load<uint64_t>(p);
       if (c.type().id == TypeId::kDecimal) {
-        Store<int128_t>(d, static_cast<int128_t>(v));
+        Put<int128_t>(dst, static_cast<int128_t>(v));
       } else {
         if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
           error_ = Error{ErrorKind::kUnsupported,
@@ -241,7 +246,7 @@ RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*&
                                      batch_.schema->fields[col].name, v)};
           return Step::kError;
         }
-        Store<int64_t>(d, static_cast<int64_t>(v));
+        Put<int64_t>(dst, static_cast<int64_t>(v));
       }
       p += 8;
       return Step::kOk;
@@ -257,27 +262,25 @@ RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*&
       } else {
         v = FloorDiv(ticks, kPow10[t.scale - 6]);
       }
-      Store<int64_t>(d, v);
+      Put<int64_t>(dst, v);
       p += 8;
       return Step::kOk;
     }
     case WireKind::kDecimal128:
       if (!need(16)) return Step::kNeedMore;
-      Store<int128_t>(d, Load<int128_t>(p));
+      Put<int128_t>(dst, Load<int128_t>(p));
       p += 16;
       return Step::kOk;
     case WireKind::kUuid: {
       if (!need(16)) return Step::kNeedMore;
-      size_t pos = d.size();
-      d.resize(pos + 16);
-      UuidWireToBytes(p, d.data() + pos);
+      UuidWireToBytes(p, dst);
       p += 16;
       return Step::kOk;
     }
     case WireKind::kFixedString: {
       size_t n = static_cast<size_t>(t.fixed_width);
       if (!need(n)) return Step::kNeedMore;
-      d.insert(d.end(), p, p + n);
+      std::memcpy(dst, p, n);
       p += n;
       return Step::kOk;
     }

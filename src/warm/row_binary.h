@@ -54,6 +54,7 @@ class RowBinaryDecoder {
   size_t rows_ = 0;
   bool full_ = false;
   std::vector<std::vector<int>> enum_lookup_;  // per column: value+32768 -> name index
+  std::vector<size_t> widths_;                 // per column: k2 value width, 0 if variable
   Error error_;
 };
 
