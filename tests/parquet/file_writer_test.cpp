@@ -444,6 +444,67 @@ TEST(FileWriterTest, ParquetStatisticsAgreeWithDuckDBMinMax) {
   }
 }
 
+// Every chunk's statistics (min, max, null count) across several row groups,
+// with negative and positive values, equal what DuckDB computes from the rows
+// of that row group.
+TEST(FileWriterTest, ChunkStatisticsAgreeWithDuckDBPerRowGroup) {
+  TempDir dir;
+  auto schema = AllTypesSchema();
+  Variant v;
+  v.data = Data::kUnique;
+  v.nulls = Nulls::kEveryThird;
+  v.row_group_bytes = 6000;               // a row group after nearly every batch
+  v.batches = {500, 700, 300, 900, 600};  // (groups close at batch-slice boundaries)
+  auto batches = MakeBatches(schema, v);
+  std::string path = dir / "groups.parquet";
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(path, schema, batches, OptionsFor(v)));
+  ASSERT_GE(m.split_offsets.size(), 3u);
+  // Row r belongs to the row group whose cumulative row range holds it.
+  std::string groups = fmt::format(
+      "CREATE TABLE g AS SELECT row_group_id AS g, sum(row_group_num_rows) OVER (ORDER BY "
+      "row_group_id) - row_group_num_rows AS lo, sum(row_group_num_rows) OVER (ORDER BY "
+      "row_group_id) AS hi FROM (SELECT DISTINCT row_group_id, row_group_num_rows FROM "
+      "parquet_metadata('{}'))",
+      path);
+  std::string rows = fmt::format(
+      "CREATE TABLE t AS SELECT g.g, p.* FROM read_parquet('{}', file_row_number=true) p JOIN g "
+      "ON p.file_row_number >= g.lo AND p.file_row_number < g.hi",
+      path);
+  std::vector<std::string> statements = {groups, rows};
+  std::vector<const Field*> checked;
+  for (const Field& f : schema->fields) {
+    if (f.type.id == TypeId::kFloat || f.type.id == TypeId::kDouble) continue;  // NaN order
+    checked.push_back(&f);
+    statements.push_back(fmt::format(
+        "SELECT m.row_group_id::VARCHAR AS g, m.stats_min_value AS smin, m.stats_max_value AS smax,"
+        " m.stats_null_count::VARCHAR AS snulls, a.vmin, a.vmax, a.vnulls"
+        " FROM parquet_metadata('{0}') m JOIN (SELECT g, min(\"{1}\")::VARCHAR AS vmin,"
+        " max(\"{1}\")::VARCHAR AS vmax, (count(*) - count(\"{1}\"))::VARCHAR AS vnulls FROM t"
+        " GROUP BY g) a ON a.g = m.row_group_id WHERE m.path_in_schema = '{1}'"
+        " ORDER BY m.row_group_id",
+        path, f.name));
+  }
+  K2_ASSERT_OK_AND_ASSIGN(nlohmann::json r, QueryOracle("duckdb", statements));
+  ASSERT_EQ(r.size(), statements.size());
+  for (size_t i = 0; i < checked.size(); ++i) {
+    const auto& per_group = r[i + 2];
+    SCOPED_TRACE(checked[i]->name);
+    ASSERT_EQ(per_group.size(), m.split_offsets.size());
+    for (const auto& row : per_group) {
+      SCOPED_TRACE(row.dump());
+      EXPECT_EQ(row["snulls"], row["vnulls"]);
+      ASSERT_FALSE(row["smin"].is_null());
+      ASSERT_FALSE(row["smax"].is_null());
+      if (row["vmin"].get<std::string>().size() <= 64) {
+        EXPECT_EQ(row["smin"], row["vmin"]);
+      }
+      if (row["vmax"].get<std::string>().size() <= 64) {
+        EXPECT_EQ(row["smax"], row["vmax"]);
+      }
+    }
+  }
+}
+
 // chDB (ClickHouse) reads nanosecond timestamps exactly.
 TEST(FileWriterTest, NanosecondTimestampsExactInChdb) {
   TempDir dir;
