@@ -688,8 +688,9 @@ Result<std::pair<std::string, uint64_t>> LoadChunkBytes(const ChunkContext& ctx)
   if (start < 0 || len < 0 || static_cast<uint64_t>(start) > ctx.file_size ||
       static_cast<uint64_t>(len) > ctx.file_size - static_cast<uint64_t>(start)) {
     return MakeError(ErrorKind::kCorrupt,
-                     "{}: column {} chunk [{}, +{}) lies outside the file ({} bytes)", ctx.path,
-                     ctx.column, start, len, ctx.file_size);
+                     "{}: column {} chunk at byte offset {} (+{} bytes) lies outside the file "
+                     "({} bytes)",
+                     ctx.path, ctx.column, start, len, ctx.file_size);
   }
   std::string data(static_cast<size_t>(len), '\0');
   K2_RETURN_IF_ERROR(ctx.in->ReadAt(static_cast<uint64_t>(start), data.size(),

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "columnar/value.h"
 #include "parquet/file_reader.h"
@@ -156,6 +157,40 @@ TEST(FixtureDocumentedTest, ByteStreamSplitEqualsPlainTwin) {
     EXPECT_EQ(differing, 0u) << schema.fields[c + 1].name;
     EXPECT_GT(non_null, 0u) << schema.fields[c].name;
   }
+}
+
+}  // namespace
+}  // namespace k2::parquet
+
+namespace k2::parquet {
+namespace {
+
+// Every corrupt file's error names the file and a byte offset in it.
+TEST(FixtureDocumentedTest, BadDataErrorsNameFileAndOffset) {
+  K2_REQUIRE_FIXTURES(fixtures);
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(fixtures + "/parquet-testing/bad_data")) {
+    if (entry.path().extension() != ".parquet") continue;
+    if (entry.path().filename() == "ARROW-GH-43605.parquet")
+      continue;  // valid, see file_reader_test
+    SCOPED_TRACE(entry.path().string());
+    ++files;
+    auto io = NewLocalFileIO();
+    K2_ASSERT_OK_AND_ASSIGN(auto in, io->OpenInput(entry.path().string()));
+    auto reader = FileReader::Open(std::move(in));
+    std::string message;
+    if (!reader) {
+      message = reader.error().ToString();
+    } else {
+      auto rows = ReadText(**reader);
+      ASSERT_FALSE(rows.has_value());
+      message = rows.error().ToString();
+    }
+    EXPECT_NE(message.find(entry.path().filename().string()), std::string::npos) << message;
+    EXPECT_NE(message.find("offset"), std::string::npos) << message;
+  }
+  EXPECT_EQ(files, 7);
 }
 
 }  // namespace
