@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog_factory.h"
+#include "columnar/value_json.h"
 #include "cli/cli_config.h"
 #include "common/config.h"
 #include "iceberg/scan.h"
@@ -272,7 +273,9 @@ Status RunScan(const CliContext& ctx, const ScanArgs& a) {
       } else {
         json row = json::object();
         for (size_t c = 0; c < b->num_columns(); ++c) {
-          row[schema.fields[c].name] = JsonValue(Value::FromColumn(b->columns[c], r));
+          const Column& col = b->columns[c];
+          row[schema.fields[c].name] = col.type().IsNested() ? ColumnValueToJson(col, r)
+                                                             : JsonValue(Value::FromColumn(col, r));
         }
         out += row.dump(-1, ' ', false, json::error_handler_t::replace);
       }

@@ -4,6 +4,23 @@
 
 namespace k2 {
 
+Column::Column(DataType type) : type_(std::move(type)) {
+  if (type_.IsVariableWidth() || type_.id == TypeId::kList || type_.id == TypeId::kMap) {
+    offsets_.push_back(0);
+  }
+  if (type_.IsNested()) {
+    children_.reserve(type_.children.size());
+    for (const Field& f : type_.children) children_.emplace_back(f.type);
+  }
+}
+
+void Column::AppendNestedRow() {
+  if (type_.id == TypeId::kList || type_.id == TypeId::kMap) {
+    offsets_.push_back(static_cast<uint32_t>(children_.empty() ? 0 : children_[0].length()));
+  }
+  MarkValid();
+}
+
 std::string_view Column::Bytes(size_t row) const {
   if (type_.IsVariableWidth()) {
     uint32_t begin = offsets_[row];
@@ -41,7 +58,11 @@ void Column::AppendDecimal(int128_t unscaled) {
 void Column::AppendNull() {
   if (validity_.empty()) validity_.assign(length_, 1);
   validity_.push_back(0);
-  if (type_.IsVariableWidth()) {
+  if (type_.id == TypeId::kStruct) {
+    for (Column& c : children_) c.AppendNull();
+  } else if (type_.id == TypeId::kList || type_.id == TypeId::kMap) {
+    offsets_.push_back(offsets_.back());
+  } else if (type_.IsVariableWidth()) {
     offsets_.push_back(static_cast<uint32_t>(data_.size()));
   } else {
     data_.resize(data_.size() + static_cast<size_t>(type_.FixedWidth()), 0);
@@ -55,7 +76,16 @@ void Column::AppendFrom(const Column& other, size_t row) {
     AppendNull();
     return;
   }
-  if (type_.IsVariableWidth()) {
+  if (type_.id == TypeId::kStruct) {
+    for (size_t c = 0; c < children_.size(); ++c) children_[c].AppendFrom(other.children_[c], row);
+    MarkValid();
+  } else if (type_.id == TypeId::kList || type_.id == TypeId::kMap) {
+    auto [begin, end] = other.ChildRange(row);
+    for (size_t c = 0; c < children_.size(); ++c) {
+      for (size_t i = begin; i < end; ++i) children_[c].AppendFrom(other.children_[c], i);
+    }
+    AppendNestedRow();
+  } else if (type_.IsVariableWidth()) {
     AppendBytes(other.Bytes(row));
   } else {
     size_t w = static_cast<size_t>(type_.FixedWidth());
@@ -66,7 +96,9 @@ void Column::AppendFrom(const Column& other, size_t row) {
 }
 
 void Column::Reserve(size_t rows, size_t bytes) {
-  if (type_.IsVariableWidth()) {
+  if (type_.IsNested()) {
+    if (type_.id != TypeId::kStruct) offsets_.reserve(rows + 1);
+  } else if (type_.IsVariableWidth()) {
     offsets_.reserve(rows + 1);
     data_.reserve(bytes);
   } else {
@@ -80,11 +112,16 @@ void Column::Clear() {
   validity_.clear();
   data_.clear();
   offsets_.clear();
-  if (type_.IsVariableWidth()) offsets_.push_back(0);
+  if (type_.IsVariableWidth() || type_.id == TypeId::kList || type_.id == TypeId::kMap) {
+    offsets_.push_back(0);
+  }
+  for (Column& c : children_) c.Clear();
 }
 
 size_t Column::MemoryUsage() const {
-  return validity_.capacity() + data_.capacity() + offsets_.capacity() * sizeof(uint32_t);
+  size_t total = validity_.capacity() + data_.capacity() + offsets_.capacity() * sizeof(uint32_t);
+  for (const Column& c : children_) total += c.MemoryUsage();
+  return total;
 }
 
 ColumnBatch::ColumnBatch(std::shared_ptr<const Schema> s) : schema(std::move(s)) {

@@ -10,12 +10,17 @@
 ///     slots are empty values.
 ///   - validity: empty means every value is present; otherwise one byte per row,
 ///     1 = present, 0 = null.
+///   - struct: one child column per field, each `length` rows (a null struct has
+///     null children); list/map: `offsets` holds length+1 uint32 offsets into
+///     the child columns (list: the element; map: key and value), a null or
+///     empty value has no children.
 
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "columnar/types.h"
@@ -29,9 +34,7 @@ using int128_t = __int128;
 class Column {
  public:
   Column() = default;
-  explicit Column(DataType type) : type_(type) {
-    if (type_.IsVariableWidth()) offsets_.push_back(0);
-  }
+  explicit Column(DataType type);
 
   const DataType& type() const { return type_; }
   size_t length() const { return length_; }
@@ -58,6 +61,16 @@ class Column {
   const std::vector<uint8_t>& validity() const { return validity_; }
   const std::vector<uint8_t>& data() const { return data_; }
   const std::vector<uint32_t>& offsets() const { return offsets_; }
+  /// Nested types: the child columns (see the storage notes above).
+  const std::vector<Column>& children() const { return children_; }
+  std::vector<Column>& mutable_children() { return children_; }
+  /// List/map: the child rows [first, second) of `row`.
+  std::pair<size_t, size_t> ChildRange(size_t row) const {
+    return {offsets_[row], offsets_[row + 1]};
+  }
+  /// Nested types: ends a present row whose children were appended already
+  /// (list/map: every child row appended since the previous row belongs to it).
+  void AppendNestedRow();
 
   /// Appends a fixed-width value (T must match the storage type).
   template <typename T>
@@ -105,6 +118,7 @@ class Column {
   std::vector<uint8_t> validity_;
   std::vector<uint8_t> data_;
   std::vector<uint32_t> offsets_;
+  std::vector<Column> children_;
 };
 
 /// A batch of rows: one Column per schema field, all the same length.

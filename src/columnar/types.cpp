@@ -27,6 +27,9 @@ int DataType::FixedWidth() const {
       return width;
     case TypeId::kString:
     case TypeId::kBinary:
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
       return 0;
   }
   return 0;
@@ -64,6 +67,20 @@ std::string DataType::ToString() const {
       return fmt::format("fixed[{}]", width);
     case TypeId::kUuid:
       return "uuid";
+    case TypeId::kStruct: {
+      std::string out = "struct<";
+      for (size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += children[i].name + ": " + children[i].type.ToString();
+      }
+      return out + ">";
+    }
+    case TypeId::kList:
+      return children.size() == 1 ? "list<" + children[0].type.ToString() + ">" : "list<?>";
+    case TypeId::kMap:
+      return children.size() == 2
+                 ? "map<" + children[0].type.ToString() + ", " + children[1].type.ToString() + ">"
+                 : "map<?>";
   }
   return "unknown";
 }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "columnar/value_json.h"
+
 namespace k2 {
 
 namespace {
@@ -226,6 +228,12 @@ Value Value::FromColumn(const Column& c, size_t row) {
     case TypeId::kUuid:
       v.data = std::string(c.Bytes(row));
       break;
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      v.data =
+          ColumnValueToJson(c, row).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      break;
   }
   return v;
 }
@@ -319,6 +327,11 @@ Result<Value> Value::Parse(const DataType& type, std::string_view text) {
       v.data = bytes;
       break;
     }
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      return MakeError(ErrorKind::kInvalidInput, "'{}': {} values have no literal form", text,
+                       type.ToString());
   }
   return v;
 }
@@ -368,6 +381,10 @@ std::string Value::ToString() const {
         out += fmt::format("{:02x}", static_cast<uint8_t>(c));
       return out;
     }
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      return std::get<std::string>(data);
   }
   return "?";
 }
@@ -397,7 +414,10 @@ std::strong_ordering CompareValues(const Value& a, const Value& b) {
     case TypeId::kString:
     case TypeId::kBinary:
     case TypeId::kFixed:
-    case TypeId::kUuid: {
+    case TypeId::kUuid:
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap: {
       // std::string compares as unsigned char (char_traits<char>::compare uses memcmp).
       int c = std::get<std::string>(a.data).compare(std::get<std::string>(b.data));
       return c < 0 ? std::strong_ordering::less
@@ -447,6 +467,9 @@ std::string EncodeSingleValue(const Value& v) {
     case TypeId::kBinary:
     case TypeId::kFixed:
     case TypeId::kUuid:
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
       return std::get<std::string>(v.data);
   }
   return {};
@@ -516,6 +539,11 @@ Result<Value> DecodeSingleValue(const DataType& type, std::string_view bytes) {
     case TypeId::kBinary:
       v.data = std::string(bytes);
       break;
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      return MakeError(ErrorKind::kUnsupported, "{} columns have no single-value bounds",
+                       type.ToString());
   }
   return v;
 }

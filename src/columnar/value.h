@@ -18,7 +18,9 @@ namespace k2 {
 /// One value of a DataType. Storage by type:
 ///   boolean -> bool; int/date -> int32_t; long/time/timestamp* -> int64_t;
 ///   float -> float; double -> double; decimal -> int128_t (unscaled);
-///   string/binary/fixed/uuid -> std::string (raw bytes; uuid big-endian 16 bytes).
+///   string/binary/fixed/uuid -> std::string (raw bytes; uuid big-endian 16 bytes);
+///   struct/list/map -> std::string holding the value's JSON text (display
+///   only: nested values have no literals, bounds or partition values).
 /// monostate means null.
 struct Value {
   using Storage =

@@ -147,6 +147,10 @@ Datum ValueToDatum(const Value& v) {
     case TypeId::kFixed:
     case TypeId::kUuid:
       return Datum::Fixed(std::get<std::string>(v.data));
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      break;  // partition sources are primitive (PartitionSpec refuses nested ones)
   }
   return Datum::Null();
 }
@@ -317,6 +321,10 @@ Json AvroTypeOf(const DataType& type) {
               {"logicalType", "decimal"},
               {"precision", type.precision},
               {"scale", type.scale}};
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      break;  // partition tuples hold primitives only
   }
   return "string";
 }

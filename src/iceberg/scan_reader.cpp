@@ -70,9 +70,55 @@ void AppendValue(Column& c, const Value& v) {
 
 /// Converts a file column to the table's type (same type: copy; promotions:
 /// int->long, float->double, decimal width; same storage: relabel).
+Result<Column> ConvertColumn(const Column& in, const DataType& to, const std::string& what);
+
+/// The child of `from` that holds table field `field`: by id, or by name when
+/// the file has no ids.
+std::optional<size_t> MatchChild(const DataType& from, const Field& field) {
+  for (size_t i = 0; i < from.children.size(); ++i) {
+    const Field& c = from.children[i];
+    if (c.id > 0 ? c.id == field.id : c.name == field.name) return i;
+  }
+  return std::nullopt;
+}
+
+/// Nested columns: the same structure with children matched by field id
+/// (struct fields missing from the file read as null) and converted.
+Result<Column> ConvertNested(const Column& in, const DataType& to, const std::string& what) {
+  const DataType& from = in.type();
+  if (from.id != to.id) {
+    return MakeError(ErrorKind::kUnsupported, "{}: cannot read {} as {}", what, from.ToString(),
+                     to.ToString());
+  }
+  Column out(to);
+  auto& children = out.mutable_children();
+  for (size_t i = 0; i < to.children.size(); ++i) {
+    const Field& f = to.children[i];
+    const std::string child_what = what + "." + f.name;
+    std::optional<size_t> j;
+    if (to.id == TypeId::kStruct) {
+      j = MatchChild(from, f);
+    } else if (i < in.children().size()) {
+      j = i;  // list element, map key and value are positional
+    }
+    if (j) {
+      K2_ASSIGN_OR_RETURN(children[i], ConvertColumn(in.children()[*j], f.type, child_what));
+    } else {
+      Column nulls(f.type);
+      for (size_t r = 0; r < in.length(); ++r) nulls.AppendNull();
+      children[i] = std::move(nulls);
+    }
+  }
+  if (to.id != TypeId::kStruct) out.mutable_offsets() = in.offsets();
+  out.mutable_validity() = in.validity();
+  out.SetLength(in.length(), in.null_count());
+  return out;
+}
+
 Result<Column> ConvertColumn(const Column& in, const DataType& to, const std::string& what) {
   const DataType& from = in.type();
   if (from == to) return in;
+  if (from.IsNested() || to.IsNested()) return ConvertNested(in, to, what);
   Column out(to);
   out.Reserve(in.length());
   const size_t n = in.length();

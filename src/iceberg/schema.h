@@ -1,8 +1,9 @@
 #pragma once
-/// Iceberg table schemas: a k2::Schema (flat, with field ids) plus the schema
-/// id and identifier fields, and their JSON form in table metadata.
-/// Nested fields (struct/list/map) are kept verbatim in `json` for round-trip
-/// but are not part of the flat `schema` (k2 reads top-level primitives).
+/// Iceberg table schemas: a k2::Schema (top-level fields with field ids;
+/// struct/list/map fields carry their nested fields' ids in DataType::children)
+/// plus the schema id and identifier fields, and their JSON form in table metadata.
+/// Fields of types k2 does not know (variant, geometry, ...) are kept verbatim
+/// in `json` for round-trip but are not part of `schema`.
 
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -11,11 +12,14 @@
 
 namespace k2::iceberg {
 
+/// Iceberg's JSON for a type: a primitive's name or a struct/list/map object.
+nlohmann::json TypeToJson(const DataType& type);
+
 /// One schema of a table.
 struct TableSchema {
   int schema_id = 0;
   std::vector<int> identifier_field_ids;
-  Schema schema;  ///< top-level primitive fields with Iceberg ids
+  Schema schema;  ///< top-level fields with Iceberg ids
   /// The metadata's JSON for this schema when parsed (keeps nested fields);
   /// null for schemas built in code.
   nlohmann::json json;

@@ -104,6 +104,10 @@ int32_t BucketHash(const Value& v) {
       std::memcpy(&bits, &d, 8);
       return Murmur3Hash32(LongBytes(bits));
     }
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      break;  // not a bucket source type
   }
   return 0;
 }

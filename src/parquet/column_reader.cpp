@@ -99,6 +99,46 @@ class TypedChunkReader final : public ColumnChunkReader {
     return OkStatus();
   }
 
+  Status ReadRecords(size_t records, Column* dense, std::vector<uint8_t>* defs,
+                     std::vector<uint8_t>* reps) override {
+    size_t started = 0;
+    while (true) {
+      if (page_left_ == 0) {
+        if (started == records && pos_ >= chunk_.size()) return OkStatus();
+        K2_RETURN_IF_ERROR(NextDataPage(/*allow_end=*/started == records));
+        if (page_left_ == 0) {
+          if (pos_ >= chunk_.size() && started == records) return OkStatus();
+          continue;  // an empty page (or the chunk's end, reported by NextDataPage)
+        }
+      }
+      const uint8_t* r = reps_.empty() ? nullptr : reps_.data() + page_row_;
+      size_t k = 0;
+      while (k < page_left_) {
+        if (r == nullptr || r[k] == 0) {
+          if (started == records) break;
+          ++started;
+        } else if (started == 0) {
+          return Corrupt("a record continues where a new record must start");
+        }
+        ++k;
+      }
+      if (defs_.empty()) {
+        defs->insert(defs->end(), k, 0);
+      } else {
+        defs->insert(defs->end(), defs_.begin() + static_cast<std::ptrdiff_t>(page_row_),
+                     defs_.begin() + static_cast<std::ptrdiff_t>(page_row_ + k));
+      }
+      if (r == nullptr) {
+        reps->insert(reps->end(), k, 0);
+      } else {
+        reps->insert(reps->end(), r, r + k);
+      }
+      if (k > 0) K2_RETURN_IF_ERROR(Scatter(dense, k));
+      page_left_ -= k;
+      if (page_left_ > 0) return OkStatus();  // stopped at the next record's start
+    }
+  }
+
   /// Decodes every page (inspect/fuzz).
   Status DecodeAll() {
     while (true) {
@@ -201,7 +241,9 @@ class TypedChunkReader final : public ColumnChunkReader {
   Status CheckValues(int64_t n) {
     if (n < 0) return Corrupt("negative value count");
     if (n > kMaxPageValues) return Corrupt("page has too many values");
-    if (rows_seen_ + n > ctx_.num_rows) return Corrupt("more values than rows in the row group");
+    if (ctx_.max_rep == 0 && rows_seen_ + n > ctx_.num_rows) {
+      return Corrupt("more values than rows in the row group");
+    }
     return OkStatus();
   }
 
@@ -213,6 +255,23 @@ class TypedChunkReader final : public ColumnChunkReader {
     const auto* p = reinterpret_cast<const uint8_t*>(page_.data());
     size_t size = page_.size();
     size_t non_null = n;
+    reps_.clear();
+    if (ctx_.max_rep > 0) {
+      if (dp.repetition_level_encoding != Encoding::kRle) {
+        return Corrupt("unsupported repetition level encoding");
+      }
+      reps_.resize(n);
+      int width = BitWidth(static_cast<uint64_t>(ctx_.max_rep));
+      if (size < 4) return Corrupt("truncated repetition levels");
+      uint32_t len;
+      std::memcpy(&len, p, 4);
+      if (len > size - 4) return Corrupt("repetition levels extend past the page");
+      RleDecoder dec(p + 4, len, width);
+      if (!dec.Get(reps_.data(), n)) return Corrupt("bad repetition levels");
+      p += 4 + len;
+      size -= 4 + len;
+      K2_RETURN_IF_ERROR(CheckReps());
+    }
     defs_.clear();
     if (ctx_.max_def > 0) {
       defs_.resize(n);
@@ -267,6 +326,14 @@ class TypedChunkReader final : public ColumnChunkReader {
       return Corrupt("levels extend past the page");
     }
     // A flat column has no repetition levels; some writers still emit bytes: skip them.
+    reps_.clear();
+    if (ctx_.max_rep > 0) {
+      reps_.resize(n);
+      RleDecoder dec(reinterpret_cast<const uint8_t*>(body.data()), rep_len,
+                     BitWidth(static_cast<uint64_t>(ctx_.max_rep)));
+      if (!dec.Get(reps_.data(), n)) return Corrupt("bad repetition levels");
+      K2_RETURN_IF_ERROR(CheckReps());
+    }
     levels_.assign(body.substr(rep_len, def_len));
     std::string_view values = body.substr(rep_len + def_len);
     size_t values_size = static_cast<size_t>(h.uncompressed_page_size) - rep_len - def_len;
@@ -299,11 +366,22 @@ class TypedChunkReader final : public ColumnChunkReader {
     return OkStatus();
   }
 
+  Status CheckReps() const {
+    for (uint8_t r : reps_) {
+      if (r > ctx_.max_rep) return Corrupt("repetition level above the maximum");
+    }
+    return OkStatus();
+  }
+
   void StartPage(size_t n) {
     page_left_ = n;
     page_row_ = 0;
     value_pos_ = 0;
-    rows_seen_ += static_cast<int64_t>(n);
+    if (ctx_.max_rep == 0) {
+      rows_seen_ += static_cast<int64_t>(n);
+    } else {
+      rows_seen_ += std::count(reps_.begin(), reps_.end(), uint8_t{0});
+    }
   }
 
   static int BitWidth(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
@@ -668,6 +746,7 @@ class TypedChunkReader final : public ColumnChunkReader {
   std::string levels_;
   std::string storage_;
   std::vector<uint8_t> defs_;
+  std::vector<uint8_t> reps_;
   std::vector<P> values_;
   std::vector<uint32_t> indices_;
   std::vector<int32_t> lengths_, prefixes_;
@@ -745,6 +824,11 @@ Status CheckContext(const ChunkContext& ctx) {
 }
 
 }  // namespace
+
+Status ColumnChunkReader::ReadRecords(size_t records, Column* dense, std::vector<uint8_t>* defs,
+                                      std::vector<uint8_t>* reps) {
+  return MakeError(ErrorKind::kInternal, "ReadRecords on a reader without levels");
+}
 
 Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx) {
   K2_RETURN_IF_ERROR(CheckContext(ctx));

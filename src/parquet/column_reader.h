@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "columnar/column_batch.h"
 #include "common/result.h"
@@ -19,6 +20,12 @@ class ColumnChunkReader {
   /// Appends the next `rows` rows to `out` (of the field's type). kCorrupt if
   /// the chunk ends early or a page is malformed (names file, column, offset).
   virtual Status Read(size_t rows, Column* out) = 0;
+  /// Nested leaves: appends the levels of the next `records` records (a record
+  /// starts at repetition level 0) to `defs`/`reps`, and one entry per level to
+  /// `dense` (null where the level is below the maximum definition level).
+  /// kCorrupt as for Read. The default implementation serves flat readers only.
+  virtual Status ReadRecords(size_t records, Column* dense, std::vector<uint8_t>* defs,
+                             std::vector<uint8_t>* reps);
 };
 
 /// Where a chunk lives and how to interpret it.
@@ -30,6 +37,7 @@ struct ChunkContext {
   DataType type;       ///< the k2 type to produce
   const format::SchemaElement* element = nullptr;
   int max_def = 0;
+  int max_rep = 0;  ///< > 0 for leaves inside a list or map (read with ReadRecords)
   const format::ColumnChunk* chunk = nullptr;
   int64_t num_rows = 0;  ///< rows in the row group
 };

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "parquet/column_reader.h"
+#include "parquet/nested_reader.h"
 #include "parquet/schema_mapping.h"
 
 namespace k2::parquet {
@@ -159,6 +160,27 @@ class ParquetBatchReader final : public BatchReader {
     for (int c : columns_) {
       const FileReader::LeafInfo& leaf = leaves_[static_cast<size_t>(c)];
       const Field& f = file_->schema().fields[static_cast<size_t>(c)];
+      if (leaf.nested) {
+        std::vector<std::unique_ptr<ColumnChunkReader>> leaf_readers;
+        for (const NestedLeaf& l : leaf.nested->leaves) {
+          ChunkContext ctx;
+          ctx.in = in_;
+          ctx.file_size = file_size_;
+          ctx.path = file_->path();
+          ctx.column = l.path;
+          ctx.type = l.type;
+          ctx.element = l.element;
+          ctx.max_def = l.max_def;
+          ctx.max_rep = l.max_rep;
+          ctx.chunk = &rg.columns[static_cast<size_t>(l.leaf_index)];
+          ctx.num_rows = rg.num_rows;
+          K2_ASSIGN_OR_RETURN(auto r, OpenColumnChunk(ctx));
+          leaf_readers.push_back(std::move(r));
+        }
+        readers_.push_back(
+            NewNestedChunkReader(*leaf.nested, std::move(leaf_readers), file_->path()));
+        continue;
+      }
       ChunkContext ctx;
       ctx.in = in_;
       ctx.file_size = file_size_;
@@ -276,20 +298,30 @@ Status FileReader::BuildSchema() {
     f.id = e.field_id.value_or(0);
     f.nullable = e.repetition != format::Repetition::kRequired;
     bool primitive = e.type.has_value() && e.num_children.value_or(0) == 0;
-    if (!primitive) {
-      f.type = DataType::Binary();
-      info.unsupported = fmt::format("column {} is nested (a group)", e.name);
-      K2_RETURN_IF_ERROR(skip_subtree(0));
+    if (!primitive || e.repetition == format::Repetition::kRepeated) {
+      const size_t start_idx = idx;
+      const int start_leaf = leaf;
+      auto nested = BuildNestedColumn(elems, &idx, &leaf, file);
+      if (nested) {
+        f.type = nested->root.type;
+        f.nullable = nested->root.optional;
+        info.nested = std::make_shared<const NestedColumn>(std::move(*nested));
+      } else if (nested.error().kind == ErrorKind::kUnsupported) {
+        f.type = DataType::Binary();
+        info.unsupported = nested.error().message;
+        idx = start_idx;
+        leaf = start_leaf;
+        K2_RETURN_IF_ERROR(skip_subtree(0));
+      } else {
+        return std::unexpected(nested.error());
+      }
     } else {
       info.leaf_index = leaf;
       info.element = &e;
       info.max_def = e.repetition == format::Repetition::kOptional ? 1 : 0;
       ++leaf;
       ++idx;
-      if (e.repetition == format::Repetition::kRepeated) {
-        f.type = DataType::Binary();
-        info.unsupported = fmt::format("column {} is repeated", e.name);
-      } else if (auto t = FromSchemaElement(e); t) {
+      if (auto t = FromSchemaElement(e); t) {
         f.type = *t;
         if (f.type.id == TypeId::kFixed && f.type.width <= 0) {
           info.unsupported = fmt::format("column {} has a bad width", e.name);

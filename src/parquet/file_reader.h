@@ -1,5 +1,6 @@
 #pragma once
-/// FileReader: a Parquet file -> ColumnBatches of its flat columns.
+/// FileReader: a Parquet file -> ColumnBatches of its top-level columns
+/// (primitive, or struct/list/map assembled from nested leaves, see nested_reader.h).
 ///
 /// Open reads and validates the footer (bounded by the file size). Read plans
 /// the row groups (skipping those whose statistics rule out the predicate) and
@@ -27,6 +28,8 @@
 
 namespace k2::parquet {
 
+struct NestedColumn;
+
 /// What to read.
 struct ReadOptions {
   std::vector<int> columns;  ///< indices into FileReader::schema(); empty = all
@@ -44,8 +47,10 @@ class FileReader {
   /// file, kUnsupported for an encrypted one, kIo from the input.
   static Result<std::unique_ptr<FileReader>> Open(std::unique_ptr<InputFile> in);
 
-  /// Flat leaf columns; Field::id = Parquet field_id (0 if absent). Nested or
-  /// unmappable columns are listed (as binary) but fail with kUnsupported if read.
+  /// Top-level columns; Field::id = Parquet field_id (0 if absent). Groups,
+  /// LIST, MAP and repeated fields become struct/list/map types whose children
+  /// carry their own field ids. Unmappable columns are listed (as binary) but
+  /// fail with kUnsupported if read.
   const Schema& schema() const { return *schema_; }
   int64_t num_rows() const { return metadata_.num_rows; }
   int num_row_groups() const { return static_cast<int>(metadata_.row_groups.size()); }
@@ -77,7 +82,8 @@ class FileReader {
     const format::SchemaElement* element = nullptr;  ///< nullptr for unsupported fields
     int leaf_index = -1;                             ///< index in RowGroup::columns
     int max_def = 0;
-    std::string unsupported;  ///< why the field cannot be read, if it cannot
+    std::string unsupported;                     ///< why the field cannot be read, if it cannot
+    std::shared_ptr<const NestedColumn> nested;  ///< set for nested fields
   };
 
  private:

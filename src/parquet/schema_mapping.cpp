@@ -110,6 +110,11 @@ Result<format::SchemaElement> ToSchemaElement(const Field& field) {
       e.type_length = 16;
       lt.kind = K::kUuid;
       break;
+    case TypeId::kStruct:
+    case TypeId::kList:
+    case TypeId::kMap:
+      return MakeError(ErrorKind::kUnsupported, "column {}: k2 writes flat files, not {}",
+                       field.name, t.ToString());
   }
   return e;
 }

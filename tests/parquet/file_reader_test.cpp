@@ -517,11 +517,6 @@ TEST(FixtureTest, DocumentedFiles) {
     K2_ASSERT_OK_AND_ASSIGN(auto b, ReadAll(*r));
     EXPECT_EQ(static_cast<int64_t>(Rows(b).size()), r->num_rows()) << name;
   }
-  {
-    // A nested column fails only when projected.
-    K2_ASSERT_OK_AND_ASSIGN(auto r, OpenPath(Fixture(fixtures, "nested_lists.snappy.parquet")));
-    K2_ASSERT_ERROR_KIND(r->Read({}), ErrorKind::kUnsupported);
-  }
 }
 
 // Every file: opens and reads (or is cleanly unsupported); FOOTERS.tsv row counts agree.
