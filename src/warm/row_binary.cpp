@@ -79,9 +79,45 @@ RowBinaryDecoder::RowBinaryDecoder(std::vector<ClickHouseType> types,
       batch_(std::move(schema)),
       batch_rows_(std::max<size_t>(1, batch_rows)) {
   enum_lookup_.resize(types_.size());
-  for (const Column& c : batch_.columns) {
+  for (size_t i = 0; i < types_.size(); ++i) {
+    const Column& c = batch_.columns[i];
+    const ClickHouseType& t = types_[i];
     widths_.push_back(c.type().IsVariableWidth() ? 0 : static_cast<size_t>(c.type().FixedWidth()));
+    FastKind f = FastKind::kNone;
+    if (!t.nullable) {
+      switch (t.wire) {
+        case WireKind::kInt64:
+        case WireKind::kDecimal64:
+        case WireKind::kFloat64:
+          f = FastKind::kCopy8;
+          break;
+        case WireKind::kInt32:
+        case WireKind::kDate32:
+        case WireKind::kFloat32:
+          f = FastKind::kCopy4;
+          break;
+        case WireKind::kUInt64:
+          if (c.type().id != TypeId::kDecimal) f = FastKind::kUInt64ToLong;
+          break;
+        case WireKind::kUInt32:
+          f = FastKind::kUInt32ToLong;
+          break;
+        case WireKind::kDateTime:
+          f = FastKind::kDateTime;
+          break;
+        case WireKind::kDateTime64:
+          if (t.scale == 6 && c.type().id != TypeId::kTimestampNs) f = FastKind::kCopy8;
+          break;
+        case WireKind::kString:
+          f = FastKind::kString;
+          break;
+        default:
+          break;
+      }
+    }
+    fast_.push_back(f);
   }
+  bases_.resize(types_.size());
   for (size_t i = 0; i < types_.size(); ++i) {
     const auto& t = types_[i];
     if (t.wire == WireKind::kEnum8 || t.wire == WireKind::kEnum16) {
@@ -342,15 +378,70 @@ Result<size_t> RowBinaryDecoder::Decode(const uint8_t* data, size_t size, uint64
   const uint8_t* p = data;
   const uint8_t* end = data + size;
   const size_t ncols = types_.size();
+  // Fixed-width buffers are pre-sized for the batch (see Clear), so their
+  // base pointers hold for the whole call.
+  for (size_t i = 0; i < ncols; ++i) {
+    bases_[i] = widths_[i] == 0 ? nullptr : batch_.columns[i].mutable_data().data();
+  }
   while (rows_ < batch_rows_) {
     const uint8_t* row_start = p;
     for (size_t i = 0; i < ncols; ++i) {
-      Step s = DecodeValue(i, p, end);
-      if (s == Step::kOk) continue;
+      // Non-nullable common kinds inline; everything else through DecodeValue.
+      const size_t left = static_cast<size_t>(end - p);
+      switch (fast_[i]) {
+        case FastKind::kCopy8:
+          if (left < 8) goto need_more;
+          std::memcpy(bases_[i] + rows_ * 8, p, 8);
+          p += 8;
+          continue;
+        case FastKind::kCopy4:
+          if (left < 4) goto need_more;
+          std::memcpy(bases_[i] + rows_ * 4, p, 4);
+          p += 4;
+          continue;
+        case FastKind::kUInt64ToLong:
+          if (left < 8) goto need_more;
+          if (p[7] & 0x80) break;  // above INT64_MAX: DecodeValue reports it
+          std::memcpy(bases_[i] + rows_ * 8, p, 8);
+          p += 8;
+          continue;
+        case FastKind::kUInt32ToLong:
+          if (left < 4) goto need_more;
+          Put<int64_t>(bases_[i] + rows_ * 8, Load<uint32_t>(p));
+          p += 4;
+          continue;
+        case FastKind::kDateTime:
+          if (left < 4) goto need_more;
+          Put<int64_t>(bases_[i] + rows_ * 8, int64_t{Load<uint32_t>(p)} * 1000000);
+          p += 4;
+          continue;
+        case FastKind::kString: {
+          const uint8_t* q = p;
+          uint64_t n = 0;
+          if (left > 0 && *q < 0x80) {
+            n = *q++;
+          } else if (!ReadVarint(q, end, n)) {
+            goto need_more;
+          }
+          if (static_cast<uint64_t>(end - q) < n) goto need_more;
+          AppendVar(batch_.columns[i], q, n);
+          p = q + n;
+          continue;
+        }
+        case FastKind::kNone:
+          break;
+      }
+      {
+        Step s = DecodeValue(i, p, end);
+        if (s == Step::kOk) continue;
+        Truncate(rows_);
+        if (s == Step::kNeedMore) return static_cast<size_t>(row_start - data);
+        return std::unexpected(error_.WithContext(
+            fmt::format("RowBinary row at byte {}", stream_offset + (row_start - data))));
+      }
+    need_more:
       Truncate(rows_);
-      if (s == Step::kNeedMore) return static_cast<size_t>(row_start - data);
-      return std::unexpected(error_.WithContext(
-          fmt::format("RowBinary row at byte {}", stream_offset + (row_start - data))));
+      return static_cast<size_t>(row_start - data);
     }
     ++rows_;
     if ((rows_ & 1023) == 0) {

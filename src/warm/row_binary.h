@@ -45,6 +45,8 @@ class RowBinaryDecoder {
 
  private:
   enum class Step { kOk, kNeedMore, kError };
+  /// Inline decoding of non-nullable common kinds in Decode's row loop.
+  enum class FastKind { kNone, kCopy8, kCopy4, kUInt64ToLong, kUInt32ToLong, kDateTime, kString };
   Step DecodeValue(size_t col, const uint8_t*& p, const uint8_t* end);
   void Truncate(size_t rows);
 
@@ -55,6 +57,8 @@ class RowBinaryDecoder {
   bool full_ = false;
   std::vector<std::vector<int>> enum_lookup_;  // per column: value+32768 -> name index
   std::vector<size_t> widths_;                 // per column: k2 value width, 0 if variable
+  std::vector<FastKind> fast_;                 // per column
+  std::vector<uint8_t*> bases_;                // per column: fixed-width data, during Decode
   Error error_;
 };
 
