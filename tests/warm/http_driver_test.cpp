@@ -112,6 +112,9 @@ TEST(HttpDriverTest, ErrorsAreClearWithKinds) {
   K2_ASSERT_ERROR_KIND(denied, ErrorKind::kInvalidInput);
   EXPECT_EQ(denied.error().message.find("wrong"), std::string::npos) << "password leaked";
   EXPECT_NE(denied.error().message.find("k2"), std::string::npos) << denied.error().message;
+  EXPECT_NE(denied.error().message.find("Code: 193"), std::string::npos)  // wrong password
+      << denied.error().message;
+  EXPECT_NE(denied.error().message.find("k2-"), std::string::npos) << "query id missing";
 
   HttpDriverOptions bad_url = OptionsFor(*server);
   bad_url.url = "ftp://x";
@@ -126,8 +129,25 @@ TEST(HttpDriverTest, ErrorsAreClearWithKinds) {
   K2_ASSERT_ERROR_KIND(missing, ErrorKind::kNotFound);
   EXPECT_NE(missing.error().message.find("Code: 60"), std::string::npos) << missing.error().message;
   EXPECT_NE(missing.error().message.find("k2-"), std::string::npos) << "query id missing";
-  K2_ASSERT_ERROR_KIND(driver->Query("SELEC 1"), ErrorKind::kInvalidInput);
-  K2_ASSERT_ERROR_KIND(driver->Query("SELECT [1, 2] AS arr"), ErrorKind::kUnsupported);
+  auto syntax = driver->Query("SELEC 1");
+  K2_ASSERT_ERROR_KIND(syntax, ErrorKind::kInvalidInput);
+  EXPECT_NE(syntax.error().message.find("Code: 62"), std::string::npos) << syntax.error().message;
+  EXPECT_NE(syntax.error().message.find("k2-"), std::string::npos) << "query id missing";
+  auto arr = driver->Query("SELECT [1, 2] AS arr");
+  K2_ASSERT_ERROR_KIND(arr, ErrorKind::kUnsupported);
+  EXPECT_NE(arr.error().message.find("arr"), std::string::npos) << arr.error().message;
+  EXPECT_NE(arr.error().message.find("Array(UInt8)"), std::string::npos) << arr.error().message;
+  // A table with an unsupported column fails before any data moves, naming it.
+  K2_ASSERT_OK(driver->Execute(
+      "CREATE TABLE with_array (id UInt64, tags Array(String)) ENGINE = MergeTree ORDER BY id"));
+  K2_ASSERT_OK(
+      driver->Execute("INSERT INTO with_array SELECT number, ['a', 'b'] FROM "
+                      "system.numbers LIMIT 1000"));
+  auto table = driver->Query("SELECT * FROM with_array");
+  K2_ASSERT_ERROR_KIND(table, ErrorKind::kUnsupported);
+  EXPECT_NE(table.error().message.find("tags"), std::string::npos) << table.error().message;
+  EXPECT_NE(table.error().message.find("Array(String)"), std::string::npos)
+      << table.error().message;
 
   // An exception after rows were streamed is reported, not decoded as rows.
   K2_ASSERT_OK_AND_ASSIGN(
@@ -175,6 +195,12 @@ TEST(HttpDriverTest, ServerKilledMidStreamIsAnIoError) {
   EXPECT_TRUE(final_status.error().kind == ErrorKind::kIo ||
               final_status.error().kind == ErrorKind::kCorrupt)
       << final_status.error().ToString();
+  if (final_status.error().kind == ErrorKind::kIo) {
+    EXPECT_NE(final_status.error().message.find("mid-stream"), std::string::npos)
+        << final_status.error().message;
+    EXPECT_NE(final_status.error().message.find("k2-"), std::string::npos)
+        << "query id missing: " << final_status.error().message;
+  }
 }
 
 TEST(HttpDriverTest, TenMillionRowsStreamInBoundedMemory) {
