@@ -3,7 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <functional>
 
 #include "cli/cli_config.h"
 #include "cli/commands.h"
@@ -67,6 +70,16 @@ struct SchemaArgs {
   std::string flavor = "auto";
 };
 
+// Progress of an insert on a terminal (stderr), one line rewritten in place.
+std::function<void(uint64_t)> InsertProgress(const std::string& what) {
+  if (isatty(STDERR_FILENO) == 0) return nullptr;
+  return [what](uint64_t rows) { fmt::print(stderr, "\r{}: {} rows inserted", what, rows); };
+}
+
+void EndProgress() {
+  if (isatty(STDERR_FILENO) != 0) fmt::print(stderr, "\n");
+}
+
 struct GenerateArgs {
   WarmTarget target;
   warm::GeneratorOptions options;
@@ -90,7 +103,9 @@ Status RunGenerate(const CliContext& ctx, GenerateArgs& args) {
   K2_ASSIGN_OR_RETURN(auto gen, warm::MakeTradeGenerator(o, 65536, &stats));
   K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
   K2_RETURN_IF_ERROR(EnsureSchema(*driver));
-  K2_ASSIGN_OR_RETURN(uint64_t rows, warm::InsertAll(*driver, "raw_trades", *gen));
+  auto inserted = warm::InsertAll(*driver, "raw_trades", *gen, InsertProgress("generate"));
+  EndProgress();
+  K2_ASSIGN_OR_RETURN(uint64_t rows, std::move(inserted));
   fmt::print(
       "generated {} raw_trades messages from {}Z: {} trades, {} duplicates, {} late, {} "
       "malformed\n",
@@ -111,7 +126,9 @@ Status RunLoad(const CliContext& ctx, const LoadArgs& args) {
                       warm::OpenBinanceCaptures(args.files, args.exchange, 65536, &stats));
   K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
   K2_RETURN_IF_ERROR(EnsureSchema(*driver));
-  K2_ASSIGN_OR_RETURN(uint64_t rows, warm::InsertAll(*driver, "raw_trades", *reader));
+  auto inserted = warm::InsertAll(*driver, "raw_trades", *reader, InsertProgress("load binance"));
+  EndProgress();
+  K2_ASSIGN_OR_RETURN(uint64_t rows, std::move(inserted));
   fmt::print("loaded {} trade messages into raw_trades ({} lines read, {} other streams skipped)\n",
              rows, stats.lines, stats.skipped);
   return OkStatus();

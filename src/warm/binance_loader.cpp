@@ -135,7 +135,8 @@ Result<std::unique_ptr<BatchReader>> OpenBinanceCaptures(const std::vector<std::
   return std::unique_ptr<BatchReader>(new CaptureReader(files, exchange, batch_rows, stats));
 }
 
-Result<uint64_t> InsertAll(WarmDriver& driver, const std::string& table, BatchReader& reader) {
+Result<uint64_t> InsertAll(WarmDriver& driver, const std::string& table, BatchReader& reader,
+                           const std::function<void(uint64_t rows)>& on_batch) {
   uint64_t rows = 0;
   while (true) {
     K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader.Next());
@@ -146,6 +147,7 @@ Result<uint64_t> InsertAll(WarmDriver& driver, const std::string& table, BatchRe
           st.error().WithContext(fmt::format("inserting into {} after {} rows", table, rows)));
     }
     rows += batch->num_rows();
+    if (on_batch) on_batch(rows);
   }
   return rows;
 }

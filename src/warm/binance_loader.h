@@ -3,6 +3,7 @@
 /// "<local receive ns> <combined-stream JSON>" line per message) into raw_trades.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ Result<std::unique_ptr<BatchReader>> OpenBinanceCaptures(const std::vector<std::
                                                          LoadStats* stats = nullptr);
 
 /// Inserts every batch of `reader` into `table`; returns the rows inserted.
-Result<uint64_t> InsertAll(WarmDriver& driver, const std::string& table, BatchReader& reader);
+/// `on_batch` (if set) is called with the running row count after each insert
+/// (progress on a terminal). Errors name the table and the rows inserted so far.
+Result<uint64_t> InsertAll(WarmDriver& driver, const std::string& table, BatchReader& reader,
+                           const std::function<void(uint64_t rows)>& on_batch = nullptr);
 
 }  // namespace k2::warm
