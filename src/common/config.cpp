@@ -256,7 +256,11 @@ Status CheckCron(MapReader& r, const std::string& key, const std::string& value)
   std::stringstream ss(value);
   std::string f;
   int n = 0;
-  while (ss >> f) ++n;
+  while (ss >> f) {
+    // A leading CRON_TZ=<zone> (or TZ=) names the schedule's time zone.
+    if (n == 0 && (f.starts_with("CRON_TZ=") || f.starts_with("TZ="))) continue;
+    ++n;
+  }
   if (n != 5 && n != 6) {
     return MapReader::Fail(r.path() + "." + key, r.Raw(key),
                            fmt::format("'{}' has {} fields; a schedule has 5 (classic cron) or 6 "
@@ -422,6 +426,7 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   c.warm.connect_timeout_s = static_cast<int>(connect_s);
   c.warm.query_timeout_s = static_cast<int>(query_s);
   K2_RETURN_IF_ERROR(warm.Integer("retries", c.warm.retries, 0, 100));
+  K2_RETURN_IF_ERROR(warm.OneOf("compression", c.warm.compression, {"auto", "on", "off"}));
   K2_RETURN_IF_ERROR(warm.CheckNoUnknownKeys());
   if (c.warm.kind == "http" && !c.warm.url.starts_with("http://") &&
       !c.warm.url.starts_with("https://")) {
@@ -576,6 +581,7 @@ warm:                             # where the warm tier (ClickHouse) is
   connect_timeout: 10s
   query_timeout: 1h
   retries: 3
+  compression: auto               # http: gzip responses; auto = off for a server on this host
 
 catalog:
   type: sql                       # sql (SQLite file or PostgreSQL) | rest
@@ -623,7 +629,7 @@ service:                          # k2 serve
     command: ""                   # or run this command with the alert JSON on stdin
     lag_threshold: 2h
 
-# The platform's eleven tables. Schedules are cron with seconds:
+# The platform's tables (raw, bronze, silver, 6 gold intervals). Schedules are cron with seconds:
 # raw :05, bronze :06, silver :07, gold :09 every hour.
 tables:
 )";

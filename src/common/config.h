@@ -29,6 +29,9 @@ struct WarmConfig {
   int connect_timeout_s = 10;
   int query_timeout_s = 3600;
   int retries = 3;
+  /// http: ask for compressed responses. "auto" compresses only when the
+  /// server is not on this host (on loopback gzip costs more than it saves).
+  std::string compression = "auto";  ///< "auto" | "on" | "off"
 };
 
 /// The Iceberg catalog.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <random>
 #include <set>
@@ -15,6 +16,7 @@
 #include "iceberg/table.h"
 #include "jobs/offload_ledger.h"
 #include "jobs/rolling_writer.h"
+#include "jobs/window_stats.h"
 #include "warm/reference_schema.h"
 #include "warm/type_mapping.h"
 
@@ -37,9 +39,19 @@ struct Source {
   bool sorted = false;  ///< the query orders rows by (symbol, time)
 };
 
-Source ResolveSource(const TableConfig& t) {
-  const warm::ReferenceTable* ref = nullptr;
+/// The reference table `t` reads by default (no query, no time column in the
+/// config), if any.
+bool UsesReferenceQuery(const TableConfig& t) {
+  if (!t.query.empty() || !t.time_column.empty()) return false;
   for (const auto& r : warm::ReferenceTables()) {
+    if (r.name == t.source) return true;
+  }
+  return false;
+}
+
+Source ResolveSource(const TableConfig& t, warm::SchemaFlavor flavor) {
+  const warm::ReferenceTable* ref = nullptr;
+  for (const auto& r : warm::ReferenceTables(flavor)) {
     if (r.name == t.source) ref = &r;
   }
   Source s;
@@ -98,27 +110,6 @@ std::vector<std::string> TsvFields(const std::string& text) {
   return out;
 }
 
-/// Row count and an order-independent checksum of a window in the warm tier.
-Result<std::pair<int64_t, std::string>> WarmStats(
-    warm::WarmDriver& driver, const std::string& window_sql,
-    const std::vector<std::pair<std::string, std::string>>& columns) {
-  // Every column as text (cityHash64 takes no Decimal on older servers), with
-  // NULL kept apart from '' so the checksum sees every change.
-  std::string cols;
-  for (const auto& [name, type] : columns) {
-    std::string q = warm::QuoteIdentifier(name);
-    cols += fmt::format("{}ifNull(toString({}), ''), isNull({})", cols.empty() ? "" : ", ", q, q);
-  }
-  std::string sql = fmt::format("SELECT count(), sum(cityHash64({})) FROM ({})", cols, window_sql);
-  K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
-  auto f = TsvFields(out);
-  if (f.size() < 2) {
-    return MakeError(ErrorKind::kRemote, "unexpected answer to the window count: '{}'", out);
-  }
-  K2_ASSIGN_OR_RETURN(int64_t rows, ParseCount(f[0], "window count"));
-  return std::pair<int64_t, std::string>{rows, f[1]};
-}
-
 /// Start of the oldest row in the source (for a table's first offload).
 Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const TableConfig& t,
                                             const Source& s) {
@@ -136,7 +127,9 @@ Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const Tabl
 
 std::vector<AncestorSummary> AncestryOf(const iceberg::TableMetadata& m) {
   std::vector<AncestorSummary> out;
-  for (const iceberg::Snapshot* s : m.MainAncestry()) out.push_back({s->snapshot_id, s->summary});
+  for (const iceberg::Snapshot* s : m.MainAncestry()) {
+    out.push_back({s->snapshot_id, s->summary, s->schema_id});
+  }
   return out;
 }
 
@@ -168,7 +161,7 @@ int64_t TransformSeconds(const std::string& transform) {
 struct TableContext {
   const TableConfig* cfg = nullptr;
   Source source;
-  std::vector<std::pair<std::string, std::string>> columns;  ///< ClickHouse names and types
+  std::vector<WarmColumn> columns;  ///< ClickHouse names and types
   Schema warm_schema;
   std::optional<iceberg::Table> table;
   std::shared_ptr<const Schema> write_schema;  ///< warm columns with the table's field ids
@@ -188,6 +181,33 @@ Result<std::shared_ptr<const Schema>> WriteSchemaFor(const Schema& warm, const S
     out->fields.push_back(std::move(w));
   }
   return out;
+}
+
+/// The warm columns a commit with table schema `schema_id` covered: those
+/// whose names that schema has. `complete` turns false when the schema has a
+/// column ClickHouse no longer returns (its checksum can't be recomputed).
+std::vector<WarmColumn> ColumnsAsOf(const TableContext& ctx, std::optional<int> schema_id,
+                                    bool& complete) {
+  complete = true;
+  if (!schema_id || !ctx.table) return ctx.columns;
+  auto ts = ctx.table->metadata().SchemaById(*schema_id);
+  if (!ts) return ctx.columns;
+  std::vector<WarmColumn> out;
+  for (const Field& f : (*ts)->schema.fields) {
+    auto it = std::find_if(ctx.columns.begin(), ctx.columns.end(),
+                           [&](const WarmColumn& c) { return c.first == f.name; });
+    if (it == ctx.columns.end()) {
+      complete = false;
+    } else {
+      out.push_back(*it);
+    }
+  }
+  // Keep ClickHouse's column order: the checksum hashes columns in order.
+  std::vector<WarmColumn> ordered;
+  for (const auto& c : ctx.columns) {
+    if (std::find(out.begin(), out.end(), c) != out.end()) ordered.push_back(c);
+  }
+  return ordered;
 }
 
 /// Creates the Iceberg table on first offload, or evolves its schema when
@@ -318,6 +338,20 @@ std::string NewRunId() {
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
+/// Whether `url`'s host is this machine (loopback), where compressing the
+/// response only costs the server and k2 CPU.
+bool IsLocalUrl(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  std::string host;
+  if (start < url.size() && url[start] == '[') {
+    host = url.substr(start + 1, url.find(']', start) - start - 1);
+  } else {
+    host = url.substr(start, url.find_first_of(":/?", start) - start);
+  }
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 /// A time-column predicate selecting [start, end).
 Predicate WindowPredicate(const std::string& column, const Window& w) {
   Predicate p;
@@ -332,7 +366,88 @@ Predicate WindowPredicate(const std::string& column, const Window& w) {
   return p;
 }
 
+/// A predicate `column op time`.
+Predicate TimePredicate(const std::string& column, CompareOp op, int64_t us) {
+  PredicateTerm t;
+  t.column = column;
+  t.op = op;
+  t.literal_text = FormatTimestampMicros(us);
+  Predicate p;
+  p.terms = {t};
+  return p;
+}
+
+/// Whether the file's bounds on `time_field` lie inside `w`: every row it
+/// holds belongs to the window.
+bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field, const Window& w) {
+  auto lo = file.lower_bounds.find(time_field.id);
+  auto hi = file.upper_bounds.find(time_field.id);
+  if (lo == file.lower_bounds.end() || hi == file.upper_bounds.end()) return false;
+  auto l = DecodeSingleValue(time_field.type, lo->second);
+  auto h = DecodeSingleValue(time_field.type, hi->second);
+  return l && h && std::holds_alternative<int64_t>(l->data) &&
+         std::holds_alternative<int64_t>(h->data) && std::get<int64_t>(l->data) >= w.start_us &&
+         std::get<int64_t>(h->data) < w.end_us;
+}
+
+/// The rows of a file that lie outside a window, rewritten into new files.
+struct KeptRows {
+  std::unique_ptr<RollingParquetWriter> writer;  ///< for Abort() if the commit fails
+  std::vector<iceberg::DataFile> files;
+};
+
+/// Rewrites the live rows of `task` (its deletes applied) outside window `w`
+/// into new files of the same partition: what an exact replace keeps of a
+/// file that also holds other windows (after compaction). Streams; holds one
+/// row group at a time.
+Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
+                                      const iceberg::FileScanTask& task,
+                                      const std::string& time_column, const Window& w) {
+  K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec,
+                      table.metadata().SpecById(task.file.spec_id));
+  std::string partition_path = spec->PartitionPath(task.file.partition);
+  KeptRows out;
+  for (const auto& [op, us] :
+       {std::pair{CompareOp::kLt, w.start_us}, std::pair{CompareOp::kGe, w.end_us}}) {
+    auto scan = table.NewScan();
+    scan.Filter(TimePredicate(time_column, op, us));
+    if (!out.writer) {
+      K2_ASSIGN_OR_RETURN(Schema schema, scan.ProjectedSchema());
+      out.writer = std::make_unique<RollingParquetWriter>(
+          io, std::make_shared<const Schema>(std::move(schema)), WriterOptionsFor(config.offload),
+          config.offload.target_file_size_bytes,
+          [&table, partition_path] { return table.NewDataFilePath(partition_path); });
+    }
+    K2_ASSIGN_OR_RETURN(auto reader, scan.ToBatchReader({task}));
+    for (;;) {
+      K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
+      if (batch == nullptr) break;
+      if (batch->num_rows() > 0) K2_RETURN_IF_ERROR(out.writer->Write(*batch));
+    }
+  }
+  K2_ASSIGN_OR_RETURN(auto written, out.writer->Finish());
+  for (const auto& f : written) {
+    out.files.push_back(
+        iceberg::MakeDataFile(f.metrics, f.path, task.file.spec_id, task.file.partition));
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<WarmSource> ResolveWarmSource(const TableConfig& table, warm::SchemaFlavor flavor) {
+  Source s = ResolveSource(table, flavor);
+  if (s.time_column.empty() || s.query_template.empty()) {
+    return MakeError(ErrorKind::kInvalidInput,
+                     "{}: no time_column (and no reference table of that name) in the config",
+                     table.name);
+  }
+  return WarmSource{s.query_template, s.time_column};
+}
+
+std::string WarmWindowSql(const WarmSource& source, const Window& window) {
+  return WindowSql(source.query_template, window);
+}
 
 Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config) {
   warm::TypeMappingOptions types;
@@ -347,6 +462,8 @@ Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config) {
     o.connect_timeout_s = config.warm.connect_timeout_s;
     o.query_timeout_s = config.warm.query_timeout_s;
     o.retries = config.warm.retries;
+    o.compression = config.warm.compression == "on" ||
+                    (config.warm.compression == "auto" && !IsLocalUrl(config.warm.url));
     o.types = types;
     return warm::OpenHttpDriver(o);
   }
@@ -466,7 +583,18 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
 
   TableContext ctx;
   ctx.cfg = &cfg;
-  ctx.source = ResolveSource(cfg);
+  auto driver = warm_();
+  if (!driver) return fail(driver.error());
+  warm::WarmDriver& warm = **driver;
+  // A reference table reads with the query of the server's dialect (the
+  // legacy flavour on ClickHouse before 22).
+  warm::SchemaFlavor flavor = warm::SchemaFlavor::kModern;
+  if (UsesReferenceQuery(cfg)) {
+    auto detected = warm::DetectSchemaFlavor(warm);
+    if (!detected) return fail(detected.error());
+    flavor = *detected;
+  }
+  ctx.source = ResolveSource(cfg, flavor);
   if (ctx.source.time_column.empty() || ctx.source.query_template.empty()) {
     return fail({ErrorKind::kInvalidInput,
                  "no time_column (and no reference table of that name) in the config"});
@@ -480,10 +608,6 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
                                p, cfg.window_s)});
     }
   }
-  auto driver = warm_();
-  if (!driver) return fail(driver.error());
-  warm::WarmDriver& warm = **driver;
-
   // 1. Resolve the source schema (before any data moves).
   std::string probe = WindowSql(ctx.source.query_template, {0, 0});
   auto columns = warm.Describe(probe);
@@ -546,15 +670,26 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       if (!oldest) return fail(oldest.error());
       from = *oldest;
     }
-    // Late rows: windows whose warm count or checksum moved since commit.
+    // Late rows: windows whose warm count or checksum moved since commit,
+    // recomputed the way it was recorded, over the columns the commit had
+    // (a column added since then does not make every window look changed).
     for (const WindowRecord* r :
          ledger.Newest(static_cast<size_t>(config_.offload.late_check_windows))) {
-      auto stats = WarmStats(warm, WindowSql(ctx.source.query_template, r->window), ctx.columns);
+      auto kind = ParseChecksumKind(r->checksum_kind);
+      if (!kind) return fail(kind.error());
+      bool complete = true;
+      std::vector<WarmColumn> columns = ColumnsAsOf(ctx, r->schema_id, complete);
+      auto stats =
+          QueryWindowStats(warm, WindowSql(ctx.source.query_template, r->window), columns, *kind);
       if (!stats) return fail(stats.error());
-      if (stats->first != r->source_rows || stats->second != r->source_checksum) {
+      bool changed =
+          stats->rows != r->source_rows || (complete && stats->checksum != r->source_checksum);
+      if (changed) {
         plan.push_back({r->window, true,
-                        fmt::format("late rows: warm has {} rows, {} were committed", stats->first,
-                                    r->source_rows)});
+                        stats->rows != r->source_rows
+                            ? fmt::format("late rows: warm has {} rows, {} were committed",
+                                          stats->rows, r->source_rows)
+                            : "changed rows: the warm checksum differs from the committed one"});
       }
     }
     std::sort(plan.begin(), plan.end(),
@@ -586,8 +721,6 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
     wo.window = p.window;
     wo.reason = p.reason;
     std::string sql = WindowSql(ctx.source.query_template, p.window);
-    auto stats = WarmStats(warm, sql, ctx.columns);
-    if (!stats) return fail(stats.error());
 
     bool done = false;
     for (int attempt = 1; !done; ++attempt) {
@@ -603,19 +736,38 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       }
       int64_t expected_snapshot = existing ? existing->snapshot_id : 0;
 
+      // The window's count and checksum, taken while its rows stream: on a
+      // server on its own connection, in parallel; embedded, just before.
+      std::future<Result<WindowStats>> pending_stats;
+      std::optional<Result<WindowStats>> stats;
+      if (config_.warm.kind == "http") {
+        pending_stats = std::async(std::launch::async, [this, &ctx, &sql]() -> Result<WindowStats> {
+          K2_ASSIGN_OR_RETURN(auto own, warm_());
+          return QueryWindowStats(*own, sql, ctx.columns, ChecksumKind::kNative);
+        });
+      } else {
+        stats = QueryWindowStats(warm, sql, ctx.columns, ChecksumKind::kNative);
+        if (!*stats) return fail(stats->error());
+      }
       std::unique_ptr<RollingParquetWriter> writer;
       iceberg::PartitionValues partition;
       auto files = WriteWindow(warm, io_, config_, ctx, sql, partition, writer);
-      if (!files) {
+      if (pending_stats.valid()) stats = pending_stats.get();
+      if (!files || !*stats) {
         if (writer) writer->Abort();
-        return fail(files.error().WithContext(p.window.ToString()));
+        return fail((files ? stats->error() : files.error()).WithContext(p.window.ToString()));
       }
-      WindowRecord record{p.window, writer->rows_written(), stats->second, 0, run_id};
-      if (record.source_rows != stats->first) {
+      WindowRecord record;
+      record.window = p.window;
+      record.source_rows = writer->rows_written();
+      record.source_checksum = (*stats)->checksum;
+      record.checksum_kind = ChecksumKindName(ChecksumKind::kNative);
+      record.run_id = run_id;
+      if (record.source_rows != (*stats)->rows) {
         // Rows arrived while streaming: the ledger keeps the checksum taken
         // before, so the next run sees the change and replaces the window.
-        spdlog::warn("{} {}: {} rows streamed, {} counted before; will re-check next run", cfg.name,
-                     p.window.ToString(), record.source_rows, stats->first);
+        spdlog::warn("{} {}: {} rows streamed, {} counted; will re-check next run", cfg.name,
+                     p.window.ToString(), record.source_rows, (*stats)->rows);
       }
       if (options.cancelled && options.cancelled()) {
         writer->Abort();
@@ -649,6 +801,8 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
             f.metrics, f.path, ctx.table->metadata().DefaultSpec().spec_id, partition));
       }
       auto summary = SummaryFor(cfg.name, record, p.replace);
+      // Writers of files a replace rewrote (their rows outside the window).
+      std::vector<std::unique_ptr<RollingParquetWriter>> kept;
       Result<int64_t> committed = 0;
       if (!p.replace) {
         auto append = ctx.table->NewFastAppend();
@@ -659,7 +813,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       } else {
         // Exact replace: drop every file holding rows of this window. Files
         // that also hold other windows (after compaction) are rewritten
-        // without the window's rows.
+        // without the window's rows; deletes are applied on the way.
         auto scan = ctx.table->NewScan();
         scan.Filter(WindowPredicate(ctx.source.time_column, p.window));
         auto tasks = scan.PlanFiles();
@@ -671,31 +825,23 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
         const Field& tf =
             ctx.table->schema().fields[*ctx.table->schema().IndexOf(ctx.source.time_column)];
         for (const auto& task : *tasks) {
-          if (!task.deletes.empty()) {
-            writer->Abort();
-            return fail({ErrorKind::kUnsupported,
-                         fmt::format("window {}: file {} has delete files; replace it after "
-                                     "compaction applies them",
-                                     p.window.ToString(), task.file.file_path)});
-          }
-          auto lo = task.file.lower_bounds.find(tf.id);
-          auto hi = task.file.upper_bounds.find(tf.id);
-          bool inside = false;
-          if (lo != task.file.lower_bounds.end() && hi != task.file.upper_bounds.end()) {
-            auto l = DecodeSingleValue(tf.type, lo->second);
-            auto h = DecodeSingleValue(tf.type, hi->second);
-            inside = l && h && std::holds_alternative<int64_t>(l->data) &&
-                     std::get<int64_t>(l->data) >= p.window.start_us &&
-                     std::get<int64_t>(h->data) < p.window.end_us;
-          }
-          if (!inside) {
-            writer->Abort();
-            return fail({ErrorKind::kUnsupported,
-                         fmt::format("window {}: file {} also holds rows of other windows "
-                                     "(compacted); replacing part of a file is not supported yet",
-                                     p.window.ToString(), task.file.file_path)});
-          }
           overwrite.DeleteFile(task.file.file_path);
+          if (FileInsideWindow(task.file, tf, p.window)) continue;
+          auto kept_rows = RewriteOutsideWindow(*ctx.table, io_, config_, task,
+                                                ctx.source.time_column, p.window);
+          if (!kept_rows) {
+            writer->Abort();
+            for (auto& k : kept) k->Abort();
+            return fail(kept_rows.error().WithContext(
+                fmt::format("{}: rewriting {}", p.window.ToString(), task.file.file_path)));
+          }
+          spdlog::info("{} {}: {} also holds other windows; kept its other rows in {} new file(s)",
+                       cfg.name, p.window.ToString(), task.file.file_path, kept_rows->files.size());
+          for (auto& f : kept_rows->files) {
+            bytes += f.file_size_in_bytes;
+            overwrite.AddFile(std::move(f));
+          }
+          kept.push_back(std::move(kept_rows->writer));
         }
         for (auto& f : data_files) overwrite.AddFile(std::move(f));
         for (const auto& [k, v] : summary) overwrite.Set(k, v);
@@ -723,6 +869,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
         return fail(committed.error().WithContext(p.window.ToString()));
       }
       writer->Abort();  // never committed: remove its files
+      for (auto& k : kept) k->Abort();
       if (lost_race && !p.replace) {
         wo.action = "skipped";
         wo.reason = "committed concurrently by another run";

@@ -35,6 +35,7 @@
 #include "common/config.h"
 #include "io/file_io.h"
 #include "jobs/window.h"
+#include "warm/reference_schema.h"
 #include "warm/warm_driver.h"
 
 namespace k2::jobs {
@@ -84,6 +85,21 @@ struct OffloadReport {
 
 /// Opens a warm driver for the current thread.
 using WarmFactory = std::function<Result<std::unique_ptr<warm::WarmDriver>>()>;
+
+/// Where the offload reads a table's rows (also used by the audit, so both
+/// see exactly the same rows of a window).
+struct WarmSource {
+  std::string query_template;  ///< SQL with {start} and {end}
+  std::string time_column;
+};
+/// The source of `table`: its `query`, else the reference table's offload
+/// select, else SELECT * filtered on its time column. kInvalidInput when
+/// there is no time column.
+/// Reference tables use the query of `flavor` (warm::DetectSchemaFlavor).
+Result<WarmSource> ResolveWarmSource(const TableConfig& table,
+                                     warm::SchemaFlavor flavor = warm::SchemaFlavor::kModern);
+/// The source's SQL for the rows of `window`.
+std::string WarmWindowSql(const WarmSource& source, const Window& window);
 
 /// Opens the warm driver the config describes.
 Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config);

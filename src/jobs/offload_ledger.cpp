@@ -30,8 +30,12 @@ OffloadLedger OffloadLedger::FromAncestry(const std::vector<AncestorSummary>& an
     if (auto it = a.summary.find(kSummarySourceChecksum); it != a.summary.end()) {
       r.source_checksum = it->second;
     }
+    if (auto it = a.summary.find(kSummaryChecksumKind); it != a.summary.end()) {
+      r.checksum_kind = it->second;
+    }
     if (auto it = a.summary.find(kSummaryRunId); it != a.summary.end()) r.run_id = it->second;
     r.snapshot_id = a.snapshot_id;
+    r.schema_id = a.schema_id;
     ledger.windows_.emplace(*start, std::move(r));
   }
   return ledger;
@@ -65,6 +69,7 @@ std::map<std::string, std::string> SummaryFor(const std::string& table, const Wi
       {kSummarySourceRows, std::to_string(r.source_rows)},
       {kSummarySourceChecksum, r.source_checksum},
       {kSummaryRunId, r.run_id},
+      {kSummaryChecksumKind, r.checksum_kind.empty() ? "text" : r.checksum_kind},
       {"k2.window", r.window.ToString()},
   };
   if (replace) s[kSummaryReplace] = "true";

@@ -20,6 +20,8 @@ inline constexpr const char* kSummaryWindowStart = "k2.window-start-us";
 inline constexpr const char* kSummaryWindowEnd = "k2.window-end-us";
 inline constexpr const char* kSummarySourceRows = "k2.source-rows";
 inline constexpr const char* kSummarySourceChecksum = "k2.source-checksum";
+/// How the checksum was computed (jobs/window_stats.h); absent means "text".
+inline constexpr const char* kSummaryChecksumKind = "k2.checksum-kind";
 inline constexpr const char* kSummaryRunId = "k2.run-id";
 inline constexpr const char* kSummaryReplace = "k2.replace";
 
@@ -28,7 +30,9 @@ struct WindowRecord {
   Window window;
   int64_t source_rows = 0;
   std::string source_checksum;
-  int64_t snapshot_id = 0;  ///< the newest commit of this window
+  std::string checksum_kind;     ///< as recorded ("" for the first format: text)
+  int64_t snapshot_id = 0;       ///< the newest commit of this window
+  std::optional<int> schema_id;  ///< the table schema that commit wrote with
   std::string run_id;
 };
 
@@ -36,6 +40,7 @@ struct WindowRecord {
 struct AncestorSummary {
   int64_t snapshot_id = 0;
   std::map<std::string, std::string> summary;
+  std::optional<int> schema_id;
 };
 
 /// Windows recorded in an ancestry (newest commit of each window wins).

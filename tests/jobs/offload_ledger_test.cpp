@@ -8,8 +8,13 @@ namespace {
 constexpr int64_t kH = 3600 * kMicrosPerSecond;
 
 AncestorSummary Commit(int64_t id, int64_t start, int64_t rows, const std::string& sum) {
-  WindowRecord r{{start, start + kH}, rows, sum, 0, "run"};
-  return {id, SummaryFor("raw_trades", r, false)};
+  WindowRecord r;
+  r.window = {start, start + kH};
+  r.source_rows = rows;
+  r.source_checksum = sum;
+  r.checksum_kind = "native";
+  r.run_id = "run";
+  return {id, SummaryFor("raw_trades", r, false), 7};
 }
 
 TEST(OffloadLedgerTest, NewestCommitOfAWindowWinsAndWatermarkIsTheLatestEnd) {
@@ -26,6 +31,8 @@ TEST(OffloadLedgerTest, NewestCommitOfAWindowWinsAndWatermarkIsTheLatestEnd) {
   EXPECT_EQ(w0->source_rows, 12);
   EXPECT_EQ(w0->source_checksum, "c2");
   EXPECT_EQ(w0->snapshot_id, 4);
+  EXPECT_EQ(w0->checksum_kind, "native");
+  EXPECT_EQ(w0->schema_id, 7);
   EXPECT_EQ(ledger.WatermarkUs(), 2 * kH);
   EXPECT_EQ(ledger.Find({2 * kH, 3 * kH}), nullptr);
   EXPECT_EQ(ledger.Find({0, 2 * kH}), nullptr) << "a window of another length is not the same";

@@ -11,6 +11,7 @@
 
 #include "catalog/catalog_factory.h"
 #include "iceberg/table.h"
+#include "jobs/maintenance/compaction.h"
 #include "jobs/offload_ledger.h"
 #include "support/support.h"
 #include "warm/reference_schema.h"
@@ -117,27 +118,51 @@ TEST_F(OffloadTest, EveryLayerLandsExactlyOnceAndChdbAgreesWithTheWarmTier) {
     EXPECT_EQ(t.lag_seconds, 0) << t.table;
   }
 
-  // Independent read-back: chDB reads the Iceberg tables from their metadata.
+  // Independent read-back: chDB reads the Iceberg tables from their metadata,
+  // and every window's count and sum equal ClickHouse's.
   struct Check {
     std::string table, warm_sql, cold_sql;
   };
   std::vector<Check> checks = {
-      {"raw_trades", "SELECT count(), sum(length(message)) FROM raw_trades",
-       "SELECT count() AS c, sum(length(message)) AS s FROM icebergLocal('{}')"},
-      {"silver_trades", "SELECT count(), sum(quote_quantity) FROM silver_trades FINAL",
-       "SELECT count() AS c, sum(quote_quantity) AS s FROM icebergLocal('{}')"},
+      {"raw_trades",
+       "SELECT toStartOfHour(ingested_at) AS h, count(), sum(length(message)) FROM raw_trades "
+       "GROUP BY h ORDER BY h",
+       "SELECT toString(toStartOfHour(ingested_at)) AS h, toString(count()) AS c, "
+       "toString(sum(length(message))) AS s FROM icebergLocal('{}') GROUP BY h ORDER BY h"},
+      {"bronze_trades",
+       "SELECT toStartOfHour(event_time) AS h, count(), sum(quantity) FROM bronze_trades "
+       "GROUP BY h ORDER BY h",
+       "SELECT toString(toStartOfHour(event_time)) AS h, toString(count()) AS c, "
+       "toString(sum(quantity)) AS s FROM icebergLocal('{}') GROUP BY h ORDER BY h"},
+      {"silver_trades",
+       "SELECT toStartOfHour(event_time) AS h, count(), sum(quote_quantity) FROM silver_trades "
+       "FINAL GROUP BY h ORDER BY h",
+       "SELECT toString(toStartOfHour(event_time)) AS h, toString(count()) AS c, "
+       "toString(sum(quote_quantity)) AS s FROM icebergLocal('{}') GROUP BY h ORDER BY h"},
       {"gold_ohlcv_1m",
-       "SELECT count(), sum(c) FROM (SELECT countMerge(trade_count) AS c FROM gold_ohlcv_1m "
-       "GROUP BY exchange, symbol, candle_time)",
-       "SELECT count() AS c, sum(trade_count) AS s FROM icebergLocal('{}')"},
+       "SELECT toStartOfHour(candle_time) AS h, count(), sum(c) FROM (SELECT candle_time, "
+       "countMerge(trade_count) AS c FROM gold_ohlcv_1m GROUP BY exchange, symbol, candle_time) "
+       "GROUP BY h ORDER BY h",
+       "SELECT toString(toStartOfHour(candle_time)) AS h, toString(count()) AS c, "
+       "toString(sum(trade_count)) AS s FROM icebergLocal('{}') GROUP BY h ORDER BY h"},
+      {"gold_ohlcv_15m",
+       "SELECT toStartOfHour(candle_time) AS h, count(), sum(v) FROM (SELECT candle_time, "
+       "sumMerge(volume) AS v FROM gold_ohlcv_15m GROUP BY exchange, symbol, candle_time) "
+       "GROUP BY h ORDER BY h",
+       "SELECT toString(toStartOfHour(candle_time)) AS h, toString(count()) AS c, "
+       "toString(sum(volume)) AS s FROM icebergLocal('{}') GROUP BY h ORDER BY h"},
   };
   for (const auto& c : checks) {
-    std::string warm = Warm(c.warm_sql);
+    K2_ASSERT_OK_AND_ASSIGN(std::string warm, warm_->Execute(c.warm_sql));
     K2_ASSERT_OK_AND_ASSIGN(auto rows, ::k2::testing::QueryChdb(fmt::format(
                                            fmt::runtime(c.cold_sql), Location(c.table))));
-    ASSERT_EQ(rows.size(), 1u);
-    std::string cold = rows[0]["c"].get<std::string>() + "\t" + rows[0]["s"].get<std::string>();
-    EXPECT_EQ(cold, warm) << c.table;
+    std::string cold;
+    for (const auto& r : rows) {
+      cold += r["h"].get<std::string>() + "\t" + r["c"].get<std::string>() + "\t" +
+              r["s"].get<std::string>() + "\n";
+    }
+    EXPECT_EQ(rows.size(), 3u) << c.table << ": three hourly windows";
+    EXPECT_EQ(cold, warm) << c.table << ": per-window count and sum";
   }
 
   // A rerun commits nothing.
@@ -199,6 +224,55 @@ TEST_F(OffloadTest, LateRowsAreReplacedExactlyAndConcurrentRunsCommitOnce) {
   EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
 }
 
+TEST_F(OffloadTest, LateRowsInACompactedWindowRewriteTheFileExactly) {
+  Generate(3, 31, kStartUs);
+  OffloadOptions raw_only;
+  raw_only.tables = {"raw_trades"};
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport first, Offload(raw_only));
+  ASSERT_TRUE(first.ok()) << first.ToJson().dump(2);
+  ASSERT_EQ(first.tables[0].windows.size(), 3u);
+
+  // The day's three hourly files become one file holding every window.
+  CompactionOptions c;
+  c.min_file_size_bytes = 1LL << 30;
+  c.target_file_size_bytes = 1LL << 30;
+  K2_ASSERT_OK_AND_ASSIGN(auto id, TableIdentifier::Parse("market.raw_trades"));
+  K2_ASSERT_OK_AND_ASSIGN(CompactionReport compacted, CompactTable(*catalog_, *io_, id, c));
+  EXPECT_EQ(compacted.files_before, 3);
+  EXPECT_EQ(compacted.files_after, 1);
+  K2_ASSERT_OK_AND_ASSIGN(auto table, iceberg::Table::Load(*catalog_, *io_, id));
+  K2_ASSERT_OK_AND_ASSIGN(auto files, table.NewScan().PlanFiles());
+  ASSERT_EQ(files.size(), 1u) << "compaction merged the hourly files";
+
+  // Late rows into hour 01: the replace keeps hours 00 and 02 of that file.
+  Generate(0.1, 32, kStartUs + kHourUs + 10 * 60 * kMicrosPerSecond);
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport late, Offload(raw_only));
+  ASSERT_TRUE(late.ok()) << late.ToJson().dump(2);
+  ASSERT_EQ(late.tables[0].windows.size(), 1u) << late.ToJson().dump(2);
+  EXPECT_EQ(late.tables[0].windows[0].action, "replace");
+
+  K2_ASSERT_OK_AND_ASSIGN(
+      std::string warm,
+      warm_->Execute("SELECT toStartOfHour(ingested_at) AS h, count(), sum(cityHash64(message)) "
+                     "FROM raw_trades GROUP BY h ORDER BY h"));
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto rows, ::k2::testing::QueryChdb(fmt::format(
+                     "SELECT toString(toStartOfHour(ingested_at)) AS h, toString(count()) AS c, "
+                     "toString(sum(cityHash64(message))) AS s FROM icebergLocal('{}') GROUP BY h "
+                     "ORDER BY h",
+                     Location("raw_trades"))));
+  std::string cold;
+  for (const auto& r : rows) {
+    cold += r["h"].get<std::string>() + "\t" + r["c"].get<std::string>() + "\t" +
+            r["s"].get<std::string>() + "\n";
+  }
+  EXPECT_EQ(cold, warm) << "every window exactly once after replacing inside a compacted file";
+
+  // Nothing left to do.
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport again, Offload(raw_only));
+  EXPECT_TRUE(again.tables[0].windows.empty()) << again.ToJson().dump(2);
+}
+
 TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
   // Drift reaches tables read with SELECT * (a time_column in the config);
   // the reference schema's offload queries name their columns.
@@ -217,11 +291,11 @@ TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
   now_us_ += kHourUs;  // 04:10: hour 03 is due
   K2_ASSERT_OK_AND_ASSIGN(OffloadReport second, Offload(raw_only));
   ASSERT_TRUE(second.ok()) << second.ToJson().dump(2);
-  // The new column changes every warm row's checksum, so the re-checked
-  // windows are replaced (now carrying the column) and hour 03 is appended.
-  ASSERT_EQ(second.tables[0].windows.size(), 4u) << second.ToJson().dump(2);
-  EXPECT_EQ(second.tables[0].windows[0].action, "replace");
-  EXPECT_EQ(second.tables[0].windows[3].action, "append");
+  // The committed windows are re-checked over the columns they were written
+  // with, so the new column does not make them look changed: only hour 03,
+  // which has the column, is appended.
+  ASSERT_EQ(second.tables[0].windows.size(), 1u) << second.ToJson().dump(2);
+  EXPECT_EQ(second.tables[0].windows[0].action, "append");
 
   K2_ASSERT_OK_AND_ASSIGN(auto id, TableIdentifier::Parse("market.raw_trades"));
   K2_ASSERT_OK_AND_ASSIGN(auto table, iceberg::Table::Load(*catalog_, *io_, id));
@@ -233,10 +307,23 @@ TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
                      "SELECT toString(countIf(venue IS NULL)) AS old, toString(countIf(venue = "
                      "'sim')) AS new, toString(count()) AS c FROM icebergLocal('{}')",
                      Location("raw_trades"))));
-  EXPECT_EQ(rows[0]["old"].get<std::string>(), "0") << "replaced windows carry the column";
+  EXPECT_EQ(rows[0]["old"].get<std::string>(), before)
+      << "rows written before the column read null";
   EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
-  EXPECT_EQ(rows[0]["new"].get<std::string>(), rows[0]["c"].get<std::string>());
-  EXPECT_NE(rows[0]["c"].get<std::string>(), before) << "hour 03 added rows";
+  EXPECT_EQ(rows[0]["new"].get<std::string>(),
+            Warm("SELECT count() FROM raw_trades WHERE ingested_at >= toDateTime('2026-11-20 "
+                 "03:00:00', 'UTC')"));
+
+  // A late row in a window committed before the column existed is still seen.
+  Generate(0.05, 23, kStartUs + 5 * 60 * kMicrosPerSecond);
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport third, Offload(raw_only));
+  ASSERT_TRUE(third.ok()) << third.ToJson().dump(2);
+  ASSERT_EQ(third.tables[0].windows.size(), 1u) << third.ToJson().dump(2);
+  EXPECT_EQ(third.tables[0].windows[0].action, "replace");
+  K2_ASSERT_OK_AND_ASSIGN(
+      rows, ::k2::testing::QueryChdb(fmt::format(
+                "SELECT toString(count()) AS c FROM icebergLocal('{}')", Location("raw_trades"))));
+  EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
 }
 
 TEST_F(OffloadTest, BadOptionsAndUnclosedWindowsAreRefused) {

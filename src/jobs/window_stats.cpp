@@ -1,0 +1,84 @@
+#include "jobs/window_stats.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "warm/warm_driver.h"
+
+namespace k2::jobs {
+
+namespace {
+
+std::string_view Unwrap(std::string_view type, std::string_view wrapper) {
+  if (type.starts_with(wrapper) && type.size() > wrapper.size() + 1 &&
+      type[wrapper.size()] == '(' && type.back() == ')') {
+    return type.substr(wrapper.size() + 1, type.size() - wrapper.size() - 2);
+  }
+  return {};
+}
+
+/// Types cityHash64 takes as they are, on every ClickHouse version k2 supports.
+bool HashableAsIs(std::string_view type) {
+  for (std::string_view t : {"String", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
+                             "UInt32", "UInt64", "Float32", "Float64", "Date"}) {
+    if (type == t) return true;
+  }
+  return type == "DateTime" || type.starts_with("DateTime(") || type.starts_with("FixedString(");
+}
+
+/// The cityHash64 arguments for one column.
+std::string ColumnArgs(const std::string& name, const std::string& type, ChecksumKind kind) {
+  const std::string q = warm::QuoteIdentifier(name);
+  if (kind == ChecksumKind::kText) return fmt::format("ifNull(toString({0}), ''), isNull({0})", q);
+  if (std::string_view inner = Unwrap(type, "Nullable"); !inner.empty()) {
+    std::string value = HashableAsIs(inner) ? fmt::format("assumeNotNull({})", q)
+                                            : fmt::format("toString(assumeNotNull({}))", q);
+    return fmt::format("{}, isNull({})", value, q);
+  }
+  return HashableAsIs(type) ? q : fmt::format("toString({})", q);
+}
+
+}  // namespace
+
+const char* ChecksumKindName(ChecksumKind kind) {
+  return kind == ChecksumKind::kNative ? "native" : "text";
+}
+
+Result<ChecksumKind> ParseChecksumKind(const std::string& name) {
+  if (name.empty() || name == "text") return ChecksumKind::kText;
+  if (name == "native") return ChecksumKind::kNative;
+  return MakeError(ErrorKind::kUnsupported,
+                   "checksum kind '{}' was recorded by a newer k2; this one knows text and native",
+                   name);
+}
+
+std::string WindowStatsSql(const std::string& window_sql, const std::vector<WarmColumn>& columns,
+                           ChecksumKind kind) {
+  std::string args;
+  for (const auto& [name, type] : columns) {
+    if (!args.empty()) args += ", ";
+    args += ColumnArgs(name, type, kind);
+  }
+  if (args.empty()) args = "1";
+  return fmt::format("SELECT count(), sum(cityHash64({})) FROM ({})", args, window_sql);
+}
+
+Result<WindowStats> QueryWindowStats(warm::WarmDriver& driver, const std::string& window_sql,
+                                     const std::vector<WarmColumn>& columns, ChecksumKind kind) {
+  K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(WindowStatsSql(window_sql, columns, kind)));
+  std::string line = out.substr(0, out.find('\n'));
+  size_t tab = line.find('\t');
+  if (tab == std::string::npos) {
+    return MakeError(ErrorKind::kRemote, "unexpected answer to the window checksum: '{}'", line);
+  }
+  WindowStats s;
+  auto [p, ec] = std::from_chars(line.data(), line.data() + tab, s.rows);
+  if (ec != std::errc() || p != line.data() + tab) {
+    return MakeError(ErrorKind::kRemote, "unexpected window count in '{}'", line);
+  }
+  s.checksum = line.substr(tab + 1);
+  return s;
+}
+
+}  // namespace k2::jobs

@@ -1,0 +1,50 @@
+#pragma once
+/// A window's row count and order-independent checksum in the warm tier, as
+/// the offload records them at commit (snapshot summary) and as the late-row
+/// check and the audit recompute them later. The checksum is
+/// sum(cityHash64(...)) over the window's rows, computed by ClickHouse.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "warm/warm_driver.h"
+
+namespace k2::jobs {
+
+/// How a checksum was computed; recorded next to it (k2.checksum-kind), so a
+/// later check recomputes it the same way.
+enum class ChecksumKind {
+  /// Every column as text plus its null flag: cityHash64(ifNull(toString(c), ''),
+  /// isNull(c), ...). The first format k2 recorded (summaries without a kind).
+  kText = 1,
+  /// Columns of hashable types hashed as they are (strings, integers, floats,
+  /// Date, DateTime), others as text; nullable columns as their value plus
+  /// the null flag. About twice as cheap for the server as kText.
+  kNative = 2,
+};
+
+/// The name recorded in snapshot summaries ("text", "native").
+const char* ChecksumKindName(ChecksumKind kind);
+/// Parses a recorded name; an absent one (empty) is kText.
+Result<ChecksumKind> ParseChecksumKind(const std::string& name);
+
+/// A ClickHouse column: name and type as DESCRIBE prints them.
+using WarmColumn = std::pair<std::string, std::string>;
+
+/// `SELECT count(), sum(cityHash64(...)) FROM (window_sql)` over `columns`.
+std::string WindowStatsSql(const std::string& window_sql, const std::vector<WarmColumn>& columns,
+                           ChecksumKind kind);
+
+struct WindowStats {
+  int64_t rows = 0;
+  std::string checksum;  ///< decimal UInt64 text, as ClickHouse prints it
+};
+
+/// Runs WindowStatsSql on the warm tier.
+Result<WindowStats> QueryWindowStats(warm::WarmDriver& driver, const std::string& window_sql,
+                                     const std::vector<WarmColumn>& columns, ChecksumKind kind);
+
+}  // namespace k2::jobs
