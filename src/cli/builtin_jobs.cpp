@@ -6,33 +6,43 @@
 #include "catalog/catalog_factory.h"
 #include "common/config.h"
 #include "iceberg/table.h"
+#include "jobs/audit.h"
 #include "jobs/maintenance/maintenance.h"
 #include "jobs/offload.h"
 #include "jobs/offload_ledger.h"
 #include "service/job.h"
+#include "service/job_schedule.h"
 #include "service/table_stats.h"
 
 namespace k2::cli {
 
 namespace {
 
-/// Owns what one offload run needs for the lifetime of the job.
+/// Owns what one offload run needs for the lifetime of the job: a layer's
+/// tables ("offload_raw") or one table on a schedule of its own.
 class OffloadLayerJob final : public service::Job {
  public:
-  OffloadLayerJob(Config config, std::string layer, std::unique_ptr<Catalog> catalog,
+  OffloadLayerJob(Config config, std::string name, std::string layer,
+                  std::vector<std::string> tables, std::unique_ptr<Catalog> catalog,
                   std::unique_ptr<FileIO> io)
       : config_(std::move(config)),
+        name_(std::move(name)),
         layer_(std::move(layer)),
+        tables_(std::move(tables)),
         catalog_(std::move(catalog)),
         io_(std::move(io)) {}
 
-  std::string name() const override { return "offload_" + layer_; }
+  std::string name() const override { return name_; }
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
     jobs::OffloadJob job(config_, *catalog_, *io_,
                          [this] { return jobs::OpenWarmDriver(config_); });
     jobs::OffloadOptions options;
-    options.layer = layer_;
+    if (tables_.empty()) {
+      options.layer = layer_;
+    } else {
+      options.tables = tables_;
+    }
     // Polled before every commit: a timeout or shutdown stops before
     // committing, never half-way.
     options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
@@ -61,8 +71,7 @@ class OffloadLayerJob final : public service::Job {
     out.summary = fmt::format("{} rows into {} tables", out.rows, report.tables.size());
     if (first_error) {
       if (first_error->kind == ErrorKind::kCancelled) {
-        if (auto st = ctx.cancel.Check("offload " + layer_); !st)
-          return std::unexpected(st.error());
+        if (auto st = ctx.cancel.Check(name_); !st) return std::unexpected(st.error());
       }
       return std::unexpected(*first_error);
     }
@@ -71,16 +80,36 @@ class OffloadLayerJob final : public service::Job {
 
  private:
   Config config_;
+  std::string name_;
   std::string layer_;
+  std::vector<std::string> tables_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<FileIO> io_;
 };
 
-Result<std::unique_ptr<service::Job>> MakeOffloadJob(const Config& config,
-                                                     const std::string& layer) {
+/// "offload_<layer>" or "offload_<table>", with the tables the schedule gives it.
+Result<std::unique_ptr<service::Job>> MakeOffloadJob(const std::string& name,
+                                                     const Config& config) {
+  std::string layer;
+  std::vector<std::string> tables;
+  K2_ASSIGN_OR_RETURN(auto schedule, service::ScheduleFromConfig(config));
+  bool scheduled = false;
+  for (const auto& s : schedule) {
+    if (s.name != name) continue;
+    scheduled = true;
+    tables = s.tables;
+  }
+  std::string suffix = name.substr(std::string("offload_").size());
+  if (suffix == "raw" || suffix == "bronze" || suffix == "silver" || suffix == "gold") {
+    layer = suffix;
+  } else if (!scheduled) {
+    return MakeError(ErrorKind::kNotFound,
+                     "job '{}': no layer or table with a schedule of its own has that name", name);
+  }
   K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
-  return std::make_unique<OffloadLayerJob>(config, layer, std::move(catalog), std::move(io));
+  return std::make_unique<OffloadLayerJob>(config, name, layer, std::move(tables),
+                                           std::move(catalog), std::move(io));
 }
 
 /// One maintenance operation over every configured table that exists.
@@ -116,6 +145,56 @@ class MaintenanceJob final : public service::Job {
   Config config_;
   std::string name_;
   std::string op_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<FileIO> io_;
+};
+
+/// The weekly warm-vs-cold audit of every enabled table. Each table's
+/// outcome carries audit_ok, which raises or clears its audit_mismatch alert.
+class AuditServiceJob final : public service::Job {
+ public:
+  AuditServiceJob(Config config, std::unique_ptr<Catalog> catalog, std::unique_ptr<FileIO> io)
+      : config_(std::move(config)), catalog_(std::move(catalog)), io_(std::move(io)) {}
+
+  std::string name() const override { return "audit"; }
+
+  Result<service::JobOutcome> Run(service::JobContext& ctx) override {
+    jobs::AuditJob job(config_, *catalog_, *io_, [this] { return jobs::OpenWarmDriver(config_); });
+    jobs::AuditOptions options;
+    options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
+    auto report = job.Run(options);
+    if (!report) {
+      if (report.error().kind == ErrorKind::kCancelled)
+        K2_RETURN_IF_ERROR(ctx.cancel.Check(name()));
+      return std::unexpected(report.error());
+    }
+    service::JobOutcome out;
+    int64_t windows = 0, failing = 0;
+    for (const jobs::TableAudit& t : report->tables) {
+      if (t.error) return std::unexpected(*t.error);
+      service::TableOutcome to;
+      to.table = t.target;
+      to.audit_ok = !t.failed();
+      for (const auto& w : t.windows) {
+        ++windows;
+        to.rows += w.cold_rows;
+        if (!jobs::IsAuditFailure(w.status)) continue;
+        ++failing;
+        if (to.detail.size() < 400) {
+          to.detail += fmt::format("{}{} {}: {}", to.detail.empty() ? "" : "; ",
+                                   w.window.ToString(), jobs::AuditStatusName(w.status), w.detail);
+        }
+      }
+      out.rows += to.rows;
+      out.tables.push_back(std::move(to));
+    }
+    out.summary = fmt::format("{} windows of {} tables audited, {} disagree", windows,
+                              report->tables.size(), failing);
+    return out;
+  }
+
+ private:
+  Config config_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<FileIO> io_;
 };
@@ -178,10 +257,11 @@ Result<service::TableStatsProvider> MakeTableStats(const Config& config) {
 void RegisterBuiltinJobs() {
   auto& registry = service::JobRegistry::Global();
   for (const char* layer : {"raw", "bronze", "silver", "gold"}) {
-    registry.RegisterJobFactory(std::string("offload_") + layer, [layer](const Config& config) {
-      return MakeOffloadJob(config, layer);
-    });
+    std::string name = std::string("offload_") + layer;
+    registry.RegisterJobFactory(
+        name, [name](const Config& config) { return MakeOffloadJob(name, config); });
   }
+  registry.RegisterJobFamily("offload_", MakeOffloadJob);
   // Scheduled maintenance job names (service/job_schedule) -> operations.
   static const std::pair<const char*, const char*> kMaintenance[] = {{"compaction", "compact"},
                                                                      {"expire", "expire"},
@@ -199,6 +279,12 @@ void RegisterBuiltinJobs() {
                                                   std::move(io));
         });
   }
+  registry.RegisterJobFactory(
+      "audit", [](const Config& config) -> Result<std::unique_ptr<service::Job>> {
+        K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+        K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+        return std::make_unique<AuditServiceJob>(config, std::move(catalog), std::move(io));
+      });
   registry.SetTableStatsFactory(MakeTableStats);
 }
 

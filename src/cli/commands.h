@@ -44,5 +44,6 @@ void RegisterJobCommands(CLI::App& root, CliContext& ctx);      // offload, main
 void RegisterMaintainCommands(CLI::App& root,
                               CliContext& ctx);  // maintain compact|expire|orphans|manifests|all
 void RegisterServiceCommands(CLI::App& root, CliContext& ctx);  // serve, jobs
+void RegisterAuditCommands(CLI::App& root, CliContext& ctx);    // audit
 
 }  // namespace k2::cli

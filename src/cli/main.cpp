@@ -42,6 +42,7 @@ constexpr Registrar kAreas[] = {
     RegisterIcebergCommands,   // tables, table, snapshots, scan
     RegisterParquetCommands,   // parquet inspect
     RegisterServiceCommands,   // serve, jobs
+    RegisterAuditCommands,     // audit
 };
 
 constexpr const char* kExitCodesHelp = R"(

@@ -1,0 +1,515 @@
+#include "jobs/audit.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "columnar/predicate.h"
+#include "columnar/value.h"
+#include "iceberg/scan.h"
+#include "iceberg/table.h"
+#include "jobs/offload_ledger.h"
+#include "jobs/window_stats.h"
+#include "warm/reference_schema.h"
+
+namespace k2::jobs {
+
+namespace {
+
+/// A column whose per-window sum is compared: integer or decimal in Iceberg.
+struct SumColumn {
+  std::string name;
+  int scale = 0;  ///< decimal scale (0 for integers)
+};
+
+/// What the cold table holds for one window.
+struct ColdWindow {
+  int64_t rows = 0;
+  std::vector<int128_t> sums;  ///< unscaled, one per SumColumn
+};
+
+std::string Int128ToString(int128_t v) {
+  if (v == 0) return "0";
+  bool negative = v < 0;
+  // Work on the magnitude as unsigned so INT128_MIN does not overflow.
+  unsigned __int128 m = negative ? -static_cast<unsigned __int128>(v) : v;
+  std::string digits;
+  while (m > 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(m % 10)));
+    m /= 10;
+  }
+  if (negative) digits.push_back('-');
+  std::reverse(digits.begin(), digits.end());
+  return digits;
+}
+
+/// `unscaled` with `scale` decimals ("1234", 2 -> "12.34").
+std::string FormatScaled(int128_t unscaled, int scale) {
+  std::string s = Int128ToString(unscaled < 0 ? -unscaled : unscaled);
+  if (scale > 0) {
+    if (static_cast<int>(s.size()) <= scale)
+      s.insert(0, static_cast<size_t>(scale) + 1 - s.size(), '0');
+    s.insert(s.size() - static_cast<size_t>(scale), ".");
+  }
+  return unscaled < 0 ? "-" + s : s;
+}
+
+/// Parses ClickHouse decimal text ("-12.5", "12.50000000", "3") as an
+/// unscaled value at `scale`. kRemote names the text.
+Result<int128_t> ParseScaled(std::string_view text, int scale, const std::string& what) {
+  bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  auto bad = [&] { return MakeError(ErrorKind::kRemote, "{}: unexpected sum '{}'", what, text); };
+  if (whole.empty() || static_cast<int>(frac.size()) > scale) return bad();
+  int128_t v = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return bad();
+    v = v * 10 + (c - '0');
+  }
+  for (int i = 0; i < scale; ++i) {
+    char c = i < static_cast<int>(frac.size()) ? frac[static_cast<size_t>(i)] : '0';
+    if (c < '0' || c > '9') return bad();
+    v = v * 10 + (c - '0');
+  }
+  return negative ? -v : v;
+}
+
+std::vector<std::string> TsvFields(const std::string& text) {
+  std::vector<std::string> out;
+  std::string line = text.substr(0, text.find('\n'));
+  size_t start = 0;
+  while (true) {
+    size_t tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string::npos ? tab : tab - start));
+    if (tab == std::string::npos) break;
+    start = tab + 1;
+  }
+  return out;
+}
+
+Result<int64_t> ParseInt(const std::string& field, const std::string& what) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || p != field.data() + field.size()) {
+    return MakeError(ErrorKind::kRemote, "{}: unexpected answer '{}'", what, field);
+  }
+  return v;
+}
+
+/// Microseconds since the epoch of a time column's value.
+std::optional<int64_t> TimeMicros(const Column& c, size_t row) {
+  if (!c.IsValid(row)) return std::nullopt;
+  switch (c.type().id) {
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz:
+      return c.Value<int64_t>(row);
+    case TypeId::kTimestampNs:
+      return c.Value<int64_t>(row) / 1000;
+    case TypeId::kDate:
+      return int64_t{c.Value<int32_t>(row)} * 86400 * kMicrosPerSecond;
+    default:
+      return std::nullopt;
+  }
+}
+
+/// The warm columns a commit with table schema `schema_id` covered (what its
+/// checksum hashed), in ClickHouse's order. `complete` turns false when that
+/// schema has a column ClickHouse no longer returns.
+std::vector<WarmColumn> ColumnsAsOf(const std::vector<WarmColumn>& warm,
+                                    const iceberg::TableMetadata& m, std::optional<int> schema_id,
+                                    bool& complete) {
+  complete = true;
+  if (!schema_id) return warm;
+  auto ts = m.SchemaById(*schema_id);
+  if (!ts) return warm;
+  std::set<std::string> names;
+  for (const Field& f : (*ts)->schema.fields) {
+    bool found = std::any_of(warm.begin(), warm.end(),
+                             [&](const WarmColumn& c) { return c.first == f.name; });
+    if (found) {
+      names.insert(f.name);
+    } else {
+      complete = false;
+    }
+  }
+  std::vector<WarmColumn> out;
+  for (const auto& c : warm) {
+    if (names.count(c.first)) out.push_back(c);
+  }
+  return out;
+}
+
+Predicate SincePredicate(const std::string& column, int64_t since_us) {
+  PredicateTerm t;
+  t.column = column;
+  t.op = CompareOp::kGe;
+  t.literal_text = FormatTimestampMicros(since_us);
+  Predicate p;
+  p.terms = {t};
+  return p;
+}
+
+}  // namespace
+
+const char* AuditStatusName(AuditStatus status) {
+  switch (status) {
+    case AuditStatus::kOk:
+      return "ok";
+    case AuditStatus::kWarmExpired:
+      return "warm_expired";
+    case AuditStatus::kMismatch:
+      return "mismatch";
+    case AuditStatus::kMissingInWarm:
+      return "missing_in_warm";
+    case AuditStatus::kMissingInCold:
+      return "missing_in_cold";
+  }
+  return "unknown";
+}
+
+bool IsAuditFailure(AuditStatus status) {
+  return status == AuditStatus::kMismatch || status == AuditStatus::kMissingInWarm ||
+         status == AuditStatus::kMissingInCold;
+}
+
+int64_t TableAudit::Count(AuditStatus status) const {
+  return std::count_if(windows.begin(), windows.end(),
+                       [&](const WindowAudit& w) { return w.status == status; });
+}
+
+bool TableAudit::failed() const {
+  return std::any_of(windows.begin(), windows.end(),
+                     [](const WindowAudit& w) { return IsAuditFailure(w.status); });
+}
+
+bool AuditReport::mismatch() const {
+  return std::any_of(tables.begin(), tables.end(), [](const TableAudit& t) { return t.failed(); });
+}
+
+bool AuditReport::errors() const {
+  return std::any_of(tables.begin(), tables.end(),
+                     [](const TableAudit& t) { return t.error.has_value(); });
+}
+
+nlohmann::json AuditReport::ToJson() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TableAudit& t : tables) {
+    nlohmann::json jt = {{"table", t.table}, {"target", t.target}};
+    nlohmann::json counts = nlohmann::json::object();
+    for (AuditStatus s : {AuditStatus::kOk, AuditStatus::kWarmExpired, AuditStatus::kMismatch,
+                          AuditStatus::kMissingInWarm, AuditStatus::kMissingInCold}) {
+      counts[AuditStatusName(s)] = t.Count(s);
+    }
+    jt["windows_by_status"] = std::move(counts);
+    jt["ok"] = !t.failed() && !t.error;
+    if (t.error) {
+      jt["error"] = t.error->message;
+      jt["error_kind"] = std::string(ErrorKindName(t.error->kind));
+    }
+    nlohmann::json ws = nlohmann::json::array();
+    for (const WindowAudit& w : t.windows) {
+      nlohmann::json jw = {{"window", w.window.ToString()},
+                           {"status", AuditStatusName(w.status)},
+                           {"cold_rows", w.cold_rows}};
+      jw["committed_rows"] = w.committed_rows >= 0 ? nlohmann::json(w.committed_rows) : nullptr;
+      jw["warm_rows"] = w.warm_rows >= 0 ? nlohmann::json(w.warm_rows) : nullptr;
+      if (!w.committed_checksum.empty()) jw["committed_checksum"] = w.committed_checksum;
+      if (!w.warm_checksum.empty()) jw["warm_checksum"] = w.warm_checksum;
+      nlohmann::json sums = nlohmann::json::object();
+      for (const ColumnSum& s : w.sums) sums[s.column] = {{"warm", s.warm}, {"cold", s.cold}};
+      if (!w.sums.empty()) jw["sums"] = std::move(sums);
+      if (!w.detail.empty()) jw["detail"] = w.detail;
+      ws.push_back(std::move(jw));
+    }
+    jt["windows"] = std::move(ws);
+    out.push_back(std::move(jt));
+  }
+  return out;
+}
+
+AuditJob::AuditJob(const Config& config, Catalog& catalog, FileIO& io, WarmFactory warm)
+    : config_(config), catalog_(catalog), io_(io), warm_(std::move(warm)) {}
+
+Result<AuditReport> AuditJob::Run(const AuditOptions& options) {
+  if (!options.layer.empty() && options.layer != "raw" && options.layer != "bronze" &&
+      options.layer != "silver" && options.layer != "gold") {
+    return MakeError(ErrorKind::kInvalidInput, "--layer '{}' is not raw, bronze, silver or gold",
+                     options.layer);
+  }
+  std::vector<const TableConfig*> selected;
+  for (const auto& name : options.tables) {
+    K2_ASSIGN_OR_RETURN(const TableConfig* t, config_.FindTable(name));
+    selected.push_back(t);
+  }
+  if (options.tables.empty()) {
+    for (const auto& t : config_.tables) {
+      if (t.enabled && (options.layer.empty() || t.layer == options.layer)) selected.push_back(&t);
+    }
+  }
+  AuditReport report;
+  for (const TableConfig* t : selected) {
+    if (options.cancelled && options.cancelled()) {
+      return MakeError(ErrorKind::kCancelled, "audit cancelled before table {}", t->name);
+    }
+    report.tables.push_back(RunTable(*t, options));
+    const TableAudit& done = report.tables.back();
+    if (done.error && done.error->kind == ErrorKind::kCancelled)
+      return std::unexpected(*done.error);
+  }
+  return report;
+}
+
+TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& options) {
+  TableAudit out;
+  out.table = cfg.name;
+  out.target = cfg.target;
+  auto fail = [&](const Error& e) {
+    out.error = e.WithContext(cfg.name);
+    spdlog::error("audit: {}", out.error->message);
+    return out;
+  };
+
+  // 1. Ledger.
+  auto id = TableIdentifier::Parse(cfg.target);
+  if (!id) return fail(id.error());
+  auto loaded = iceberg::Table::Load(catalog_, io_, *id);
+  if (!loaded && loaded.error().kind == ErrorKind::kNotFound) return out;  // never offloaded
+  if (!loaded) return fail(loaded.error());
+  const iceberg::Table& table = *loaded;
+  const iceberg::TableMetadata& meta = table.metadata();
+  std::vector<AncestorSummary> ancestry;
+  for (const iceberg::Snapshot* s : meta.MainAncestry()) {
+    ancestry.push_back({s->snapshot_id, s->summary, s->schema_id});
+  }
+  OffloadLedger ledger = OffloadLedger::FromAncestry(ancestry);
+  std::map<int64_t, const WindowRecord*> records;  // by window start
+  for (const WindowRecord* r : ledger.Newest(ledger.size())) {
+    if (r->window.start_us >= options.since_us) records[r->window.start_us] = r;
+  }
+
+  auto driver = warm_();
+  if (!driver) return fail(driver.error());
+  warm::WarmDriver& warm = **driver;
+  // The same source query as the offload's, in the server's dialect.
+  auto flavor = warm::DetectSchemaFlavor(warm);
+  if (!flavor) return fail(flavor.error());
+  auto source = ResolveWarmSource(cfg, *flavor);
+  if (!source) return fail(source.error());
+  auto described = warm.Describe(WarmWindowSql(*source, {0, 0}));
+  if (!described) return fail(described.error());
+  const std::vector<WarmColumn>& warm_columns = *described;
+
+  // 2. Cold: one scan, rows bucketed by window.
+  const Schema& schema = table.schema();
+  auto time_index = schema.IndexOf(source->time_column);
+  if (!time_index) {
+    return fail(
+        {ErrorKind::kInvalidInput, fmt::format("time column '{}' is not in the Iceberg table {}",
+                                               source->time_column, cfg.target)});
+  }
+  std::vector<SumColumn> sum_columns;
+  for (const Field& f : schema.fields) {
+    if (f.name == source->time_column) continue;
+    bool in_warm = std::any_of(warm_columns.begin(), warm_columns.end(),
+                               [&](const WarmColumn& c) { return c.first == f.name; });
+    if (!in_warm) continue;
+    if (f.type.id == TypeId::kInt32 || f.type.id == TypeId::kInt64) {
+      sum_columns.push_back({f.name, 0});
+    } else if (f.type.id == TypeId::kDecimal) {
+      sum_columns.push_back({f.name, f.type.scale});
+    }
+  }
+  std::map<int64_t, ColdWindow> cold;
+  {
+    auto scan = table.NewScan();
+    std::vector<std::string> select = {source->time_column};
+    for (const SumColumn& c : sum_columns) select.push_back(c.name);
+    scan.Select(select);
+    if (options.since_us > 0) scan.Filter(SincePredicate(source->time_column, options.since_us));
+    auto reader = scan.ToBatchReader();
+    if (!reader) return fail(reader.error());
+    for (;;) {
+      if (options.cancelled && options.cancelled()) {
+        return fail({ErrorKind::kCancelled, "audit cancelled while scanning the cold table"});
+      }
+      auto batch = (*reader)->Next();
+      if (!batch) return fail(batch.error());
+      if (*batch == nullptr) break;
+      const ColumnBatch& b = **batch;
+      for (size_t row = 0; row < b.num_rows(); ++row) {
+        std::optional<int64_t> t = TimeMicros(b.columns[0], row);
+        if (!t) continue;  // a null time belongs to no window
+        ColdWindow& w = cold[WindowContaining(*t, cfg.window_s).start_us];
+        if (w.sums.empty()) w.sums.assign(sum_columns.size(), 0);
+        ++w.rows;
+        for (size_t i = 0; i < sum_columns.size(); ++i) {
+          const Column& c = b.columns[i + 1];
+          if (!c.IsValid(row)) continue;
+          switch (c.type().id) {
+            case TypeId::kInt32:
+              w.sums[i] += c.Value<int32_t>(row);
+              break;
+            case TypeId::kInt64:
+              w.sums[i] += c.Value<int64_t>(row);
+              break;
+            default:
+              w.sums[i] += c.DecimalValue(row);
+              break;
+          }
+        }
+      }
+    }
+  }
+
+  // 3. Warm, per window.
+  std::string sums_sql;
+  for (const SumColumn& c : sum_columns) {
+    sums_sql += fmt::format(", toString(sum(toDecimal128({}, {})))", warm::QuoteIdentifier(c.name),
+                            c.scale);
+  }
+  auto warm_sums = [&](const Window& w) -> Result<std::pair<int64_t, std::vector<int128_t>>> {
+    std::string sql =
+        fmt::format("SELECT count(){} FROM ({})", sums_sql, WarmWindowSql(*source, w));
+    K2_ASSIGN_OR_RETURN(std::string text, warm.Execute(sql));
+    auto f = TsvFields(text);
+    if (f.size() != sum_columns.size() + 1) {
+      return MakeError(ErrorKind::kRemote, "window {}: unexpected answer '{}'", w.ToString(),
+                       text.substr(0, 200));
+    }
+    K2_ASSIGN_OR_RETURN(int64_t rows, ParseInt(f[0], "warm count of " + w.ToString()));
+    std::vector<int128_t> sums;
+    for (size_t i = 0; i < sum_columns.size(); ++i) {
+      K2_ASSIGN_OR_RETURN(int128_t v, ParseScaled(f[i + 1], sum_columns[i].scale,
+                                                  "warm sum of " + sum_columns[i].name));
+      sums.push_back(v);
+    }
+    return std::pair{rows, std::move(sums)};
+  };
+  // Start of the oldest warm row, asked once and only when a window is empty in warm.
+  std::optional<std::optional<int64_t>> oldest_warm;
+  auto oldest = [&]() -> Result<std::optional<int64_t>> {
+    if (oldest_warm) return *oldest_warm;
+    std::string sql = fmt::format(
+        "SELECT count(), toInt64(toUnixTimestamp(min({}))) FROM ({})",
+        warm::QuoteIdentifier(source->time_column),
+        WarmWindowSql(*source, {0, int64_t{4102444800} * kMicrosPerSecond}));  // up to 2100
+    K2_ASSIGN_OR_RETURN(std::string text, warm.Execute(sql));
+    auto f = TsvFields(text);
+    if (f.size() < 2) return MakeError(ErrorKind::kRemote, "oldest warm row: '{}'", text);
+    K2_ASSIGN_OR_RETURN(int64_t rows, ParseInt(f[0], "warm row count"));
+    std::optional<int64_t> value;
+    if (rows > 0) {
+      K2_ASSIGN_OR_RETURN(int64_t s, ParseInt(f[1], "oldest warm row"));
+      value = s * kMicrosPerSecond;
+    }
+    oldest_warm = value;
+    return value;
+  };
+
+  // Windows to judge: committed ones, gaps between them, and cold buckets.
+  std::set<int64_t> starts;
+  for (const auto& [start, r] : records) starts.insert(start);
+  if (!records.empty()) {
+    int64_t step = cfg.window_s * kMicrosPerSecond;
+    for (int64_t s = records.begin()->first; s < records.rbegin()->first; s += step) {
+      starts.insert(s);
+    }
+  }
+  for (const auto& [start, c] : cold) starts.insert(start);
+
+  for (int64_t start : starts) {
+    if (options.cancelled && options.cancelled()) {
+      return fail({ErrorKind::kCancelled, "audit cancelled"});
+    }
+    WindowAudit wa;
+    auto rec = records.find(start);
+    const WindowRecord* r = rec == records.end() ? nullptr : rec->second;
+    wa.window = r ? r->window : Window{start, start + cfg.window_s * kMicrosPerSecond};
+    auto cw = cold.find(start);
+    ColdWindow cold_window =
+        cw == cold.end() ? ColdWindow{0, std::vector<int128_t>(sum_columns.size(), 0)} : cw->second;
+    wa.cold_rows = cold_window.rows;
+
+    if (!r) {
+      auto ws = warm_sums(wa.window);
+      if (!ws) return fail(ws.error());
+      wa.warm_rows = ws->first;
+      if (wa.warm_rows == 0 && wa.cold_rows == 0) continue;  // an empty hour, never committed
+      wa.status = AuditStatus::kMissingInCold;
+      wa.detail =
+          wa.cold_rows > 0
+              ? fmt::format("cold has {} rows in a window no commit recorded (warm {})",
+                            wa.cold_rows, wa.warm_rows)
+              : fmt::format("warm has {} rows; the window was never offloaded", wa.warm_rows);
+      out.windows.push_back(std::move(wa));
+      continue;
+    }
+
+    wa.committed_rows = r->source_rows;
+    wa.committed_checksum = r->source_checksum;
+    std::vector<std::string> problems;
+    auto kind = ParseChecksumKind(r->checksum_kind);
+    if (!kind) return fail(kind.error());
+    bool complete = true;
+    std::vector<WarmColumn> columns = ColumnsAsOf(warm_columns, meta, r->schema_id, complete);
+    std::string window_sql = WarmWindowSql(*source, wa.window);
+    auto stats = QueryWindowStats(warm, window_sql, columns, *kind);
+    if (!stats) return fail(stats.error());
+    wa.warm_rows = stats->rows;
+    wa.warm_checksum = stats->checksum;
+
+    if (wa.warm_rows == 0 && r->source_rows > 0) {
+      auto first = oldest();
+      if (!first) return fail(first.error());
+      bool expired = !*first || **first >= wa.window.end_us;
+      if (wa.cold_rows != r->source_rows) {
+        wa.status = AuditStatus::kMismatch;
+        wa.detail = fmt::format("cold has {} rows, {} were committed (warm {})", wa.cold_rows,
+                                r->source_rows, expired ? "expired" : "has none");
+      } else if (expired) {
+        wa.status = AuditStatus::kWarmExpired;
+        wa.detail = "warm expired (no warm rows this old); cold holds the committed rows";
+      } else {
+        wa.status = AuditStatus::kMissingInWarm;
+        wa.detail = fmt::format("warm has no rows for the window but older ones; {} were committed",
+                                r->source_rows);
+      }
+      out.windows.push_back(std::move(wa));
+      continue;
+    }
+
+    if (wa.warm_rows != r->source_rows) {
+      problems.push_back(
+          fmt::format("warm has {} rows, {} were committed", wa.warm_rows, r->source_rows));
+    } else if (complete && wa.warm_checksum != r->source_checksum) {
+      problems.push_back("warm checksum differs from the committed one");
+    }
+    if (wa.cold_rows != wa.warm_rows) {
+      problems.push_back(fmt::format("cold has {} rows, warm {}", wa.cold_rows, wa.warm_rows));
+    }
+    auto ws = warm_sums(wa.window);
+    if (!ws) return fail(ws.error());
+    for (size_t i = 0; i < sum_columns.size(); ++i) {
+      ColumnSum s{sum_columns[i].name, FormatScaled(ws->second[i], sum_columns[i].scale),
+                  FormatScaled(cold_window.sums[i], sum_columns[i].scale)};
+      if (ws->second[i] != cold_window.sums[i]) {
+        problems.push_back(fmt::format("sum({}): warm {}, cold {}", s.column, s.warm, s.cold));
+      }
+      wa.sums.push_back(std::move(s));
+    }
+    if (!problems.empty()) {
+      wa.status = AuditStatus::kMismatch;
+      for (const auto& p : problems) wa.detail += (wa.detail.empty() ? "" : "; ") + p;
+    }
+    out.windows.push_back(std::move(wa));
+  }
+  return out;
+}
+
+}  // namespace k2::jobs
