@@ -106,7 +106,7 @@ std::string FormatInspect(const nlohmann::json& info) {
     auto text = [](const nlohmann::json& j) {
       return j.is_null() ? std::string("-") : j.is_string() ? j.get<std::string>() : j.dump();
     };
-    out += fmt::format("  {:<24} id={:<5} {:<12} physical={} logical={} converted={} {}\n",
+    out += fmt::format("  {:<24} id={:<5} {:<16} physical={} logical={} converted={} {}\n",
                        c["name"].get<std::string>(), c["field_id"].get<int>(), text(c["k2_type"]),
                        text(c["physical_type"]), text(c.value("logical_type", nlohmann::json())),
                        text(c.value("converted_type", nlohmann::json())),
