@@ -1,0 +1,138 @@
+#pragma once
+// Shared pieces of the benchmarks: a loopback clickhouse-server, child
+// processes with their peak RSS, and the node peer script.
+
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace k2::bench {
+
+inline double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+inline int FreePort() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  close(s);
+  return port;
+}
+
+/// Debian's clickhouse-server on a free loopback port in a temp dir, or the
+/// server named by $K2_BENCH_CLICKHOUSE_URL.
+class BenchClickHouse {
+ public:
+  ~BenchClickHouse() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      std::filesystem::remove_all(dir_);
+    }
+  }
+  bool Start() {
+    if (const char* env = std::getenv("K2_BENCH_CLICKHOUSE_URL"); env && *env) {
+      url_ = env;
+      return true;
+    }
+    char tmpl[] = "/tmp/k2-bench-ch-XXXXXX";
+    if (!mkdtemp(tmpl)) return false;
+    dir_ = tmpl;  // kept on failure for its logs
+    for (const char* sub : {"data", "tmp", "user_files", "log", "format_schemas"}) {
+      std::filesystem::create_directories(dir_ + "/" + sub);
+    }
+    int http = FreePort(), tcp = FreePort();
+    std::ofstream(dir_ + "/config.xml") << fmt::format(
+        R"(<?xml version="1.0"?><yandex><logger><level>warning</level><log>{0}/log/s.log</log><errorlog>{0}/log/e.log</errorlog></logger>
+<http_port>{1}</http_port><tcp_port>{2}</tcp_port><listen_host>127.0.0.1</listen_host><path>{0}/data/</path>
+<tmp_path>{0}/tmp/</tmp_path><user_files_path>{0}/user_files/</user_files_path><format_schema_path>{0}/format_schemas/</format_schema_path>
+<users_config>{0}/users.xml</users_config><default_profile>default</default_profile><default_database>default</default_database><mark_cache_size>67108864</mark_cache_size><uncompressed_cache_size>67108864</uncompressed_cache_size></yandex>)",
+        dir_, http, tcp);
+    std::ofstream(dir_ + "/users.xml")
+        << R"(<?xml version="1.0"?><yandex><profiles><default></default></profiles>
+<users><default><password></password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></default></users>
+<quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas></yandex>)";
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string cfg = "--config-file=" + dir_ + "/config.xml";
+      std::string log = dir_ + "/log/stdout.log";
+      FILE* f = freopen(log.c_str(), "w", stdout);
+      f = freopen(log.c_str(), "a", stderr);
+      (void)f;
+      execl("/usr/sbin/clickhouse-server", "clickhouse-server", cfg.c_str(), nullptr);
+      _exit(127);
+    }
+    url_ = fmt::format("http://127.0.0.1:{}", http);
+    for (int i = 0; i < 600; ++i) {
+      if (std::system(("curl -sf -o /dev/null " + url_ + "/ping").c_str()) == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string dir_;
+  std::string url_;
+};
+
+/// What a child process did: exit code, wall time, peak RSS, captured output.
+struct ChildRun {
+  int exit_code = -1;
+  double seconds = 0;
+  long maxrss_kb = 0;
+  std::string output;  ///< stdout and stderr
+};
+
+/// Runs argv as a child process and measures it (getrusage of that child).
+inline ChildRun RunChild(const std::vector<std::string>& argv) {
+  ChildRun r;
+  int fds[2];
+  if (pipe(fds) != 0) return r;
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) r.output.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  struct rusage ru {};
+  wait4(pid, &status, 0, &ru);
+  r.seconds = Seconds(t0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.maxrss_kb = ru.ru_maxrss;
+  return r;
+}
+
+}  // namespace k2::bench

@@ -1,0 +1,185 @@
+// The hourly offload end to end: one 10-million-row hour of trades in a real
+// ClickHouse server, moved into an Iceberg table by `k2 offload` (HTTP driver
+// → ColumnBatch → Parquet → SQLite catalog commit), against, in the same run:
+//   (a) the raw read of the same window, `curl ... FORMAT RowBinary > /dev/null`;
+//   (b) DuckDB writing the same rows to Parquet (zstd) on one thread, from an
+//       in-memory table (its read side is not timed at all).
+// chDB then reads the Iceberg table (icebergLocal) and must return ClickHouse's
+// count and sum(price * quantity) for the window.
+//
+//   build/bench/offload_bench [--rows N] [--rounds R] [--k2 PATH]
+// Run from the repository root (the DuckDB peer is bench/scripts/parquet_peer.mjs).
+// Uses $K2_BENCH_CLICKHOUSE_URL if set, else starts Debian's clickhouse-server.
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "bench_support.h"
+#include "warm/warm_driver.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using k2::bench::ChildRun;
+using k2::bench::RunChild;
+
+constexpr const char* kWindow = "2026-11-01T10:00:00Z";
+constexpr const char* kStart = "toDateTime('2026-11-01 10:00:00', 'UTC')";
+constexpr const char* kEnd = "toDateTime('2026-11-01 11:00:00', 'UTC')";
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+int Fail(const std::string& what) {
+  fmt::print(stderr, "offload_bench: {}\n", what);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long rows = 10000000;
+  int rounds = 3;
+  std::string k2_path = (fs::path(argv[0]).parent_path().parent_path() / "k2").string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--rows") {
+      rows = std::atol(argv[i + 1]);
+    } else if (a == "--rounds") {
+      rounds = std::atoi(argv[i + 1]);
+    } else if (a == "--k2") {
+      k2_path = argv[i + 1];
+    } else {
+      return Fail("unknown option " + a + " (--rows N, --rounds R, --k2 PATH)");
+    }
+  }
+  if (!fs::exists(k2_path)) return Fail("no k2 binary at " + k2_path + " (use --k2 PATH)");
+  k2_path = fs::absolute(k2_path).string();
+
+  k2::bench::BenchClickHouse server;
+  if (!server.Start())
+    return Fail("could not start clickhouse-server (set K2_BENCH_CLICKHOUSE_URL)");
+  k2::warm::HttpDriverOptions o;
+  o.url = server.url();
+  auto driver = k2::warm::OpenHttpDriver(o);
+  if (!driver) return Fail(driver.error().ToString());
+  auto& ch = **driver;
+
+  // One hour of trades: 50 symbols on 3 exchanges, prices as a walk per
+  // symbol, sorted by (symbol, timestamp) in the MergeTree.
+  auto t0 = std::chrono::steady_clock::now();
+  for (const std::string& sql : {
+           std::string("DROP TABLE IF EXISTS default.bench_trades"),
+           std::string("CREATE TABLE default.bench_trades (exchange String, symbol String, "
+                       "trade_id Int64, timestamp DateTime('UTC'), price Decimal(18, 8), "
+                       "quantity Decimal(18, 8), side String, is_buyer_maker UInt8, "
+                       "ingested_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (symbol, "
+                       "timestamp)"),
+           fmt::format("INSERT INTO default.bench_trades SELECT "
+                       "arrayElement(['binance', 'coinbase', 'kraken'], (number % 3) + 1), "
+                       "concat('SYM', toString(intHash32(number) % 50), 'USDT'), toInt64(number), "
+                       "{0} + intDiv(number * 3600, {1}), "
+                       "toDecimal64(100 + (intHash32(number * 7) % 100000) / 1000, 8), "
+                       "toDecimal64((intHash32(number * 13) % 1000000) / 100000000, 8), "
+                       "if(number % 2 = 0, 'buy', 'sell'), toUInt8(number % 2), "
+                       "{0} + intDiv(number * 3600, {1}) + (number % 3) "
+                       "FROM system.numbers LIMIT {1}",
+                       kStart, rows),
+       }) {
+    auto r = ch.Execute(sql);
+    if (!r) return Fail(r.error().ToString());
+  }
+  auto expected = ch.Execute(fmt::format(
+      "SELECT count(), toString(sum(toDecimal128(price, 8) * toDecimal128(quantity, 8))) FROM "
+      "default.bench_trades WHERE timestamp >= {} AND timestamp < {}",
+      kStart, kEnd));
+  if (!expected) return Fail(expected.error().ToString());
+  std::string want = Trim(*expected);
+  fmt::print("ClickHouse {} at {}: {} rows loaded in {:.1f} s; window count and notional: {}\n",
+             ch.ServerVersion(), server.url(), rows, k2::bench::Seconds(t0), want);
+
+  fs::path dir = fs::temp_directory_path() / fmt::format("k2-offload-bench-{}", getpid());
+  fs::create_directories(dir);
+  const std::string window_sql = fmt::format(
+      "SELECT * FROM default.bench_trades WHERE timestamp >= {} AND timestamp < {}", kStart, kEnd);
+  std::ofstream(dir / "query.sql") << window_sql << " FORMAT RowBinary";
+
+  double best_curl = 1e9, best_k2 = 1e9;
+  long k2_rss_kb = 0;
+  std::string warehouse;
+  for (int round = 0; round < rounds; ++round) {
+    ChildRun curl = RunChild({"curl", "-sS", "--fail", "-o", "/dev/null", "--data-binary",
+                              "@" + (dir / "query.sql").string(), server.url() + "/"});
+    if (curl.exit_code != 0) return Fail("curl failed: " + curl.output);
+    best_curl = std::min(best_curl, curl.seconds);
+
+    // A fresh catalog and warehouse per round: each round is a first offload.
+    fs::path run = dir / fmt::format("run{}", round);
+    fs::create_directories(run);
+    std::ofstream(run / "k2.yaml") << fmt::format(
+        "data_dir: {0}\n"
+        "warm: {{kind: http, url: '{1}'}}\n"
+        "catalog: {{uri: {0}/catalog.db}}\n"
+        "warehouse: {{location: {0}/warehouse}}\n"
+        "tables:\n"
+        "  - {{name: bench_trades, layer: raw, source: default.bench_trades, time_column: "
+        "timestamp, partition: [day]}}\n",
+        run.string(), server.url());
+    ChildRun k2 = RunChild({k2_path, "--config", (run / "k2.yaml").string(), "--log-level", "warn",
+                            "offload", "--window", kWindow, "--json"});
+    if (k2.exit_code != 0) return Fail("k2 offload failed: " + k2.output);
+    if (k2.seconds < best_k2) {
+      best_k2 = k2.seconds;
+    }
+    k2_rss_kb = std::max(k2_rss_kb, k2.maxrss_kb);
+    warehouse = (run / "warehouse/market/bench_trades").string();
+    fmt::print("round {}: curl RowBinary {:.2f} s, k2 offload {:.2f} s ({} MB peak RSS)\n", round,
+               curl.seconds, k2.seconds, k2.maxrss_kb / 1024);
+  }
+
+  // The same rows, written by DuckDB on one thread from memory.
+  std::string data_glob = warehouse + "/data/**/*.parquet";
+  double best_duck = 1e9;
+  for (int round = 0; round < rounds; ++round) {
+    ChildRun duck = RunChild({"node", "bench/scripts/parquet_peer.mjs", "duckdb-write", data_glob,
+                              (dir / "duckdb.parquet").string()});
+    auto j = nlohmann::json::parse(duck.output, nullptr, false);
+    if (duck.exit_code != 0 || j.is_discarded() || !j.contains("seconds")) {
+      return Fail("DuckDB peer failed: " + duck.output);
+    }
+    best_duck = std::min(best_duck, j["seconds"].get<double>());
+  }
+
+  // Independent check: chDB reads the Iceberg table k2 wrote.
+  ChildRun check =
+      RunChild({"node", "tools/oracle/query.mjs", "chdb",
+                fmt::format("SELECT toString(count()) AS n, toString(sum(toDecimal128(price, 8) * "
+                            "toDecimal128(quantity, 8))) AS s FROM icebergLocal('{}')",
+                            warehouse)});
+  auto cj = nlohmann::json::parse(check.output, nullptr, false);
+  std::string got = check.output;
+  if (!cj.is_discarded() && cj.size() == 1 && cj[0].size() == 1) {
+    got = cj[0][0]["n"].get<std::string>() + "\t" + cj[0][0]["s"].get<std::string>();
+  }
+  fmt::print("chDB icebergLocal on k2's table: {} ({})\n", got,
+             got == want ? "equals ClickHouse" : "DIFFERS from ClickHouse");
+
+  fmt::print("\n| {} rows, best of {} | seconds | rows/s | peak RSS |\n|---|---|---|---|\n", rows,
+             rounds);
+  fmt::print("| curl FORMAT RowBinary > /dev/null | {:.2f} | {:.2f} M | - |\n", best_curl,
+             rows / best_curl / 1e6);
+  fmt::print("| k2 offload (read + Parquet + commit) | {:.2f} | {:.2f} M | {} MB |\n", best_k2,
+             rows / best_k2 / 1e6, k2_rss_kb / 1024);
+  fmt::print("| DuckDB COPY to Parquet, threads=1 | {:.2f} | {:.2f} M | - |\n", best_duck,
+             rows / best_duck / 1e6);
+  fmt::print("k2 / DuckDB rows/s: {:.2f}x; k2 / raw read: {:.0f}%\n", best_duck / best_k2,
+             100.0 * best_curl / best_k2);
+  fs::remove_all(dir);
+  return got == want ? 0 : 1;
+}
