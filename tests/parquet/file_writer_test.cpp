@@ -356,6 +356,31 @@ TEST(FileWriterTest, RejectsMismatchedBatchAndNullsInRequiredField) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.parquet"));
 }
 
+// The writer is flat: a struct, list or map field is refused before anything is written.
+TEST(FileWriterTest, NestedFieldsAreUnsupported) {
+  TempDir dir;
+  const DataType nested[] = {
+      DataType::List(Field{11, "element", DataType::Int64(), true, ""}),
+      DataType::Map(Field{12, "key", DataType::String(), false, ""},
+                    Field{13, "value", DataType::Double(), true, ""}),
+      DataType::Struct({Field{14, "a", DataType::Int32(), true, ""}}),
+  };
+  for (const DataType& t : nested) {
+    SCOPED_TRACE(t.ToString());
+    auto schema = std::make_shared<Schema>();
+    schema->fields.push_back(Field{1, "id", DataType::Int64(), false, ""});
+    schema->fields.push_back(Field{2, "legs", t, true, ""});
+    auto io = NewLocalFileIO();
+    std::string path = dir / "nested.parquet";
+    K2_ASSERT_OK_AND_ASSIGN(auto out, io->OpenOutput(path));
+    auto w = FileWriter::Open(std::move(out), schema);
+    ASSERT_FALSE(w.has_value());
+    EXPECT_EQ(w.error().kind, ErrorKind::kUnsupported);
+    EXPECT_NE(w.error().message.find("column legs"), std::string::npos) << w.error().ToString();
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }
+}
+
 TEST(FileWriterTest, EmptyFileIsValidParquet) {
   TempDir dir;
   auto schema = std::make_shared<Schema>();
