@@ -59,6 +59,51 @@ TEST(TableMetadata, ParsesGoldenV2WithEveryField) {
             nlohmann::json::parse(Resource("TableMetadataV2Valid.json"))["statistics"]);
 }
 
+TEST(TableSchema, NestedTypesKeepTheirFieldIds) {
+  const auto j = nlohmann::json::parse(R"({
+    "type": "struct", "schema-id": 3, "fields": [
+      {"id": 1, "name": "id", "required": true, "type": "long"},
+      {"id": 2, "name": "point", "required": false, "type": {"type": "struct", "fields": [
+        {"id": 5, "name": "x", "required": true, "type": "double"},
+        {"id": 6, "name": "tags", "required": false,
+         "type": {"type": "list", "element-id": 7, "element": "string", "element-required": false}}]}},
+      {"id": 3, "name": "attrs", "required": false,
+       "type": {"type": "map", "key-id": 8, "key": "string", "value-id": 9,
+                "value": {"type": "list", "element-id": 10, "element": "int", "element-required": true},
+                "value-required": true}},
+      {"id": 4, "name": "v", "required": false, "type": "variant"}]})");
+  K2_ASSERT_OK_AND_ASSIGN(TableSchema s, TableSchema::FromJson(j));
+  // variant is unknown to k2: kept in the JSON, not in the readable schema.
+  ASSERT_EQ(s.schema.fields.size(), 3u);
+  EXPECT_EQ(s.highest_field_id, 10);
+  const DataType& point = s.schema.fields[1].type;
+  EXPECT_EQ(point.ToString(), "struct<x: double, tags: list<string>>");
+  EXPECT_EQ(point.children[1].id, 6);
+  EXPECT_EQ(point.children[1].type.children[0].id, 7);
+  EXPECT_TRUE(point.children[1].type.children[0].nullable);
+  const DataType& attrs = s.schema.fields[2].type;
+  EXPECT_EQ(attrs.ToString(), "map<string, list<int>>");
+  EXPECT_EQ(attrs.children[0].id, 8);
+  EXPECT_EQ(attrs.children[1].id, 9);
+  EXPECT_FALSE(attrs.children[1].nullable);
+  EXPECT_FALSE(attrs.children[1].type.children[0].nullable);
+  // A schema built in code writes the same type objects.
+  TableSchema built;
+  built.schema = s.schema;
+  nlohmann::json out = built.ToJson();
+  EXPECT_EQ(out["fields"][1]["type"], j["fields"][1]["type"]);
+  EXPECT_EQ(out["fields"][2]["type"], j["fields"][2]["type"]);
+  K2_ASSERT_OK_AND_ASSIGN(TableSchema again, TableSchema::FromJson(out));
+  EXPECT_EQ(again.schema, s.schema);
+  // Malformed nested types are invalid input, naming the field.
+  auto bad = j;
+  bad["fields"][2]["type"].erase("key-id");
+  auto r = TableSchema::FromJson(bad);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
+  EXPECT_NE(r.error().message.find("attrs"), std::string::npos) << r.error().message;
+}
+
 TEST(TableMetadata, ParsesGoldenV1AndWritesV2) {
   K2_ASSERT_OK_AND_ASSIGN(TableMetadata m,
                           TableMetadata::FromJson(Resource("TableMetadataV1Valid.json")));
