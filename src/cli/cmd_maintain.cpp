@@ -1,6 +1,7 @@
 // k2 maintain compact|expire|orphans|manifests|all [--table NAME] [--dry-run] [--json]
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -31,7 +32,25 @@ Status RunMaintain(CliContext& ctx, const std::string& op, const MaintainArgs& a
   K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
   K2_ASSIGN_OR_RETURN(auto tables, jobs::MaintainedTables(config, *catalog, args.table));
-  jobs::MaintenanceRun run = jobs::RunMaintenance(op, config, *catalog, *io, tables, args.dry_run);
+  // One table at a time so a terminal sees progress; the reports are the same.
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  jobs::MaintenanceRun run;
+  int failed_groups = 0;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (progress) {
+      fmt::print(stderr, "[{}/{}] maintain {} {}{}\n", i + 1, tables.size(), op,
+                 tables[i].ToString(), args.dry_run ? " (dry run)" : "");
+    }
+    jobs::MaintenanceRun one =
+        jobs::RunMaintenance(op, config, *catalog, *io, {tables[i]}, args.dry_run);
+    for (auto& r : one.reports) {
+      // A compaction group that failed (after its retries) is a partial failure.
+      if (!r.contains("error")) failed_groups += r.value("groups_failed", 0);
+      run.reports.push_back(std::move(r));
+    }
+    run.failed += one.failed;
+    if (!run.first_error) run.first_error = one.first_error;
+  }
   if (args.json) {
     fmt::print("{}\n", run.reports.dump(2));
   } else {
@@ -40,9 +59,13 @@ Status RunMaintain(CliContext& ctx, const std::string& op, const MaintainArgs& a
     }
   }
   if (run.failed > 0) {
-    if (run.failed == static_cast<int>(run.reports.size())) {
-      return MakeError(ErrorKind::kIo, "maintain {}: every operation failed", op);
+    if (run.failed == static_cast<int>(run.reports.size()) && run.first_error) {
+      // Every operation failed: exit with the first error (its kind and the table).
+      return std::unexpected(*run.first_error);
     }
+    ctx.Finish(kExitPartial);
+  } else if (failed_groups > 0) {
+    spdlog::warn("maintain {}: {} compaction groups failed (see the report)", op, failed_groups);
     ctx.Finish(kExitPartial);
   }
   return OkStatus();
