@@ -5,7 +5,7 @@
 // COPY ... TO ... (FORMAT parquet, COMPRESSION zstd)) in the same run.
 // Each side runs in its own child process; peak RSS is the child's. Run from
 // the repository root:
-//   build/compaction_bench [--rows N] [--dir DIR]
+//   build/compaction_bench [--rows N] [--dir DIR] [--row-group-bytes B]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -164,10 +164,12 @@ nlohmann::json RunTimed(const std::vector<std::string>& argv) {
 
 int main(int argc, char** argv) {
   int64_t rows = 1000000;
+  int64_t row_group_bytes = k2::jobs::CompactionOptions{}.row_group_bytes;
   std::string dir = "/tmp/k2-compaction-bench";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--rows") == 0) rows = std::stoll(argv[++i]);
     if (std::strcmp(argv[i], "--dir") == 0) dir = argv[++i];
+    if (std::strcmp(argv[i], "--row-group-bytes") == 0) row_group_bytes = std::stoll(argv[++i]);
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
       k2::jobs::CompactionOptions o;  // defaults: 512 MiB target, 96 MiB minimum
       o.min_file_size_bytes = 1LL << 40;
       o.skip_open_partitions = false;
+      o.row_group_bytes = row_group_bytes;
       const double t0 = Now();
       auto r = k2::jobs::CompactTable(*catalog, *io, id, o);
       const double secs = Now() - t0;
