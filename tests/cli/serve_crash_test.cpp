@@ -125,6 +125,7 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   std::string location = data + "/warehouse/market/raw_trades";
 
+  std::string metrics;
   // Kill points: milliseconds after the daemon reports the offload running.
   int killed_running = 0;
   for (int delay_ms : {0, 250, 700, 1500, 3000}) {
@@ -173,8 +174,23 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
     EXPECT_EQ(status, "succeeded") << "log in " << log;
     ProcessResult history = k2({"jobs", "history", "--job", "offload_raw", "--json"});
     EXPECT_EQ(history.exit_code, 0) << history.err;
+    ProcessResult scrape = RunProcess({"curl", "-sf", daemon.base() + "/metrics"});
+    ASSERT_EQ(scrape.exit_code, 0);
+    metrics = scrape.out;
     EXPECT_EQ(daemon.Terminate(), 0);
   }
+  // The real daemon's exposition passes promtool and its table gauges are
+  // the catalog's (checked against chDB and `k2 snapshots` below).
+  std::ofstream(dir / "metrics.txt") << metrics;
+  ProcessResult promtool =
+      RunProcess({"/bin/sh", "-c", "promtool check metrics < '" + (dir / "metrics.txt") + "'"});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
+  auto sample = [&](const std::string& series) -> double {
+    size_t at = metrics.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(metrics.substr(at + series.size() + 2));
+  };
+  EXPECT_EQ(sample("k2_job_runs_total{job=\"offload_raw\",status=\"succeeded\"}"), 1);
 
   // Cold per window equals warm per window (chDB reads the Iceberg metadata).
   ProcessResult warm = k2({"warm", "query",
@@ -192,6 +208,11 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
   }
   EXPECT_EQ(cold.size(), 30u) << "30 hourly windows";
   EXPECT_EQ(cold_text, warm.out);
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto total,
+      QueryChdb(fmt::format("SELECT toString(count()) AS c FROM icebergLocal('{}')", location)));
+  EXPECT_EQ(sample("k2_table_rows{table=\"market.raw_trades\"}"),
+            std::stod(total[0]["c"].get<std::string>()));
 
   // Each window was committed once in the table's history.
   ProcessResult snaps = k2({"snapshots", "market.raw_trades", "--json"});
@@ -204,6 +225,8 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
     EXPECT_TRUE(windows.insert(s["summary"]["k2.window"].get<std::string>()).second)
         << "window committed twice: " << s["summary"]["k2.window"];
   }
+  EXPECT_EQ(sample("k2_table_snapshots{table=\"market.raw_trades\"}"),
+            static_cast<double>(list.size()));
   EXPECT_GE(windows.size(), 30u);  // 30 with rows, plus the empty hour before now once closed
 }
 
