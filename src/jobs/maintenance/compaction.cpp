@@ -148,7 +148,10 @@ Result<std::vector<Group>> PlanGroups(const iceberg::Table& table, const Compact
     Group g = proto;
     int64_t bytes = 0;
     auto close = [&] {
-      if (static_cast<int>(g.tasks.size()) >= std::max(2, o.min_input_files)) {
+      const bool lone_with_deletes =
+          g.tasks.size() == 1 && o.delete_file_threshold > 0 &&
+          static_cast<int>(g.tasks[0].deletes.size()) >= o.delete_file_threshold;
+      if (static_cast<int>(g.tasks.size()) >= std::max(2, o.min_input_files) || lone_with_deletes) {
         out.push_back(std::move(g));
       }
       g = proto;

@@ -47,6 +47,9 @@ struct CompactionOptions {
   int64_t target_file_size_bytes = 512LL << 20;
   int64_t min_file_size_bytes = 96LL << 20;  ///< files at or above are left alone
   int min_input_files = 2;
+  /// A small file alone is rewritten (to apply its deletes) when at least this
+  /// many delete files apply to it (Iceberg's delete-file-threshold); 0 = never.
+  int delete_file_threshold = 0;
   bool skip_open_partitions = true;
   bool dry_run = false;
   int max_attempts = 3;                  ///< per partition, on commit conflicts
