@@ -1,10 +1,14 @@
 // The offload against a real ClickHouse server (Debian's clickhouse-server
-// 18.16 on loopback, over HTTP): two `k2 offload` processes started together
-// commit every window once, and chDB reads back what the server holds.
+// 18.16 on loopback, over HTTP): every table of the reference schema (its
+// legacy flavour) lands with chDB reading back the server's per-window counts
+// and sums; two `k2 offload` processes started together commit every window
+// once.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/clickhouse_server.h"
@@ -12,6 +16,100 @@
 
 namespace k2::testing {
 namespace {
+
+/// A decimal as text without trailing zeros (18.16 prints every scale digit).
+std::string Number(std::string s) {
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+TEST(OffloadServerTest, EveryReferenceTableLandsWithTheServersPerWindowCountsAndSums) {
+  K2_START_CLICKHOUSE(server);
+  TempDir dir;
+  std::string config = dir / "k2.yaml";
+  // No tables: the nine reference tables. The server is 18.16, so generate
+  // creates the legacy flavour and the offload reads with its queries.
+  std::ofstream(config) << "data_dir: data\nwarm: {kind: http, url: \"" << server->url()
+                        << "\"}\noffload: {max_windows_per_run: 100}\n";
+  // Three hours from yesterday 00:00 UTC: every window up to now has closed
+  // or is empty, and the daily candle's day is over.
+  std::time_t yesterday = std::time(nullptr) / 86400 * 86400 - 86400;
+  std::tm day{};
+  gmtime_r(&yesterday, &day);
+  std::string start =
+      fmt::format("{:04}-{:02}-{:02}T00:00:00Z", day.tm_year + 1900, day.tm_mon + 1, day.tm_mday);
+  auto k2 = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {K2_BINARY, "--config", config, "--log-level", "warn"});
+    return RunProcess(args);
+  };
+  ProcessResult gen = k2({"generate", "--hours", "3", "--rate", "2", "--symbols", "3", "--seed",
+                          "9", "--start", start});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  ProcessResult first = k2({"offload", "--json"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+
+  struct Check {
+    std::string table, time, warm_rows, value;
+  };
+  auto gold = [](const std::string& interval) {
+    return Check{"gold_ohlcv_" + interval, "candle_time",
+                 "(SELECT candle_time, countMerge(trade_count) AS trade_count FROM gold_ohlcv_" +
+                     interval + " GROUP BY exchange, symbol, candle_time)",
+                 "trade_count"};
+  };
+  std::vector<Check> checks = {
+      {"raw_trades", "ingested_at", "raw_trades", "length(message)"},
+      {"bronze_trades", "event_time", "bronze_trades", "quantity"},
+      {"silver_trades", "event_time", "(SELECT * FROM silver_trades FINAL)", "quote_quantity"},
+      gold("1m"),
+      gold("5m"),
+      gold("15m"),
+      gold("30m"),
+      gold("1h"),
+      gold("1d"),
+  };
+  for (const auto& c : checks) {
+    K2_ASSERT_OK_AND_ASSIGN(
+        std::string warm,
+        server->Query(fmt::format("SELECT toStartOfHour({0}) AS h, count(), sum({1}) FROM {2} "
+                                  "GROUP BY h ORDER BY h",
+                                  c.time, c.value, c.warm_rows)));
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto rows, QueryChdb(fmt::format("SELECT toString(toStartOfHour({0})) AS h, "
+                                         "toString(count()) AS c, toString(sum({1})) AS s FROM "
+                                         "icebergLocal('{2}/data/warehouse/market/{3}') GROUP BY "
+                                         "h ORDER BY h",
+                                         c.time, c.value, dir.path(), c.table)));
+    std::string expected, cold;
+    std::stringstream lines(warm);
+    for (std::string line; std::getline(lines, line);) {
+      auto tab = line.rfind('\t');
+      expected += line.substr(0, tab) + "\t" + Number(line.substr(tab + 1)) + "\n";
+    }
+    for (const auto& r : rows) {
+      cold += r["h"].get<std::string>() + "\t" + r["c"].get<std::string>() + "\t" +
+              Number(r["s"].get<std::string>()) + "\n";
+    }
+    EXPECT_FALSE(rows.empty()) << c.table;
+    EXPECT_EQ(cold, expected) << c.table << ": per-window count and sum";
+  }
+
+  // A rerun re-commits nothing (at most an hour that closed meanwhile, empty).
+  ProcessResult again = k2({"offload", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto report = nlohmann::json::parse(again.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << again.out;
+  ASSERT_EQ(report.size(), checks.size()) << again.out;
+  for (const auto& t : report) {
+    for (const auto& w : t.at("windows")) {
+      EXPECT_EQ(w.at("action"), "append") << t.dump();
+      EXPECT_EQ(w.at("rows"), 0) << t.dump();
+    }
+  }
+}
 
 TEST(OffloadServerTest, TwoProcessesTogetherCommitEveryWindowOnce) {
   K2_START_CLICKHOUSE(server);
