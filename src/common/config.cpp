@@ -427,6 +427,7 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   c.warm.query_timeout_s = static_cast<int>(query_s);
   K2_RETURN_IF_ERROR(warm.Integer("retries", c.warm.retries, 0, 100));
   K2_RETURN_IF_ERROR(warm.OneOf("compression", c.warm.compression, {"auto", "on", "off"}));
+  K2_RETURN_IF_ERROR(warm.String("ca_file", c.warm.ca_file));
   K2_RETURN_IF_ERROR(warm.CheckNoUnknownKeys());
   if (c.warm.kind == "http" && !c.warm.url.starts_with("http://") &&
       !c.warm.url.starts_with("https://")) {
@@ -434,6 +435,7 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   }
   c.warm.data_dir = Absolute(c.warm.data_dir, base);
   c.warm.chdb_library = Absolute(c.warm.chdb_library, base);
+  c.warm.ca_file = Absolute(c.warm.ca_file, base);
 
   MapReader cat = r.Child("catalog");
   K2_RETURN_IF_ERROR(cat.CheckIsMap());
@@ -582,6 +584,7 @@ warm:                             # where the warm tier (ClickHouse) is
   query_timeout: 1h
   retries: 3
   compression: auto               # http: gzip responses; auto = off for a server on this host
+  # ca_file: /etc/k2/clickhouse-ca.pem   # https: CA trusted for the server (default: the system's)
 
 catalog:
   type: sql                       # sql (SQLite file or PostgreSQL) | rest

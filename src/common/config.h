@@ -32,6 +32,7 @@ struct WarmConfig {
   /// http: ask for compressed responses. "auto" compresses only when the
   /// server is not on this host (on loopback gzip costs more than it saves).
   std::string compression = "auto";  ///< "auto" | "on" | "off"
+  std::string ca_file;  ///< https: CA bundle (PEM) trusted for the server; default: the system's
 };
 
 /// The Iceberg catalog.

@@ -462,6 +462,7 @@ Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config) {
     o.connect_timeout_s = config.warm.connect_timeout_s;
     o.query_timeout_s = config.warm.query_timeout_s;
     o.retries = config.warm.retries;
+    o.ca_file = config.warm.ca_file;
     o.compression = config.warm.compression == "on" ||
                     (config.warm.compression == "auto" && !IsLocalUrl(config.warm.url));
     o.types = types;

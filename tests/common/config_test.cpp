@@ -73,6 +73,7 @@ TEST(ConfigTest, BadValuesNameTheKey) {
       {"maintenance: {orphans: {older_than: 1h}}", "maintenance.orphans.older_than"},
       {"warm: [1, 2]", "warm (line 1): expected a mapping"},
       {"warm: {kind: http, url: ftp://x}", "warm.url"},
+      {"warm: {compression: maybe}", "warm.compression (line 1)"},
       {"data_dir: [unclosed", "k2.yaml (line 1)"},
   };
   for (const auto& tc : cases) {
@@ -104,6 +105,7 @@ TEST(ConfigTest, TablesGetDefaultsAndPathsResolveNextToTheFile) {
                             "/srv/k2/k2.yaml"));
   EXPECT_EQ(c.data_dir, "/srv/k2/data");
   EXPECT_EQ(c.warehouse.location, "/srv/k2/data/warehouse");
+  EXPECT_EQ(c.warm.compression, "auto");
   EXPECT_EQ(c.catalog.uri, "postgresql://u:pw@h:5432/db");
   ASSERT_EQ(c.tables.size(), 1u);
   EXPECT_EQ(c.tables[0].layer, "bronze");
@@ -111,6 +113,15 @@ TEST(ConfigTest, TablesGetDefaultsAndPathsResolveNextToTheFile) {
   EXPECT_EQ(c.tables[0].target, "market.bronze_trades");
   EXPECT_EQ(c.tables[0].partition, std::vector<std::string>{"hour"});
   EXPECT_EQ(RedactUri(c.catalog.uri), "postgresql://u:***@h:5432/db");
+}
+
+TEST(ConfigTest, WarmTlsCaFileResolvesNextToTheFile) {
+  K2_ASSERT_OK_AND_ASSIGN(
+      Config c, ParseConfig("warm: {kind: http, url: \"https://ch:8443\", ca_file: certs/ca.pem, "
+                            "compression: on}\n",
+                            "/srv/k2/k2.yaml"));
+  EXPECT_EQ(c.warm.ca_file, "/srv/k2/certs/ca.pem");
+  EXPECT_EQ(c.warm.compression, "on");
 }
 
 TEST(ConfigTest, DurationsAndSizes) {
