@@ -22,78 +22,12 @@
 #include <string>
 #include <thread>
 
+#include "bench_support.h"
 #include "warm/row_binary.h"
 #include "warm/warm_driver.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-int FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(s);
-  return port;
-}
-
-struct Server {
-  pid_t pid = -1;
-  std::string dir;
-  std::string url;
-  ~Server() {
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-    if (!dir.empty() && pid > 0) fs::remove_all(dir);
-  }
-};
-
-bool StartServer(Server& s) {
-  char tmpl[] = "/tmp/k2-warm-bench-XXXXXX";
-  if (!mkdtemp(tmpl)) return false;
-  // Kept on failure for its logs.
-  s.dir = tmpl;
-  for (const char* sub : {"data", "tmp", "user_files", "log", "format_schemas"}) {
-    fs::create_directories(s.dir + "/" + sub);
-  }
-  int http = FreePort(), tcp = FreePort();
-  std::ofstream(s.dir + "/config.xml") << fmt::format(
-      R"(<?xml version="1.0"?><yandex><logger><level>warning</level><log>{0}/log/s.log</log><errorlog>{0}/log/e.log</errorlog></logger>
-<http_port>{1}</http_port><tcp_port>{2}</tcp_port><listen_host>127.0.0.1</listen_host><path>{0}/data/</path>
-<tmp_path>{0}/tmp/</tmp_path><user_files_path>{0}/user_files/</user_files_path><format_schema_path>{0}/format_schemas/</format_schema_path>
-<users_config>{0}/users.xml</users_config><default_profile>default</default_profile><default_database>default</default_database><mark_cache_size>67108864</mark_cache_size><uncompressed_cache_size>67108864</uncompressed_cache_size></yandex>)",
-      s.dir, http, tcp);
-  std::ofstream(s.dir + "/users.xml")
-      << R"(<?xml version="1.0"?><yandex><profiles><default></default></profiles>
-<users><default><password></password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></default></users>
-<quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas></yandex>)";
-  s.pid = fork();
-  if (s.pid == 0) {
-    std::string cfg = "--config-file=" + s.dir + "/config.xml";
-    std::string log = s.dir + "/log/stdout.log";
-    FILE* f = freopen(log.c_str(), "w", stdout);
-    f = freopen(log.c_str(), "a", stderr);
-    (void)f;
-    execl("/usr/sbin/clickhouse-server", "clickhouse-server", cfg.c_str(), nullptr);
-    _exit(127);
-  }
-  s.url = fmt::format("http://127.0.0.1:{}", http);
-  for (int i = 0; i < 600; ++i) {
-    if (std::system(("curl -sf -o /dev/null " + s.url + "/ping").c_str()) == 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
-// User + system CPU seconds of this process (who = RUSAGE_SELF) or of its
-// waited-for children (RUSAGE_CHILDREN: the curl runs).
 double CpuSeconds(int who) {
   rusage u{};
   getrusage(who, &u);
@@ -101,25 +35,16 @@ double CpuSeconds(int who) {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   long rows = argc > 1 ? std::atol(argv[1]) : 10000000;
-  Server server;
-  std::string url;
-  if (const char* env = std::getenv("K2_BENCH_CLICKHOUSE_URL"); env && *env) {
-    url = env;
-  } else {
-    if (!StartServer(server)) {
-      fmt::print(stderr, "could not start clickhouse-server (set K2_BENCH_CLICKHOUSE_URL)\n");
-      return 1;
-    }
-    url = server.url;
+  k2::bench::BenchClickHouse server;
+  if (!server.Start()) {
+    fmt::print(stderr, "could not start clickhouse-server (set K2_BENCH_CLICKHOUSE_URL)\n");
+    return 1;
   }
+  const std::string url = server.url();
   const std::string query = fmt::format(
       "SELECT number AS id, toString(number % 1000) AS s, toFloat64(number) AS f, "
       "toDateTime('2024-01-01 00:00:00', 'UTC') + number AS t FROM system.numbers LIMIT {}",
@@ -147,7 +72,7 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "curl failed\n");
       return 1;
     }
-    best_curl = std::min(best_curl, Seconds(t0));
+    best_curl = std::min(best_curl, k2::bench::Seconds(t0));
     cpu_curl = std::min(cpu_curl, CpuSeconds(RUSAGE_CHILDREN) - c0);
 
     t0 = std::chrono::steady_clock::now();
@@ -167,7 +92,7 @@ int main(int argc, char** argv) {
       if (!*b) break;
       n += (*b)->num_rows();
     }
-    best_k2 = std::min(best_k2, Seconds(t0));
+    best_k2 = std::min(best_k2, k2::bench::Seconds(t0));
     cpu_k2 = std::min(cpu_k2, CpuSeconds(RUSAGE_SELF) - k0);
     auto* rb = dynamic_cast<k2::warm::RowBinaryReader*>(reader->get());
     bytes = rb ? rb->bytes_read() : 0;
