@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog_factory.h"
-#include "columnar/value_json.h"
 #include "cli/cli_config.h"
+#include "columnar/value_json.h"
 #include "common/config.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
