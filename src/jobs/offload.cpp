@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <random>
@@ -145,7 +146,9 @@ parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& p) {
     o.codec = parquet::Codec::kZstd;
   }
   o.compression_level = p.compression_level;
-  o.row_group_bytes = std::min<int64_t>(o.row_group_bytes, p.target_file_size_bytes);
+  // 32 MiB row groups bound the writer's memory (one encoded row group) well
+  // inside the sidecar's budget; a 128 MB file then has about four.
+  o.row_group_bytes = std::min<int64_t>(32LL << 20, p.target_file_size_bytes);
   return o;
 }
 
@@ -292,6 +295,74 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
   return {};
 }
 
+/// Pulls batches from a reader on its own thread, one batch ahead of the
+/// consumer, so the server keeps streaming (and k2 keeps decoding) while the
+/// previous batch is encoded. Holds at most one batch more than the reader.
+/// Unthreaded, it just passes the reader's batches through (the embedded
+/// engine's streams must stay on the thread that opened them).
+class PrefetchingReader {
+ public:
+  PrefetchingReader(std::unique_ptr<BatchReader> reader, bool threaded)
+      : reader_(std::move(reader)) {
+    if (threaded) thread_ = std::thread([this] { Produce(); });
+  }
+  PrefetchingReader(const PrefetchingReader&) = delete;
+  PrefetchingReader& operator=(const PrefetchingReader&) = delete;
+  ~PrefetchingReader() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// The next batch (nullptr at the end); valid until the next call.
+  Result<const ColumnBatch*> Next() {
+    if (!thread_.joinable()) return reader_->Next();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return ready_.has_value() || done_; });
+    if (ready_) {
+      current_ = std::move(*ready_);
+      ready_.reset();
+      cv_.notify_all();
+      return &current_;
+    }
+    if (error_) return std::unexpected(*error_);
+    return nullptr;
+  }
+
+ private:
+  void Produce() {
+    for (;;) {
+      auto next = reader_->Next();
+      std::optional<ColumnBatch> copy;
+      if (next && *next != nullptr) copy.emplace(**next);  // the reader reuses its batch
+      std::unique_lock lock(mu_);
+      if (!next || !copy) {
+        if (!next) error_ = next.error();
+        done_ = true;
+        cv_.notify_all();
+        return;
+      }
+      cv_.wait(lock, [this] { return !ready_.has_value() || stop_; });
+      if (stop_) return;
+      ready_ = std::move(copy);
+      cv_.notify_all();
+    }
+  }
+
+  std::unique_ptr<BatchReader> reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<ColumnBatch> ready_;
+  ColumnBatch current_;
+  std::optional<Error> error_;
+  bool done_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
+
 /// Streams one window's rows into Parquet files.
 Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
                                              const Config& config, TableContext& ctx,
@@ -299,7 +370,8 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              iceberg::PartitionValues& partition,
                                              std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
-  K2_ASSIGN_OR_RETURN(auto reader, driver.Query(sql));
+  K2_ASSIGN_OR_RETURN(auto source, driver.Query(sql));
+  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
   std::string partition_path;
   bool have_partition = false;
   writer = std::make_unique<RollingParquetWriter>(
