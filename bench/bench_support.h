@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,7 +103,8 @@ struct ChildRun {
   int exit_code = -1;
   double seconds = 0;
   long maxrss_kb = 0;
-  std::string output;  ///< stdout and stderr
+  double cpu_seconds = 0;  ///< user + system
+  std::string output;      ///< stdout and stderr
 };
 
 /// Runs argv as a child process and measures it (getrusage of that child).
@@ -132,7 +135,36 @@ inline ChildRun RunChild(const std::vector<std::string>& argv) {
   r.seconds = Seconds(t0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.maxrss_kb = ru.ru_maxrss;
+  r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+                  ru.ru_stime.tv_usec / 1e6;
   return r;
+}
+
+/// Runs `fn` in a child process; returns its JSON output plus its peak RSS.
+inline nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
+  int fds[2];
+  if (pipe(fds) != 0) return {{"error", "pipe"}};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    std::string s = fn().dump();
+    (void)!write(fds[1], s.data(), s.size());
+    close(fds[1]);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string buf;
+  char tmp[4096];
+  ssize_t n;
+  while ((n = read(fds[0], tmp, sizeof(tmp))) > 0) buf.append(tmp, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  struct rusage ru {};
+  wait4(pid, &status, 0, &ru);
+  auto j = nlohmann::json::parse(buf, nullptr, false);
+  if (j.is_discarded()) j = nlohmann::json{{"error", "child failed"}};
+  j["maxrss_kb"] = ru.ru_maxrss;
+  return j;
 }
 
 }  // namespace k2::bench

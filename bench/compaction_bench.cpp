@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "catalog/memory_catalog.h"
 #include "iceberg/table.h"
 #include "io/file_io.h"
@@ -99,33 +100,6 @@ k2::Result<k2::parquet::DataFileMetrics> WriteHour(k2::FileIO& io, const std::st
   return writer->Finish();
 }
 
-/// Runs `fn` in a child process; returns its JSON output plus its peak RSS.
-nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
-  int fds[2];
-  if (pipe(fds) != 0) return {{"error", "pipe"}};
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    std::string s = fn().dump();
-    (void)!write(fds[1], s.data(), s.size());
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string buf;
-  char tmp[4096];
-  ssize_t n;
-  while ((n = read(fds[0], tmp, sizeof(tmp))) > 0) buf.append(tmp, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  struct rusage ru {};
-  wait4(pid, &status, 0, &ru);
-  auto j = nlohmann::json::parse(buf, nullptr, false);
-  if (j.is_discarded()) j = nlohmann::json{{"error", "child failed"}};
-  j["maxrss_kb"] = ru.ru_maxrss;
-  return j;
-}
-
 /// VmRSS of this process in KiB (0 if unknown).
 int64_t CurrentRssKb() {
   FILE* f = std::fopen("/proc/self/status", "r");
@@ -179,7 +153,7 @@ int main(int argc, char** argv) {
   // 1. 24 hourly files, appended one commit per hour (like the offloads).
   //    The memory catalog lives in one process, so the table is created,
   //    filled and compacted in the same child; generation is timed apart.
-  nlohmann::json k2run = InChild([&]() -> nlohmann::json {
+  nlohmann::json k2run = k2::bench::InChild([&]() -> nlohmann::json {
     auto io = k2::NewLocalFileIO();
     auto catalog = k2::NewMemoryCatalog("bench");
     (void)catalog->CreateNamespace({"market"}, {});
@@ -219,7 +193,7 @@ int main(int argc, char** argv) {
     // Drop what generation touched from this process's accounting as far as
     // possible: the compaction is measured by its own child below.
     const int64_t parent_rss_kb = CurrentRssKb();  // inherited by the compaction child
-    nlohmann::json compact = InChild([&]() -> nlohmann::json {
+    nlohmann::json compact = k2::bench::InChild([&]() -> nlohmann::json {
       k2::jobs::CompactionOptions o;  // defaults: 512 MiB target, 96 MiB minimum
       o.min_file_size_bytes = 1LL << 40;
       o.skip_open_partitions = false;

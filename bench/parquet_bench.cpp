@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "columnar/value.h"
 #include "io/file_io.h"
 #include "parquet/file_reader.h"
@@ -116,33 +117,6 @@ class TradeGenerator {
 
 constexpr size_t kBatchRows = 65536;
 
-/// Runs `fn` in a child process; returns its JSON output plus its peak RSS.
-nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
-  int fds[2];
-  if (pipe(fds) != 0) return {{"error", "pipe"}};
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    std::string s = fn().dump();
-    (void)!write(fds[1], s.data(), s.size());
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string buf;
-  char tmp[4096];
-  ssize_t n;
-  while ((n = read(fds[0], tmp, sizeof(tmp))) > 0) buf.append(tmp, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  struct rusage ru {};
-  wait4(pid, &status, 0, &ru);
-  auto j = nlohmann::json::parse(buf, nullptr, false);
-  if (j.is_discarded()) j = nlohmann::json{{"error", "child failed"}};
-  j["maxrss_kb"] = ru.ru_maxrss;
-  return j;
-}
-
 nlohmann::json RunNode(const std::string& args) {
   std::string cmd = "node bench/scripts/parquet_peer.mjs " + args;
   FILE* p = popen(cmd.c_str(), "r");
@@ -222,7 +196,7 @@ int main(int argc, char** argv) {
   for (const auto& p : {k2_path, duck_path, chdb_path}) std::filesystem::remove(p);
   auto schema = TradesSchema();
 
-  nlohmann::json gen = InChild([&] {
+  nlohmann::json gen = k2::bench::InChild([&] {
     TradeGenerator g(rows);
     ColumnBatch batch(schema);
     double t0 = Now();
@@ -230,7 +204,7 @@ int main(int argc, char** argv) {
     while (g.Next(batch, kBatchRows)) total += batch.num_rows();
     return nlohmann::json{{"seconds", Now() - t0}, {"rows", total}};
   });
-  nlohmann::json k2w = InChild([&] {
+  nlohmann::json k2w = k2::bench::InChild([&] {
     auto io = k2::NewLocalFileIO();
     auto out = io->OpenOutput(k2_path, false);
     k2::parquet::WriterOptions o;

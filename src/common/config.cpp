@@ -395,6 +395,26 @@ Result<const TableConfig*> Config::FindTable(const std::string& name) const {
   return MakeError(ErrorKind::kNotFound, "no table '{}' in the config (tables: {})", name, known);
 }
 
+Result<std::vector<const TableConfig*>> Config::SelectTables(const std::vector<std::string>& names,
+                                                             const std::string& layer) const {
+  if (!layer.empty() && layer != "raw" && layer != "bronze" && layer != "silver" &&
+      layer != "gold") {
+    return MakeError(ErrorKind::kInvalidInput, "--layer '{}' is not raw, bronze, silver or gold",
+                     layer);
+  }
+  std::vector<const TableConfig*> selected;
+  for (const auto& name : names) {
+    K2_ASSIGN_OR_RETURN(const TableConfig* t, FindTable(name));
+    selected.push_back(t);
+  }
+  if (names.empty()) {
+    for (const auto& t : tables) {
+      if (t.enabled && (layer.empty() || t.layer == layer)) selected.push_back(&t);
+    }
+  }
+  return selected;
+}
+
 Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path) {
   YAML::Node root;
   try {

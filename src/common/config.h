@@ -129,6 +129,10 @@ struct Config {
 
   /// Table by k2 name or Iceberg target; kNotFound lists the known names.
   Result<const TableConfig*> FindTable(const std::string& name) const;
+  /// The tables a job runs on: `names` (by FindTable) if any, else every
+  /// enabled table, of `layer` when given. kInvalidInput for an unknown layer.
+  Result<std::vector<const TableConfig*>> SelectTables(const std::vector<std::string>& names,
+                                                       const std::string& layer) const;
 };
 
 /// Loads and validates `path`. kNotFound if missing; kInvalidInput names the

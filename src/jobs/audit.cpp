@@ -80,28 +80,6 @@ Result<int128_t> ParseScaled(std::string_view text, int scale, const std::string
   return negative ? -v : v;
 }
 
-std::vector<std::string> TsvFields(const std::string& text) {
-  std::vector<std::string> out;
-  std::string line = text.substr(0, text.find('\n'));
-  size_t start = 0;
-  while (true) {
-    size_t tab = line.find('\t', start);
-    out.push_back(line.substr(start, tab == std::string::npos ? tab : tab - start));
-    if (tab == std::string::npos) break;
-    start = tab + 1;
-  }
-  return out;
-}
-
-Result<int64_t> ParseInt(const std::string& field, const std::string& what) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  if (ec != std::errc() || p != field.data() + field.size()) {
-    return MakeError(ErrorKind::kRemote, "{}: unexpected answer '{}'", what, field);
-  }
-  return v;
-}
-
 /// Microseconds since the epoch of a time column's value.
 std::optional<int64_t> TimeMicros(const Column& c, size_t row) {
   if (!c.IsValid(row)) return std::nullopt;
@@ -237,21 +215,8 @@ AuditJob::AuditJob(const Config& config, Catalog& catalog, FileIO& io, WarmFacto
     : config_(config), catalog_(catalog), io_(io), warm_(std::move(warm)) {}
 
 Result<AuditReport> AuditJob::Run(const AuditOptions& options) {
-  if (!options.layer.empty() && options.layer != "raw" && options.layer != "bronze" &&
-      options.layer != "silver" && options.layer != "gold") {
-    return MakeError(ErrorKind::kInvalidInput, "--layer '{}' is not raw, bronze, silver or gold",
-                     options.layer);
-  }
-  std::vector<const TableConfig*> selected;
-  for (const auto& name : options.tables) {
-    K2_ASSIGN_OR_RETURN(const TableConfig* t, config_.FindTable(name));
-    selected.push_back(t);
-  }
-  if (options.tables.empty()) {
-    for (const auto& t : config_.tables) {
-      if (t.enabled && (options.layer.empty() || t.layer == options.layer)) selected.push_back(&t);
-    }
-  }
+  K2_ASSIGN_OR_RETURN(std::vector<const TableConfig*> selected,
+                      config_.SelectTables(options.tables, options.layer));
   AuditReport report;
   for (const TableConfig* t : selected) {
     if (options.cancelled && options.cancelled()) {
@@ -377,12 +342,12 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
     std::string sql =
         fmt::format("SELECT count(){} FROM ({})", sums_sql, WarmWindowSql(*source, w));
     K2_ASSIGN_OR_RETURN(std::string text, warm.Execute(sql));
-    auto f = TsvFields(text);
+    auto f = warm::TsvFirstRow(text);
     if (f.size() != sum_columns.size() + 1) {
       return MakeError(ErrorKind::kRemote, "window {}: unexpected answer '{}'", w.ToString(),
                        text.substr(0, 200));
     }
-    K2_ASSIGN_OR_RETURN(int64_t rows, ParseInt(f[0], "warm count of " + w.ToString()));
+    K2_ASSIGN_OR_RETURN(int64_t rows, warm::ParseTsvInt(f[0], "warm count of " + w.ToString()));
     std::vector<int128_t> sums;
     for (size_t i = 0; i < sum_columns.size(); ++i) {
       K2_ASSIGN_OR_RETURN(int128_t v, ParseScaled(f[i + 1], sum_columns[i].scale,
@@ -400,12 +365,12 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
         warm::QuoteIdentifier(source->time_column),
         WarmWindowSql(*source, {0, int64_t{4102444800} * kMicrosPerSecond}));  // up to 2100
     K2_ASSIGN_OR_RETURN(std::string text, warm.Execute(sql));
-    auto f = TsvFields(text);
+    auto f = warm::TsvFirstRow(text);
     if (f.size() < 2) return MakeError(ErrorKind::kRemote, "oldest warm row: '{}'", text);
-    K2_ASSIGN_OR_RETURN(int64_t rows, ParseInt(f[0], "warm row count"));
+    K2_ASSIGN_OR_RETURN(int64_t rows, warm::ParseTsvInt(f[0], "warm row count"));
     std::optional<int64_t> value;
     if (rows > 0) {
-      K2_ASSIGN_OR_RETURN(int64_t s, ParseInt(f[1], "oldest warm row"));
+      K2_ASSIGN_OR_RETURN(int64_t s, warm::ParseTsvInt(f[1], "oldest warm row"));
       value = s * kMicrosPerSecond;
     }
     oldest_warm = value;

@@ -91,26 +91,6 @@ std::string WindowSql(const std::string& tmpl, const Window& w) {
   return out;
 }
 
-/// Parses a decimal integer field of a server answer; kRemote names it.
-Result<int64_t> ParseCount(const std::string& field, const std::string& what) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-  if (ec != std::errc() || p != field.data() + field.size()) {
-    return MakeError(ErrorKind::kRemote, "{}: unexpected answer '{}'", what, field);
-  }
-  return v;
-}
-
-/// Parses the first line of TabSeparated output into fields.
-std::vector<std::string> TsvFields(const std::string& text) {
-  std::vector<std::string> out;
-  std::string line = text.substr(0, text.find('\n'));
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, '\t')) out.push_back(f);
-  return out;
-}
-
 /// Start of the oldest row in the source (for a table's first offload).
 Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const TableConfig& t,
                                             const Source& s) {
@@ -118,11 +98,11 @@ Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const Tabl
       fmt::format("SELECT count(), toInt64(toUnixTimestamp(min({}))) FROM {}",
                   warm::QuoteIdentifier(s.time_column), warm::QuoteTableName(t.source));
   K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
-  auto f = TsvFields(out);
+  auto f = warm::TsvFirstRow(out);
   if (f.size() < 2) return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, out);
-  K2_ASSIGN_OR_RETURN(int64_t rows, ParseCount(f[0], "row count of " + t.source));
+  K2_ASSIGN_OR_RETURN(int64_t rows, warm::ParseTsvInt(f[0], "row count of " + t.source));
   if (rows == 0) return std::optional<int64_t>{};
-  K2_ASSIGN_OR_RETURN(int64_t oldest_s, ParseCount(f[1], "oldest row of " + t.source));
+  K2_ASSIGN_OR_RETURN(int64_t oldest_s, warm::ParseTsvInt(f[1], "oldest row of " + t.source));
   return std::optional<int64_t>{oldest_s * kMicrosPerSecond};
 }
 
@@ -195,22 +175,13 @@ std::vector<WarmColumn> ColumnsAsOf(const TableContext& ctx, std::optional<int> 
   if (!schema_id || !ctx.table) return ctx.columns;
   auto ts = ctx.table->metadata().SchemaById(*schema_id);
   if (!ts) return ctx.columns;
+  // ClickHouse's column order: the checksum hashes columns in order.
   std::vector<WarmColumn> out;
-  for (const Field& f : (*ts)->schema.fields) {
-    auto it = std::find_if(ctx.columns.begin(), ctx.columns.end(),
-                           [&](const WarmColumn& c) { return c.first == f.name; });
-    if (it == ctx.columns.end()) {
-      complete = false;
-    } else {
-      out.push_back(*it);
-    }
-  }
-  // Keep ClickHouse's column order: the checksum hashes columns in order.
-  std::vector<WarmColumn> ordered;
   for (const auto& c : ctx.columns) {
-    if (std::find(out.begin(), out.end(), c) != out.end()) ordered.push_back(c);
+    if ((*ts)->schema.IndexOf(c.first)) out.push_back(c);
   }
-  return ordered;
+  complete = out.size() == (*ts)->schema.fields.size();
+  return out;
 }
 
 /// Creates the Iceberg table on first offload, or evolves its schema when
@@ -427,25 +398,14 @@ bool IsLocalUrl(const std::string& url) {
 /// A time-column predicate selecting [start, end).
 Predicate WindowPredicate(const std::string& column, const Window& w) {
   Predicate p;
-  PredicateTerm lo;
-  lo.column = column;
-  lo.op = CompareOp::kGe;
-  lo.literal_text = FormatTimestampMicros(w.start_us);
-  PredicateTerm hi = lo;
-  hi.op = CompareOp::kLt;
-  hi.literal_text = FormatTimestampMicros(w.end_us);
-  p.terms = {lo, hi};
-  return p;
-}
-
-/// A predicate `column op time`.
-Predicate TimePredicate(const std::string& column, CompareOp op, int64_t us) {
-  PredicateTerm t;
-  t.column = column;
-  t.op = op;
-  t.literal_text = FormatTimestampMicros(us);
-  Predicate p;
-  p.terms = {t};
+  for (const auto& [op, us] :
+       {std::pair{CompareOp::kGe, w.start_us}, std::pair{CompareOp::kLt, w.end_us}}) {
+    PredicateTerm t;
+    t.column = column;
+    t.op = op;
+    t.literal_text = FormatTimestampMicros(us);
+    p.terms.push_back(std::move(t));
+  }
   return p;
 }
 
@@ -470,32 +430,43 @@ struct KeptRows {
 
 /// Rewrites the live rows of `task` (its deletes applied) outside window `w`
 /// into new files of the same partition: what an exact replace keeps of a
-/// file that also holds other windows (after compaction). Streams; holds one
-/// row group at a time.
+/// file that also holds other windows (after compaction). One streaming read;
+/// holds one batch and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
                                       const iceberg::FileScanTask& task,
                                       const std::string& time_column, const Window& w) {
   K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec,
                       table.metadata().SpecById(task.file.spec_id));
   std::string partition_path = spec->PartitionPath(task.file.partition);
+  auto scan = table.NewScan();
+  K2_ASSIGN_OR_RETURN(Schema projected, scan.ProjectedSchema());
+  auto schema = std::make_shared<const Schema>(std::move(projected));
+  std::optional<size_t> time_index = schema->IndexOf(time_column);
+  if (!time_index) {
+    return MakeError(ErrorKind::kInternal, "time column '{}' is not in the table schema",
+                     time_column);
+  }
   KeptRows out;
-  for (const auto& [op, us] :
-       {std::pair{CompareOp::kLt, w.start_us}, std::pair{CompareOp::kGe, w.end_us}}) {
-    auto scan = table.NewScan();
-    scan.Filter(TimePredicate(time_column, op, us));
-    if (!out.writer) {
-      K2_ASSIGN_OR_RETURN(Schema schema, scan.ProjectedSchema());
-      out.writer = std::make_unique<RollingParquetWriter>(
-          io, std::make_shared<const Schema>(std::move(schema)), WriterOptionsFor(config.offload),
-          config.offload.target_file_size_bytes,
-          [&table, partition_path] { return table.NewDataFilePath(partition_path); });
+  out.writer = std::make_unique<RollingParquetWriter>(
+      io, schema, WriterOptionsFor(config.offload), config.offload.target_file_size_bytes,
+      [&table, partition_path] { return table.NewDataFilePath(partition_path); });
+  K2_ASSIGN_OR_RETURN(auto reader, scan.ToBatchReader({task}));
+  ColumnBatch kept(schema);
+  for (;;) {
+    K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
+    if (batch == nullptr) break;
+    const Column& time = batch->columns[*time_index];
+    kept.Clear();
+    for (size_t row = 0; row < batch->num_rows(); ++row) {
+      if (time.IsValid(row)) {
+        int64_t us = time.Value<int64_t>(row);
+        if (us >= w.start_us && us < w.end_us) continue;  // the window's row: replaced
+      }
+      for (size_t c = 0; c < kept.columns.size(); ++c) {
+        kept.columns[c].AppendFrom(batch->columns[c], row);
+      }
     }
-    K2_ASSIGN_OR_RETURN(auto reader, scan.ToBatchReader({task}));
-    for (;;) {
-      K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
-      if (batch == nullptr) break;
-      if (batch->num_rows() > 0) K2_RETURN_IF_ERROR(out.writer->Write(*batch));
-    }
+    if (kept.num_rows() > 0) K2_RETURN_IF_ERROR(out.writer->Write(kept));
   }
   K2_ASSIGN_OR_RETURN(auto written, out.writer->Finish());
   for (const auto& f : written) {
@@ -595,21 +566,8 @@ OffloadJob::OffloadJob(const Config& config, Catalog& catalog, FileIO& io, WarmF
     : config_(config), catalog_(catalog), io_(io), warm_(std::move(warm)) {}
 
 Result<OffloadReport> OffloadJob::Run(const OffloadOptions& options) {
-  std::vector<const TableConfig*> selected;
-  for (const auto& name : options.tables) {
-    K2_ASSIGN_OR_RETURN(const TableConfig* t, config_.FindTable(name));
-    selected.push_back(t);
-  }
-  if (options.tables.empty()) {
-    for (const auto& t : config_.tables) {
-      if (t.enabled && (options.layer.empty() || t.layer == options.layer)) selected.push_back(&t);
-    }
-  }
-  if (!options.layer.empty() && options.layer != "raw" && options.layer != "bronze" &&
-      options.layer != "silver" && options.layer != "gold") {
-    return MakeError(ErrorKind::kInvalidInput, "--layer '{}' is not raw, bronze, silver or gold",
-                     options.layer);
-  }
+  K2_ASSIGN_OR_RETURN(std::vector<const TableConfig*> selected,
+                      config_.SelectTables(options.tables, options.layer));
   if (options.replace && options.window.empty()) {
     return MakeError(ErrorKind::kInvalidInput, "--replace needs --window");
   }

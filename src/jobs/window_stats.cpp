@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "warm/warm_driver.h"
 
 namespace k2::jobs {
@@ -67,17 +65,13 @@ std::string WindowStatsSql(const std::string& window_sql, const std::vector<Warm
 Result<WindowStats> QueryWindowStats(warm::WarmDriver& driver, const std::string& window_sql,
                                      const std::vector<WarmColumn>& columns, ChecksumKind kind) {
   K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(WindowStatsSql(window_sql, columns, kind)));
-  std::string line = out.substr(0, out.find('\n'));
-  size_t tab = line.find('\t');
-  if (tab == std::string::npos) {
-    return MakeError(ErrorKind::kRemote, "unexpected answer to the window checksum: '{}'", line);
+  auto f = warm::TsvFirstRow(out);
+  if (f.size() != 2) {
+    return MakeError(ErrorKind::kRemote, "unexpected answer to the window checksum: '{}'", out);
   }
   WindowStats s;
-  auto [p, ec] = std::from_chars(line.data(), line.data() + tab, s.rows);
-  if (ec != std::errc() || p != line.data() + tab) {
-    return MakeError(ErrorKind::kRemote, "unexpected window count in '{}'", line);
-  }
-  s.checksum = line.substr(tab + 1);
+  K2_ASSIGN_OR_RETURN(s.rows, warm::ParseTsvInt(f[0], "window count"));
+  s.checksum = f[1];
   return s;
 }
 

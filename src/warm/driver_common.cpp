@@ -2,10 +2,32 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "warm/warm_driver.h"
 
 namespace k2::warm {
+
+std::vector<std::string> TsvFirstRow(const std::string& text) {
+  std::vector<std::string> out;
+  const std::string line = text.substr(0, text.find('\n'));
+  size_t start = 0;
+  for (;;) {
+    size_t tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string::npos ? tab : tab - start));
+    if (tab == std::string::npos) return out;
+    start = tab + 1;
+  }
+}
+
+Result<int64_t> ParseTsvInt(const std::string& field, const std::string& what) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || p != field.data() + field.size()) {
+    return MakeError(ErrorKind::kRemote, "{}: unexpected answer '{}'", what, field);
+  }
+  return v;
+}
 
 std::string QuoteIdentifier(std::string_view name) {
   std::string out;

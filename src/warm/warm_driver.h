@@ -82,6 +82,10 @@ Result<std::unique_ptr<WarmDriver>> OpenEmbeddedDriver(const EmbeddedDriverOptio
 std::string QuoteIdentifier(std::string_view name);
 /// Quotes a table name that may be qualified ("db.t" -> `db`.`t`).
 std::string QuoteTableName(std::string_view name);
+/// The fields of the first line of a TabSeparated answer (Execute's output).
+std::vector<std::string> TsvFirstRow(const std::string& text);
+/// A decimal integer field of a server answer; kRemote names `what` and the text.
+Result<int64_t> ParseTsvInt(const std::string& field, const std::string& what);
 /// Quotes a string literal: 'text' with quotes, backslashes and control bytes escaped.
 std::string QuoteLiteral(std::string_view value);
 
