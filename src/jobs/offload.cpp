@@ -184,9 +184,90 @@ std::vector<WarmColumn> ColumnsAsOf(const TableContext& ctx, std::optional<int> 
   return out;
 }
 
-/// Creates the Iceberg table on first offload, or evolves its schema when
-/// ClickHouse gained columns or widened types. Other differences fail the
-/// table before any data moves, naming the column.
+/// The metadata `base` evolved for ClickHouse's columns: new columns added
+/// (optional, fresh field ids), allowed widenings applied, columns that turned
+/// Nullable made optional; `base` itself when nothing changed. Any other type
+/// change is kInvalidInput naming the column. `log` reports each change.
+Result<iceberg::TableMetadata> EvolveForWarm(const TableContext& ctx, iceberg::Table& table,
+                                             const iceberg::TableMetadata& base, bool log) {
+  const Schema& current = base.CurrentSchema().schema;
+  auto update = table.NewUpdateSchema();
+  bool changed = false;
+  for (const Field& f : ctx.warm_schema.fields) {
+    auto idx = current.IndexOf(f.name);
+    if (!idx) {
+      if (log) {
+        spdlog::info("{}: ClickHouse added column '{}' ({}); the next commit adds it to {}",
+                     ctx.cfg->name, f.name, f.type.ToString(), ctx.cfg->target);
+      }
+      update.AddColumn(f.name, f.type, f.doc);
+      changed = true;
+      continue;
+    }
+    const Field& cur = current.fields[*idx];
+    if (cur.type == f.type) {
+      if (!cur.nullable && f.nullable) {
+        update.MakeOptional(f.name);
+        changed = true;
+      }
+      continue;
+    }
+    if (iceberg::IsAllowedPromotion(cur.type, f.type)) {
+      if (log) {
+        spdlog::info("{}: the next commit widens column '{}' from {} to {}", ctx.cfg->name,
+                     f.name, cur.type.ToString(), f.type.ToString());
+      }
+      update.UpdateColumnType(f.name, f.type);
+      if (!cur.nullable && f.nullable) update.MakeOptional(f.name);
+      changed = true;
+      continue;
+    }
+    if (iceberg::IsAllowedPromotion(f.type, cur.type)) continue;  // narrower source: readable
+    return MakeError(ErrorKind::kInvalidInput,
+                     "{}: column '{}' changed type in ClickHouse from {} to {}, which Iceberg "
+                     "cannot evolve to; nothing was written",
+                     ctx.cfg->name, f.name, cur.type.ToString(), f.type.ToString());
+  }
+  if (!changed) return base;
+  return update.Apply(base);
+}
+
+/// Sets ctx.write_schema from the table's latest metadata as the window's
+/// commit will evolve it (schema drift lands in the same commit as the rows
+/// that need it: a crash between the two can't leave a column without data).
+Status PrepareSchema(TableContext& ctx, bool log = true) {
+  K2_ASSIGN_OR_RETURN(iceberg::TableMetadata evolved,
+                      EvolveForWarm(ctx, *ctx.table, ctx.table->metadata(), log));
+  K2_ASSIGN_OR_RETURN(ctx.write_schema,
+                      WriteSchemaFor(ctx.warm_schema, evolved.CurrentSchema().schema));
+  return {};
+}
+
+/// The window commit's metadata change: evolve the latest metadata the same
+/// way, and refuse (kCommitConflict, so the window is written again) when a
+/// concurrent schema change gave a written column another id or type.
+std::function<Result<iceberg::TableMetadata>(const iceberg::TableMetadata&)> SchemaChangeFor(
+    TableContext& ctx) {
+  return [&ctx](const iceberg::TableMetadata& latest) -> Result<iceberg::TableMetadata> {
+    K2_ASSIGN_OR_RETURN(iceberg::TableMetadata evolved,
+                        EvolveForWarm(ctx, *ctx.table, latest, /*log=*/false));
+    const Schema& schema = evolved.CurrentSchema().schema;
+    for (const Field& w : ctx.write_schema->fields) {
+      auto idx = schema.IndexOf(w.name);
+      if (!idx || schema.fields[*idx].id != w.id || schema.fields[*idx].type != w.type) {
+        return MakeError(ErrorKind::kCommitConflict,
+                         "the schema of {} changed concurrently (column '{}')", ctx.cfg->target,
+                         w.name);
+      }
+    }
+    return evolved;
+  };
+}
+
+/// Creates the Iceberg table on first offload, and plans the schema evolution
+/// when ClickHouse gained columns or widened types (committed with the next
+/// window). Other differences fail the table before any data moves, naming
+/// the column.
 Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableContext& ctx) {
   K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(ctx.cfg->target));
   auto loaded = iceberg::Table::Load(catalog, io, id);
@@ -223,47 +304,7 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
   if (!loaded) return std::unexpected(loaded.error());
   ctx.table.emplace(std::move(*loaded));
 
-  // Schema drift: add new columns (optional), widen allowed types.
-  const Schema& current = ctx.table->schema();
-  auto update = ctx.table->NewUpdateSchema();
-  bool changed = false;
-  for (const Field& f : ctx.warm_schema.fields) {
-    auto idx = current.IndexOf(f.name);
-    if (!idx) {
-      spdlog::info("{}: ClickHouse added column '{}' ({}); adding it to {}", ctx.cfg->name, f.name,
-                   f.type.ToString(), ctx.cfg->target);
-      update.AddColumn(f.name, f.type, f.doc);
-      changed = true;
-      continue;
-    }
-    const Field& cur = current.fields[*idx];
-    if (cur.type == f.type) {
-      if (!cur.nullable && f.nullable) {
-        update.MakeOptional(f.name);
-        changed = true;
-      }
-      continue;
-    }
-    if (iceberg::IsAllowedPromotion(cur.type, f.type)) {
-      spdlog::info("{}: widening column '{}' from {} to {}", ctx.cfg->name, f.name,
-                   cur.type.ToString(), f.type.ToString());
-      update.UpdateColumnType(f.name, f.type);
-      if (!cur.nullable && f.nullable) update.MakeOptional(f.name);
-      changed = true;
-      continue;
-    }
-    if (iceberg::IsAllowedPromotion(f.type, cur.type)) continue;  // narrower source: readable
-    return MakeError(ErrorKind::kInvalidInput,
-                     "{}: column '{}' changed type in ClickHouse from {} to {}, which Iceberg "
-                     "cannot evolve to; nothing was written",
-                     ctx.cfg->name, f.name, cur.type.ToString(), f.type.ToString());
-  }
-  if (changed) {
-    K2_RETURN_IF_ERROR(update.Commit());
-    K2_RETURN_IF_ERROR(ctx.table->Refresh());
-  }
-  K2_ASSIGN_OR_RETURN(ctx.write_schema, WriteSchemaFor(ctx.warm_schema, ctx.table->schema()));
-  return {};
+  return PrepareSchema(ctx);
 }
 
 /// Pulls batches from a reader on its own thread, one batch ahead of the
@@ -756,6 +797,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
     bool done = false;
     for (int attempt = 1; !done; ++attempt) {
       if (auto st = ctx.table->Refresh(); !st) return fail(st.error());
+      if (auto st = PrepareSchema(ctx, /*log=*/false); !st) return fail(st.error());
       OffloadLedger latest = OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata()));
       const WindowRecord* existing = latest.Find(p.window);
       if (existing && !p.replace) {
@@ -840,6 +882,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
         for (auto& f : data_files) append.AppendFile(std::move(f));
         for (const auto& [k, v] : summary) append.Set(k, v);
         append.Validate(validate);
+        append.ChangeMetadata(SchemaChangeFor(ctx));
         committed = append.Commit();
       } else {
         // Exact replace: drop every file holding rows of this window. Files
@@ -877,6 +920,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
         for (auto& f : data_files) overwrite.AddFile(std::move(f));
         for (const auto& [k, v] : summary) overwrite.Set(k, v);
         overwrite.Validate(validate);
+        overwrite.ChangeMetadata(SchemaChangeFor(ctx));
         committed = overwrite.Commit();
       }
       if (committed) {

@@ -287,8 +287,21 @@ TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
   ASSERT_TRUE(first.ok()) << first.ToJson().dump(2);
   std::string before = Warm("SELECT count() FROM raw_trades");
 
+  K2_ASSERT_OK_AND_ASSIGN(auto id, TableIdentifier::Parse("market.raw_trades"));
+  K2_ASSERT_OK_AND_ASSIGN(auto before_drift, iceberg::Table::Load(*catalog_, *io_, id));
+  const int old_schema = before_drift.metadata().current_schema_id;
+
   K2_ASSERT_OK(warm_->Execute("ALTER TABLE raw_trades ADD COLUMN venue String DEFAULT 'sim'"));
   Generate(0.5, 22, kStartUs + 3 * kHourUs);
+  // No window is due yet: the schema does not change on its own (it lands
+  // with the first rows that carry the column).
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport idle, Offload(raw_only));
+  ASSERT_TRUE(idle.ok()) << idle.ToJson().dump(2);
+  K2_ASSERT_OK(before_drift.Refresh());
+  EXPECT_EQ(before_drift.metadata().current_schema_id, old_schema);
+  EXPECT_FALSE(before_drift.schema().IndexOf("venue").has_value());
+  const size_t versions_before = before_drift.metadata().metadata_log.size();
+
   now_us_ += kHourUs;  // 04:10: hour 03 is due
   K2_ASSERT_OK_AND_ASSIGN(OffloadReport second, Offload(raw_only));
   ASSERT_TRUE(second.ok()) << second.ToJson().dump(2);
@@ -298,11 +311,18 @@ TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
   ASSERT_EQ(second.tables[0].windows.size(), 1u) << second.ToJson().dump(2);
   EXPECT_EQ(second.tables[0].windows[0].action, "append");
 
-  K2_ASSERT_OK_AND_ASSIGN(auto id, TableIdentifier::Parse("market.raw_trades"));
   K2_ASSERT_OK_AND_ASSIGN(auto table, iceberg::Table::Load(*catalog_, *io_, id));
   auto idx = table.schema().IndexOf("venue");
   ASSERT_TRUE(idx.has_value()) << "the new column is not in the Iceberg schema";
   EXPECT_TRUE(table.schema().fields[*idx].nullable);
+  // One commit carries both the new schema and the window's rows: one new
+  // metadata version, whose snapshot already records the new schema.
+  EXPECT_NE(table.metadata().current_schema_id, old_schema);
+  EXPECT_EQ(table.metadata().metadata_log.size(), versions_before + 1);
+  const iceberg::Snapshot* head = table.metadata().CurrentSnapshot();
+  ASSERT_NE(head, nullptr);
+  EXPECT_EQ(head->schema_id, table.metadata().current_schema_id);
+  EXPECT_EQ(head->summary.at("added-records"), std::to_string(second.tables[0].windows[0].rows));
   K2_ASSERT_OK_AND_ASSIGN(
       auto rows, ::k2::testing::QueryChdb(fmt::format(
                      "SELECT toString(countIf(venue IS NULL)) AS old, toString(countIf(venue = "

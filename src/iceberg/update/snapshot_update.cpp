@@ -118,7 +118,12 @@ Status SnapshotUpdate::RunValidations(const TableMetadata& base, const Snapshot*
   return OkStatus();
 }
 
-Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& base) {
+Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
+  std::optional<TableMetadata> changed;
+  if (change_metadata_) {
+    K2_ASSIGN_OR_RETURN(changed, change_metadata_(latest));
+  }
+  const TableMetadata& base = changed ? *changed : latest;
   std::mt19937_64 rng(std::random_device{}());
   while (snapshot_id_ == 0 || base.SnapshotById(snapshot_id_)) {
     snapshot_id_ = static_cast<int64_t>(rng() >> 1);

@@ -32,7 +32,7 @@ class SnapshotUpdate : public PendingUpdate {
   /// kCommitStateUnknown when the outcome could not be determined.
   Result<int64_t> Commit();
 
-  Result<TableMetadata> Apply(const TableMetadata& base) override;
+  Result<TableMetadata> Apply(const TableMetadata& latest) override;
   void AttemptFailed(bool safe_to_delete) override;
   void Finished(bool committed) override;
 
@@ -46,6 +46,9 @@ class SnapshotUpdate : public PendingUpdate {
     validators_.push_back(std::move(fn));
   }
   void DoToBranch(std::string branch) { branch_ = std::move(branch); }
+  void DoChangeMetadata(std::function<Result<TableMetadata>(const TableMetadata&)> fn) {
+    change_metadata_ = std::move(fn);
+  }
   void DoAddFile(DataFile file);
   void DoDeleteFile(std::string path) { delete_paths_.insert(std::move(path)); }
 
@@ -54,6 +57,8 @@ class SnapshotUpdate : public PendingUpdate {
   std::string branch_ = "main";
   std::map<std::string, std::string> extra_summary_;
   std::vector<std::function<Status(const TableMetadata&)>> validators_;
+  /// A metadata change (schema evolution) made in the same commit, before the snapshot.
+  std::function<Result<TableMetadata>(const TableMetadata&)> change_metadata_;
   std::vector<DataFile> added_data_;
   std::vector<DataFile> added_deletes_;
   std::set<std::string> delete_paths_;
@@ -101,6 +106,14 @@ class SnapshotUpdateBuilder : public SnapshotUpdate {
   /// aborts the commit.
   Derived& Validate(std::function<Status(const TableMetadata& latest)> fn) {
     DoValidate(std::move(fn));
+    return self();
+  }
+  /// Changes the metadata in the same commit, before the snapshot is added:
+  /// `fn` maps the latest metadata to the evolved one on every attempt (e.g.
+  /// UpdateSchema::Apply), and the snapshot records the evolved current
+  /// schema. Data and the schema it needs land together or not at all.
+  Derived& ChangeMetadata(std::function<Result<TableMetadata>(const TableMetadata& latest)> fn) {
+    DoChangeMetadata(std::move(fn));
     return self();
   }
   /// Commits to branch `branch` instead of main (write-audit-publish).
