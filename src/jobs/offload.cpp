@@ -214,8 +214,8 @@ Result<iceberg::TableMetadata> EvolveForWarm(const TableContext& ctx, iceberg::T
     }
     if (iceberg::IsAllowedPromotion(cur.type, f.type)) {
       if (log) {
-        spdlog::info("{}: the next commit widens column '{}' from {} to {}", ctx.cfg->name,
-                     f.name, cur.type.ToString(), f.type.ToString());
+        spdlog::info("{}: the next commit widens column '{}' from {} to {}", ctx.cfg->name, f.name,
+                     cur.type.ToString(), f.type.ToString());
       }
       update.UpdateColumnType(f.name, f.type);
       if (!cur.nullable && f.nullable) update.MakeOptional(f.name);
