@@ -333,10 +333,10 @@ class PrefetchingReader {
   Result<const ColumnBatch*> Next() {
     if (!thread_.joinable()) return reader_->Next();
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return ready_.has_value() || done_; });
+    cv_.wait(lock, [this] { return ready_ || done_; });
     if (ready_) {
-      current_ = std::move(*ready_);
-      ready_.reset();
+      std::swap(current_, slot_);  // the old current_ goes back to the producer
+      ready_ = false;
       cv_.notify_all();
       return &current_;
     }
@@ -348,18 +348,21 @@ class PrefetchingReader {
   void Produce() {
     for (;;) {
       auto next = reader_->Next();
-      std::optional<ColumnBatch> copy;
-      if (next && *next != nullptr) copy.emplace(**next);  // the reader reuses its batch
+      // The reader reuses its batch, so it is copied: into work_, whose
+      // buffers (rotating through slot_ and current_) keep their capacity.
+      bool have = next && *next != nullptr;
+      if (have) work_ = **next;
       std::unique_lock lock(mu_);
-      if (!next || !copy) {
+      if (!have) {
         if (!next) error_ = next.error();
         done_ = true;
         cv_.notify_all();
         return;
       }
-      cv_.wait(lock, [this] { return !ready_.has_value() || stop_; });
+      cv_.wait(lock, [this] { return !ready_ || stop_; });
       if (stop_) return;
-      ready_ = std::move(copy);
+      std::swap(slot_, work_);
+      ready_ = true;
       cv_.notify_all();
     }
   }
@@ -367,8 +370,10 @@ class PrefetchingReader {
   std::unique_ptr<BatchReader> reader_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::optional<ColumnBatch> ready_;
-  ColumnBatch current_;
+  ColumnBatch work_;  ///< producer's copy in progress
+  ColumnBatch slot_;  ///< the batch handed over (valid when ready_)
+  bool ready_ = false;
+  ColumnBatch current_;  ///< the consumer's batch
   std::optional<Error> error_;
   bool done_ = false;
   bool stop_ = false;
@@ -816,10 +821,10 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       if (config_.warm.kind == "http") {
         pending_stats = std::async(std::launch::async, [this, &ctx, &sql]() -> Result<WindowStats> {
           K2_ASSIGN_OR_RETURN(auto own, warm_());
-          return QueryWindowStats(*own, sql, ctx.columns, ChecksumKind::kNative);
+          return QueryWindowStats(*own, sql, ctx.columns, kCommitChecksumKind);
         });
       } else {
-        stats = QueryWindowStats(warm, sql, ctx.columns, ChecksumKind::kNative);
+        stats = QueryWindowStats(warm, sql, ctx.columns, kCommitChecksumKind);
         if (!*stats) return fail(stats->error());
       }
       std::unique_ptr<RollingParquetWriter> writer;
@@ -834,7 +839,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       record.window = p.window;
       record.source_rows = writer->rows_written();
       record.source_checksum = (*stats)->checksum;
-      record.checksum_kind = ChecksumKindName(ChecksumKind::kNative);
+      record.checksum_kind = ChecksumKindName(kCommitChecksumKind);
       record.run_id = run_id;
       if (record.source_rows != (*stats)->rows) {
         // Rows arrived while streaming: the ledger keeps the checksum taken

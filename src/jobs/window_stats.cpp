@@ -25,30 +25,54 @@ bool HashableAsIs(std::string_view type) {
   return type == "DateTime" || type.starts_with("DateTime(") || type.starts_with("FixedString(");
 }
 
+/// Types whose binary value reinterpretAsString gives (kBinary).
+bool HashableAsBinary(std::string_view type) {
+  return type.starts_with("Decimal") || type.starts_with("DateTime64(");
+}
+
+/// One column's value as a cityHash64 argument (`expr` is the column, or its
+/// assumeNotNull for a nullable one).
+std::string ValueArg(const std::string& expr, std::string_view type, ChecksumKind kind) {
+  if (HashableAsIs(type)) return expr;
+  if (kind == ChecksumKind::kBinary && HashableAsBinary(type)) {
+    return fmt::format("reinterpretAsString({})", expr);
+  }
+  return fmt::format("toString({})", expr);
+}
+
 /// The cityHash64 arguments for one column.
 std::string ColumnArgs(const std::string& name, const std::string& type, ChecksumKind kind) {
   const std::string q = warm::QuoteIdentifier(name);
   if (kind == ChecksumKind::kText) return fmt::format("ifNull(toString({0}), ''), isNull({0})", q);
   if (std::string_view inner = Unwrap(type, "Nullable"); !inner.empty()) {
-    std::string value = HashableAsIs(inner) ? fmt::format("assumeNotNull({})", q)
-                                            : fmt::format("toString(assumeNotNull({}))", q);
-    return fmt::format("{}, isNull({})", value, q);
+    return fmt::format("{}, isNull({})", ValueArg(fmt::format("assumeNotNull({})", q), inner, kind),
+                       q);
   }
-  return HashableAsIs(type) ? q : fmt::format("toString({})", q);
+  return ValueArg(q, type, kind);
 }
 
 }  // namespace
 
 const char* ChecksumKindName(ChecksumKind kind) {
-  return kind == ChecksumKind::kNative ? "native" : "text";
+  switch (kind) {
+    case ChecksumKind::kNative:
+      return "native";
+    case ChecksumKind::kBinary:
+      return "binary";
+    case ChecksumKind::kText:
+      break;
+  }
+  return "text";
 }
 
 Result<ChecksumKind> ParseChecksumKind(const std::string& name) {
   if (name.empty() || name == "text") return ChecksumKind::kText;
   if (name == "native") return ChecksumKind::kNative;
-  return MakeError(ErrorKind::kUnsupported,
-                   "checksum kind '{}' was recorded by a newer k2; this one knows text and native",
-                   name);
+  if (name == "binary") return ChecksumKind::kBinary;
+  return MakeError(
+      ErrorKind::kUnsupported,
+      "checksum kind '{}' was recorded by a newer k2; this one knows text, native and binary",
+      name);
 }
 
 std::string WindowStatsSql(const std::string& window_sql, const std::vector<WarmColumn>& columns,

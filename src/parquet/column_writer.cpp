@@ -416,6 +416,8 @@ class NumericWriter final : public ColumnWriterBase {
         for (size_t i = s; i < s + n; ++i) {
           if (column.IsValid(i)) Add(static_cast<T>(src[i]));
         }
+      } else if constexpr (std::is_integral_v<T>) {
+        AddDense(src + s, n);
       } else {
         for (size_t i = s; i < s + n; ++i) Add(static_cast<T>(src[i]));
       }
@@ -524,6 +526,35 @@ class NumericWriter final : public ColumnWriterBase {
     }
   }
 
+  /// Integers without nulls. A dictionary value is observed for the
+  /// statistics when it enters the dictionary (every value of a chunk is in
+  /// that chunk's dictionary), and a run of equal values skips the hash
+  /// lookup; plain values are observed as one min/max pass per slice.
+  void AddDense(const Src* src, size_t n) {
+    size_t i = 0;
+    if (dict_mode_) {
+      for (; i < n && dict_mode_; ++i) {
+        T v = static_cast<T>(src[i]);
+        if (last_index_ < dict_values_.size() && dict_values_[last_index_] == v) {
+          indices_.push_back(last_index_);
+          continue;
+        }
+        last_index_ = Lookup(v);
+        indices_.push_back(last_index_);
+      }
+      if (i == n) return;
+    }
+    T mn = static_cast<T>(src[i]), mx = mn;
+    for (size_t j = i; j < n; ++j) {
+      T v = static_cast<T>(src[j]);
+      mn = std::min(mn, v);
+      mx = std::max(mx, v);
+      values_.push_back(v);
+    }
+    Observe(mn);
+    Observe(mx);
+  }
+
   void Observe(T v) {
     if (!has_chunk_minmax_) {
       chunk_min_ = chunk_max_ = v;
@@ -562,6 +593,7 @@ class NumericWriter final : public ColumnWriterBase {
       slot = (slot + 1) & mask_;
     }
     auto index = static_cast<uint32_t>(dict_values_.size());
+    if constexpr (std::is_integral_v<T>) Observe(v);  // AddDense observes here only
     dict_values_.push_back(v);
     table_[slot] = index + 1;
     if (dict_values_.size() * 2 > table_.size()) {
@@ -655,6 +687,7 @@ class NumericWriter final : public ColumnWriterBase {
   size_t mask_ = 0;
   std::vector<uint32_t> indices_;
   std::vector<T> values_;
+  uint32_t last_index_ = 0;  ///< AddDense's previous dictionary index
   bool has_chunk_minmax_ = false, has_file_minmax_ = false;
   T chunk_min_{}, chunk_max_{}, file_min_{}, file_max_{};
   int64_t nan_count_ = 0;
@@ -695,6 +728,17 @@ class BytesWriter final : public ColumnWriterBase {
           v = std::string_view(buf, width_);
         } else {
           v = column.Bytes(i);
+          if (dict_mode_) {
+            // Observed when it enters this chunk's dictionary (Lookup); a
+            // run of equal values skips the hash lookup.
+            if (last_index_ + 1 < dict_offsets_.size() && DictEntry(last_index_) == v) {
+              indices_.push_back(last_index_);
+            } else {
+              last_index_ = Lookup(v);
+              indices_.push_back(last_index_);
+            }
+            continue;
+          }
           ObserveBytes(v);
         }
         if (dict_mode_) {
@@ -848,6 +892,7 @@ class BytesWriter final : public ColumnWriterBase {
       slot = (slot + 1) & mask_;
     }
     auto index = static_cast<uint32_t>(dict_offsets_.size() - 1);
+    if (mode_ != Mode::kDecimal) ObserveBytes(v);
     dict_data_.append(v);
     dict_offsets_.push_back(static_cast<uint32_t>(dict_data_.size()));
     dict_hashes_.push_back(h);
@@ -973,6 +1018,7 @@ class BytesWriter final : public ColumnWriterBase {
   std::vector<uint64_t> dict_hashes_;
   std::vector<uint32_t> table_;
   size_t mask_ = 0;
+  uint32_t last_index_ = 0;  ///< the previous string's dictionary index
   std::vector<uint32_t> indices_;
   std::string plain_;
   size_t plain_count_ = 0;

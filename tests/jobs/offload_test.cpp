@@ -25,11 +25,9 @@ constexpr int64_t kHourUs = 3600 * kMicrosPerSecond;
 constexpr int64_t kStartUs = 1795132800LL * kMicrosPerSecond;
 
 /// One embedded engine per test process (chDB allows one data dir per
-/// process): its data dir outlives the tests, and each test starts from an
-/// empty reference schema.
+/// process); each test starts from an empty reference schema.
 const std::string& EngineDir() {
-  static auto* dir = new ::k2::testing::TempDir();
-  return dir->path();
+  return ::k2::testing::EmbeddedEngineDir();
 }
 
 class OffloadTest : public ::testing::Test {

@@ -22,24 +22,9 @@ constexpr int64_t kHourUs = 3600 * kMicrosPerSecond;
 // 2026-11-20T00:00:00Z
 constexpr int64_t kStartUs = 1795132800LL * kMicrosPerSecond;
 
-/// The embedded engine's data dir for this process. chDB opens one data dir
-/// per process: when another test file of this binary opened it first (this
-/// file sorts after offload_test.cpp so its fixed dir wins), use
-/// the dir the driver reports as open.
-std::string EngineDir(const Config& base) {
-  static std::string dir;
-  if (!dir.empty()) return dir;
-  static auto* tmp = new ::k2::testing::TempDir();
-  Config c = base;
-  c.warm.data_dir = tmp->path();
-  auto probe = OpenWarmDriver(c);
-  if (probe) return dir = tmp->path();
-  const std::string& m = probe.error().message;
-  const std::string marker = "already open on '";
-  size_t at = m.find(marker);
-  if (at == std::string::npos) return dir = tmp->path();  // the test reports the error
-  at += marker.size();
-  return dir = m.substr(at, m.find('\'', at) - at);
+/// The embedded engine's data dir, shared by every test of this process.
+std::string EngineDir(const Config&) {
+  return ::k2::testing::EmbeddedEngineDir();
 }
 
 class AuditTest : public ::testing::Test {

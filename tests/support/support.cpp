@@ -59,6 +59,11 @@ std::optional<std::string> FixturesDir() {
   return fs::canonical(dir, ec).string();
 }
 
+const std::string& EmbeddedEngineDir() {
+  static auto* dir = new TempDir();  // outlives every test: chDB keeps it open
+  return dir->path();
+}
+
 std::optional<std::string> ChdbLibraryPath() {
   std::string p = SourceDir() + "/tools/oracle/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so";
   std::error_code ec;

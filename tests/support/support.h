@@ -68,6 +68,10 @@ int FreeLoopbackPort();
 /// Path to libchdb.so installed by scripts/test (tools/oracle/node_modules), or nullopt.
 std::optional<std::string> ChdbLibraryPath();
 
+/// The embedded engine's data dir for this test process: chDB opens one data
+/// dir per process, so every test of a binary that uses it shares this one.
+const std::string& EmbeddedEngineDir();
+
 /// The repository root (where CMakeLists.txt is).
 std::string SourceDir();
 

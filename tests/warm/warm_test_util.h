@@ -146,7 +146,6 @@ inline std::vector<nlohmann::json> ParseJsonEachRow(const std::string& text) {
 /// The embedded engine for this test process (one data dir per process), or
 /// nullptr with the skip reason when libchdb.so is not installed.
 inline WarmDriver* EmbeddedForTests(std::string* skip_reason) {
-  static std::unique_ptr<k2::testing::TempDir> dir;
   static std::unique_ptr<WarmDriver> driver;
   if (driver) return driver.get();
   auto lib = k2::testing::ChdbLibraryPath();
@@ -154,9 +153,8 @@ inline WarmDriver* EmbeddedForTests(std::string* skip_reason) {
     *skip_reason = "libchdb.so is not installed (scripts/install-deps)";
     return nullptr;
   }
-  dir = std::make_unique<k2::testing::TempDir>();
   EmbeddedDriverOptions options;
-  options.data_dir = dir->path() + "/chdb";
+  options.data_dir = k2::testing::EmbeddedEngineDir();
   options.library_path = *lib;
   auto d = OpenEmbeddedDriver(options);
   if (!d) {
