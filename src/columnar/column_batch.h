@@ -146,6 +146,10 @@ class BatchReader {
   virtual ~BatchReader() = default;
   virtual const Schema& schema() const = 0;
   virtual Result<const ColumnBatch*> Next() = 0;
+  /// Hands the batch the last Next() returned over to `out` without copying
+  /// when the reader can (taking `out`'s old buffers to reuse); false when it
+  /// can't, and the caller copies.
+  virtual bool TakeBatch(ColumnBatch& out) { return false; }
 };
 
 }  // namespace k2

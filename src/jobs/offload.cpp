@@ -129,6 +129,9 @@ parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& p) {
   // 32 MiB row groups bound the writer's memory (one encoded row group) well
   // inside the sidecar's budget; a 128 MB file then has about four.
   o.row_group_bytes = std::min<int64_t>(32LL << 20, p.target_file_size_bytes);
+  // The hour's encoding is k2's critical path: columns encode on two threads
+  // (one more page scratch and codec context, the same bytes out).
+  o.encode_threads = std::thread::hardware_concurrency() >= 2 ? 2 : 1;
   return o;
 }
 
@@ -329,9 +332,15 @@ class PrefetchingReader {
     if (thread_.joinable()) thread_.join();
   }
 
-  /// The next batch (nullptr at the end); valid until the next call.
-  Result<const ColumnBatch*> Next() {
-    if (!thread_.joinable()) return reader_->Next();
+  /// The next batch (nullptr at the end), the caller's to change until the
+  /// next call.
+  Result<ColumnBatch*> Next() {
+    if (!thread_.joinable()) {
+      K2_ASSIGN_OR_RETURN(const ColumnBatch* next, reader_->Next());
+      if (next == nullptr) return nullptr;
+      current_ = *next;  // the reader reuses its batch; current_ keeps its capacity
+      return &current_;
+    }
     std::unique_lock lock(mu_);
     cv_.wait(lock, [this] { return ready_ || done_; });
     if (ready_) {
@@ -348,10 +357,11 @@ class PrefetchingReader {
   void Produce() {
     for (;;) {
       auto next = reader_->Next();
-      // The reader reuses its batch, so it is copied: into work_, whose
-      // buffers (rotating through slot_ and current_) keep their capacity.
+      // The reader reuses its batch: it is moved (or else copied) into
+      // work_, whose buffers rotate through slot_ and current_ back to the
+      // reader, keeping their capacity.
       bool have = next && *next != nullptr;
-      if (have) work_ = **next;
+      if (have && (!reader_->TakeBatch(work_))) work_ = **next;
       std::unique_lock lock(mu_);
       if (!have) {
         if (!next) error_ = next.error();
@@ -380,45 +390,66 @@ class PrefetchingReader {
   std::thread thread_;  // last: starts after the members it uses exist
 };
 
-/// Streams one window's rows into Parquet files.
+/// The column the window's stream carries each row's checksum hash in.
+constexpr const char* kRowHashColumn = "_k2_row_hash";
+
+/// The window's query with each row's checksum hash as a last column:
+/// toInt64(cityHash64(...)) over `columns` as `kind` hashes them, so the sum
+/// of the column (mod 2^64) is WindowStatsSql's checksum of exactly the rows
+/// streamed, taken in the same pass over the window.
+std::string WithRowHash(const std::string& window_sql, const std::vector<WarmColumn>& columns,
+                        ChecksumKind kind) {
+  return fmt::format("SELECT *, toInt64({}) AS {} FROM ({})", RowHashSql(columns, kind),
+                     kRowHashColumn, window_sql);
+}
+
+/// Streams one window's rows into Parquet files; `stats` gets the count and
+/// checksum (kCommitChecksumKind) of exactly the rows written.
 Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
                                              const Config& config, TableContext& ctx,
-                                             const std::string& sql,
+                                             const std::string& sql, WindowStats& stats,
                                              iceberg::PartitionValues& partition,
                                              std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
-  K2_ASSIGN_OR_RETURN(auto source, driver.Query(sql));
+  K2_ASSIGN_OR_RETURN(auto source,
+                      driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
   auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
   std::string partition_path;
   bool have_partition = false;
   writer = std::make_unique<RollingParquetWriter>(
       io, ctx.write_schema, WriterOptionsFor(config.offload), config.offload.target_file_size_bytes,
       [&] { return ctx.table->NewDataFilePath(partition_path); });
-  // Batches pass straight through when the warm schema already carries the
-  // table's field ids (tables k2 created); after schema evolution they are
-  // re-labelled with the table's ids, which copies the columns.
-  ColumnBatch rebatched(ctx.write_schema);
+  const size_t width = ctx.write_schema->fields.size();
+  uint64_t checksum = 0;  // ClickHouse's sum(UInt64) wraps the same way
+  int64_t rows = 0;
   for (;;) {
-    K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
+    K2_ASSIGN_OR_RETURN(ColumnBatch * batch, reader->Next());
     if (batch == nullptr) break;
     if (batch->num_rows() == 0) continue;
-    if (batch->columns.size() != ctx.write_schema->fields.size()) {
+    if (batch->columns.size() != width + 1 || batch->columns.back().type() != DataType::Int64() ||
+        batch->schema->fields.back().name != kRowHashColumn) {
       return MakeError(ErrorKind::kInvalidInput,
-                       "{}: the query returned {} columns, DESCRIBE said {}", ctx.cfg->name,
-                       batch->columns.size(), ctx.write_schema->fields.size());
+                       "{}: the query returned {} columns, DESCRIBE said {} (plus {})",
+                       ctx.cfg->name, batch->columns.size(), width, kRowHashColumn);
     }
-    const ColumnBatch* out = batch;
-    if (*batch->schema != *ctx.write_schema) {
-      rebatched.columns = batch->columns;
-      out = &rebatched;
-    }
+    for (int64_t h : batch->columns.back().Values<int64_t>()) checksum += static_cast<uint64_t>(h);
+    rows += static_cast<int64_t>(batch->num_rows());
+    // Written without the hash column, labelled with the table's field ids;
+    // the batch is the reader's again after the write.
+    Column hashes = std::move(batch->columns.back());
+    batch->columns.pop_back();
+    batch->schema = ctx.write_schema;
     if (!have_partition) {
-      K2_ASSIGN_OR_RETURN(partition, spec.PartitionFor(*out, 0));
+      K2_ASSIGN_OR_RETURN(partition, spec.PartitionFor(*batch, 0));
       partition_path = spec.PartitionPath(partition);
       have_partition = true;
     }
-    K2_RETURN_IF_ERROR(writer->Write(*out));
+    Status written = writer->Write(*batch);
+    batch->columns.push_back(std::move(hashes));
+    K2_RETURN_IF_ERROR(written);
   }
+  stats.rows = rows;
+  stats.checksum = std::to_string(checksum);
   return writer->Finish();
 }
 
@@ -814,39 +845,21 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       }
       int64_t expected_snapshot = existing ? existing->snapshot_id : 0;
 
-      // The window's count and checksum, taken while its rows stream: on a
-      // server on its own connection, in parallel; embedded, just before.
-      std::future<Result<WindowStats>> pending_stats;
-      std::optional<Result<WindowStats>> stats;
-      if (config_.warm.kind == "http") {
-        pending_stats = std::async(std::launch::async, [this, &ctx, &sql]() -> Result<WindowStats> {
-          K2_ASSIGN_OR_RETURN(auto own, warm_());
-          return QueryWindowStats(*own, sql, ctx.columns, kCommitChecksumKind);
-        });
-      } else {
-        stats = QueryWindowStats(warm, sql, ctx.columns, kCommitChecksumKind);
-        if (!*stats) return fail(stats->error());
-      }
+      // The window's count and checksum are those of the rows streamed.
       std::unique_ptr<RollingParquetWriter> writer;
       iceberg::PartitionValues partition;
-      auto files = WriteWindow(warm, io_, config_, ctx, sql, partition, writer);
-      if (pending_stats.valid()) stats = pending_stats.get();
-      if (!files || !*stats) {
+      WindowStats stats;
+      auto files = WriteWindow(warm, io_, config_, ctx, sql, stats, partition, writer);
+      if (!files) {
         if (writer) writer->Abort();
-        return fail((files ? stats->error() : files.error()).WithContext(p.window.ToString()));
+        return fail(files.error().WithContext(p.window.ToString()));
       }
       WindowRecord record;
       record.window = p.window;
       record.source_rows = writer->rows_written();
-      record.source_checksum = (*stats)->checksum;
+      record.source_checksum = stats.checksum;
       record.checksum_kind = ChecksumKindName(kCommitChecksumKind);
       record.run_id = run_id;
-      if (record.source_rows != (*stats)->rows) {
-        // Rows arrived while streaming: the ledger keeps the checksum taken
-        // before, so the next run sees the change and replaces the window.
-        spdlog::warn("{} {}: {} rows streamed, {} counted; will re-check next run", cfg.name,
-                     p.window.ToString(), record.source_rows, (*stats)->rows);
-      }
       if (options.cancelled && options.cancelled()) {
         writer->Abort();
         return fail({ErrorKind::kCancelled, "cancelled before commit"});

@@ -75,15 +75,19 @@ Result<ChecksumKind> ParseChecksumKind(const std::string& name) {
       name);
 }
 
-std::string WindowStatsSql(const std::string& window_sql, const std::vector<WarmColumn>& columns,
-                           ChecksumKind kind) {
+std::string RowHashSql(const std::vector<WarmColumn>& columns, ChecksumKind kind) {
   std::string args;
   for (const auto& [name, type] : columns) {
     if (!args.empty()) args += ", ";
     args += ColumnArgs(name, type, kind);
   }
   if (args.empty()) args = "1";
-  return fmt::format("SELECT count(), sum(cityHash64({})) FROM ({})", args, window_sql);
+  return fmt::format("cityHash64({})", args);
+}
+
+std::string WindowStatsSql(const std::string& window_sql, const std::vector<WarmColumn>& columns,
+                           ChecksumKind kind) {
+  return fmt::format("SELECT count(), sum({}) FROM ({})", RowHashSql(columns, kind), window_sql);
 }
 
 Result<WindowStats> QueryWindowStats(warm::WarmDriver& driver, const std::string& window_sql,

@@ -43,7 +43,11 @@ Result<ChecksumKind> ParseChecksumKind(const std::string& name);
 /// A ClickHouse column: name and type as DESCRIBE prints them.
 using WarmColumn = std::pair<std::string, std::string>;
 
-/// `SELECT count(), sum(cityHash64(...)) FROM (window_sql)` over `columns`.
+/// One row's hash: `cityHash64(...)` over `columns` as `kind` hashes them.
+std::string RowHashSql(const std::vector<WarmColumn>& columns, ChecksumKind kind);
+
+/// `SELECT count(), sum(RowHashSql) FROM (window_sql)`: the window's count
+/// and checksum (sum of UInt64 wraps mod 2^64).
 std::string WindowStatsSql(const std::string& window_sql, const std::vector<WarmColumn>& columns,
                            ChecksumKind kind);
 

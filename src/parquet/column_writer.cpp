@@ -426,9 +426,11 @@ class NumericWriter final : public ColumnWriterBase {
         K2_RETURN_IF_ERROR(ClosePage());
         if (dict_mode_) {
           // The dictionary stays until the chunk is written; the hash table
-          // and index buffer are no longer needed.
+          // and index buffer are no longer needed. Later chunks of the file
+          // start plain: values this varied overflow their dictionary again.
           dict_mode_ = false;
           fell_back_ = true;
+          sticky_plain_ = true;
           Release(table_);
           Release(indices_);
         }
@@ -754,9 +756,11 @@ class BytesWriter final : public ColumnWriterBase {
         K2_RETURN_IF_ERROR(ClosePage());
         if (dict_mode_) {
           // The dictionary stays until the chunk is written; the hash table,
-          // hashes and index buffer are no longer needed.
+          // hashes and index buffer are no longer needed. Later chunks of the
+          // file start plain: values this varied overflow their dictionary again.
           dict_mode_ = false;
           fell_back_ = true;
+          sticky_plain_ = true;
           Release(table_);
           Release(dict_hashes_);
           Release(indices_);

@@ -1,6 +1,10 @@
 #include "parquet/file_writer.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "parquet/column_writer.h"
 #include "parquet/metadata.h"
@@ -11,7 +15,72 @@ namespace k2::parquet {
 namespace {
 constexpr char kMagic[] = "PAR1";
 constexpr size_t kBatchSliceRows = 8192;
+/// Rows the column groups encode between two synchronizations (and row-group
+/// size checks) when they run in parallel.
+constexpr size_t kParallelSliceRows = 65536;
+
+/// Relative encoding cost of a column, for balancing the groups.
+int EncodeWeight(const Field& f) {
+  if (f.type.IsVariableWidth()) return 3;
+  return f.type.FixedWidth() >= 8 ? 2 : 1;
+}
 }  // namespace
+
+/// Threads 1..n-1 of the column groups (group 0 runs on the caller). Run()
+/// hands every thread the same function and waits for all of them.
+class FileWriter::Encoders {
+ public:
+  explicit Encoders(size_t extra) {
+    for (size_t i = 0; i < extra; ++i) threads_.emplace_back([this, i] { Loop(i + 1); });
+  }
+  ~Encoders() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  Encoders(const Encoders&) = delete;
+  Encoders& operator=(const Encoders&) = delete;
+
+  void Run(const std::function<void(size_t)>& fn) {
+    {
+      std::lock_guard lock(mu_);
+      fn_ = &fn;
+      pending_ = threads_.size();
+      ++generation_;
+    }
+    start_.notify_all();
+    fn(0);
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+  }
+
+ private:
+  void Loop(size_t group) {
+    uint64_t seen = 0;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      const auto* fn = fn_;
+      lock.unlock();
+      (*fn)(group);
+      lock.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable start_, done_;
+  const std::function<void(size_t)>* fn_ = nullptr;
+  uint64_t generation_ = 0;
+  size_t pending_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;  // last: started once the members exist
+};
 
 struct FileWriter::Footer {
   format::FileMetaData meta;
@@ -42,14 +111,25 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<OutputFile>
   root.name = "schema";
   root.num_children = static_cast<int32_t>(schema->fields.size());
   meta.schema.push_back(root);
-  auto scratch = std::make_shared<WriterScratch>(w->options_);
-  w->scratch_ = scratch;
-  for (const Field& f : schema->fields) {
+  // Columns go to the group with the least estimated work so far.
+  const size_t groups = std::clamp<size_t>(static_cast<size_t>(w->options_.encode_threads), 1,
+                                           std::max<size_t>(1, schema->fields.size()));
+  w->groups_.resize(groups);
+  std::vector<int> load(groups, 0);
+  for (size_t g = 0; g < groups; ++g) {
+    w->scratches_.push_back(std::make_shared<WriterScratch>(w->options_));
+  }
+  for (size_t i = 0; i < schema->fields.size(); ++i) {
+    const Field& f = schema->fields[i];
     auto element = ToSchemaElement(f);
     if (!element) return std::unexpected(element.error().WithContext(w->out_->path()));
-    w->columns_.push_back(MakeColumnWriter(f, *element, w->options_, scratch));
+    size_t g = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[g] += EncodeWeight(f);
+    w->groups_[g].push_back(i);
+    w->columns_.push_back(MakeColumnWriter(f, *element, w->options_, w->scratches_[g]));
     meta.schema.push_back(std::move(*element));
   }
+  if (groups > 1) w->encoders_ = std::make_unique<Encoders>(groups - 1);
   K2_RETURN_IF_ERROR(w->out_->Write(kMagic, 4));
   return w;
 }
@@ -64,10 +144,22 @@ Status FileWriter::Write(const ColumnBatch& batch) {
   }
   if (auto st = batch.Validate(); !st) return std::unexpected(st.error().WithContext(out_->path()));
   size_t rows = batch.num_rows();
-  for (size_t s = 0; s < rows; s += kBatchSliceRows) {
-    size_t n = std::min(kBatchSliceRows, rows - s);
-    for (size_t c = 0; c < columns_.size(); ++c) {
-      K2_RETURN_IF_ERROR(columns_[c]->Append(batch.columns[c], s, n));
+  const size_t slice = encoders_ ? kParallelSliceRows : kBatchSliceRows;
+  std::vector<Status> status(groups_.size());
+  for (size_t s = 0; s < rows; s += slice) {
+    size_t n = std::min(slice, rows - s);
+    if (encoders_) {
+      encoders_->Run([&](size_t g) {
+        for (size_t c : groups_[g]) {
+          status[g] = columns_[c]->Append(batch.columns[c], s, n);
+          if (!status[g]) return;
+        }
+      });
+      for (const Status& st : status) K2_RETURN_IF_ERROR(st);
+    } else {
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        K2_RETURN_IF_ERROR(columns_[c]->Append(batch.columns[c], s, n));
+      }
     }
     rows_written_ += static_cast<int64_t>(n);
     rows_in_group_ += static_cast<int64_t>(n);
@@ -85,8 +177,10 @@ uint64_t FileWriter::BufferedBytes() const {
 }
 
 uint64_t FileWriter::MemoryUsage() const {
-  uint64_t total =
-      scratch_->page.capacity() + scratch_->compressed.capacity() + scratch_->header.capacity();
+  uint64_t total = 0;
+  for (const auto& sc : scratches_) {
+    total += sc->page.capacity() + sc->compressed.capacity() + sc->header.capacity();
+  }
   for (const auto& c : columns_) total += c->MemoryBytes();
   return total;
 }

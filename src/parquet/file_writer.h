@@ -42,6 +42,10 @@ struct WriterOptions {
   bool dictionary = true;               ///< with fallback to plain when it stops paying
   int64_t dictionary_page_bytes = 1 << 20;
   size_t max_bound_length = 16;  ///< Iceberg metrics: truncate string/binary bounds
+  /// Threads that encode and compress columns in parallel (columns split into
+  /// this many groups, each with its own page scratch and codec context).
+  /// The same pages whatever the count; row groups may end at other rows.
+  int encode_threads = 1;
   std::vector<std::pair<std::string, std::string>> key_value_metadata;
 };
 
@@ -69,7 +73,8 @@ struct DataFileMetrics {
 class ColumnWriter;
 struct WriterScratch;
 
-/// Writes one Parquet file. Not thread-safe.
+/// Writes one Parquet file. Not thread-safe (it may run its own encoder
+/// threads: WriterOptions::encode_threads).
 class FileWriter {
  public:
   /// The schema's field ids are written as Parquet field_id. Takes ownership of
@@ -109,7 +114,10 @@ class FileWriter {
   std::shared_ptr<const Schema> schema_;
   WriterOptions options_;
   std::vector<std::unique_ptr<ColumnWriter>> columns_;
-  std::shared_ptr<WriterScratch> scratch_;
+  std::vector<std::shared_ptr<WriterScratch>> scratches_;  ///< one per column group
+  std::vector<std::vector<size_t>> groups_;                ///< column indexes per group
+  class Encoders;  // the extra threads of encode_threads > 1
+  std::unique_ptr<Encoders> encoders_;
   struct Footer;  // the row groups written so far (format structs)
   std::unique_ptr<Footer> footer_;
   std::vector<int64_t> split_offsets_;

@@ -1,5 +1,6 @@
 #include "service/scheduler.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -478,6 +479,7 @@ void Scheduler::RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint sch
       result = MakeError(ErrorKind::kInternal, "job {} threw: {}", name, ex.what());
     }
     run.finished = clock_.Now();
+    malloc_trim(0);  // the idle daemon gives the job's heap back (see main's mallopt)
     if (result) {
       run.status = RunStatus::kSucceeded;
       run.outcome = std::move(*result);

@@ -12,6 +12,7 @@
 
 #include "warm/clickhouse_error.h"
 #include "warm/driver_common.h"
+#include "warm/native_reader.h"
 #include "warm/row_binary.h"
 #include "warm/warm_driver.h"
 
@@ -323,7 +324,8 @@ class HttpDriver final : public WarmDriver {
     K2_ASSIGN_OR_RETURN(auto columns, Describe(sql));
     // Types are checked before any data moves.
     K2_RETURN_IF_ERROR(MapClickHouseColumns(columns, o_.types));
-    K2_ASSIGN_OR_RETURN(auto t, Start(sql, "RowBinary", {}, false));
+    const bool native = o_.native_format && NativeSupports(columns);
+    K2_ASSIGN_OR_RETURN(auto t, Start(sql, native ? "Native" : "RowBinary", {}, false));
     std::shared_ptr<Transfer> shared(std::move(t));
     // Pull the first bytes now so that errors before any row are reported here
     // (and retried by Query when transient).
@@ -339,6 +341,11 @@ class HttpDriver final : public WarmDriver {
       if (!more) return false;
       return shared->Pump(buffer);
     };
+    if (native) {
+      K2_ASSIGN_OR_RETURN(
+          auto reader, NativeReader::Open(std::move(primed_source), columns, batch_rows, o_.types));
+      return std::unique_ptr<BatchReader>(std::move(reader));
+    }
     K2_ASSIGN_OR_RETURN(auto reader, RowBinaryReader::Open(std::move(primed_source), columns,
                                                            batch_rows, o_.types));
     return std::unique_ptr<BatchReader>(std::move(reader));

@@ -29,22 +29,6 @@ inline void Put(uint8_t* dst, T v) {
   std::memcpy(dst, &v, sizeof(T));
 }
 
-// LEB128 varint; returns false if the data ends first.
-inline bool ReadVarint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (p >= end) return false;
-    uint8_t b = *p++;
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      out = v;
-      return true;
-    }
-  }
-  out = v;
-  return true;
-}
-
 inline void WriteVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
     out.push_back(static_cast<char>((v & 0x7f) | 0x80));
@@ -180,13 +164,14 @@ const ColumnBatch& RowBinaryDecoder::Finish() {
 }
 
 RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*& p,
-                                                     const uint8_t* end) {
+                                                     const uint8_t* end, size_t row,
+                                                     bool null_flag) {
   const ClickHouseType& t = types_[col];
   Column& c = batch_.columns[col];
   auto& d = c.mutable_data();
   // Fixed-width values go to their row's slot of the pre-sized buffer.
-  uint8_t* dst = widths_[col] == 0 ? nullptr : d.data() + rows_ * widths_[col];
-  if (t.nullable) {
+  uint8_t* dst = widths_[col] == 0 ? nullptr : d.data() + row * widths_[col];
+  if (t.nullable && null_flag) {
     if (p >= end) return Step::kNeedMore;
     uint8_t is_null = *p++;
     if (is_null) {
@@ -432,7 +417,7 @@ Result<size_t> RowBinaryDecoder::Decode(const uint8_t* data, size_t size, uint64
           break;
       }
       {
-        Step s = DecodeValue(i, p, end);
+        Step s = DecodeValue(i, p, end, rows_, /*null_flag=*/true);
         if (s == Step::kOk) continue;
         Truncate(rows_);
         if (s == Step::kNeedMore) return static_cast<size_t>(row_start - data);
@@ -453,6 +438,166 @@ Result<size_t> RowBinaryDecoder::Decode(const uint8_t* data, size_t size, uint64
   }
   if (rows_ >= batch_rows_) full_ = true;
   return static_cast<size_t>(p - data);
+}
+
+size_t NativeValueWidth(const ClickHouseType& t) {
+  switch (t.wire) {
+    case WireKind::kInt8:
+    case WireKind::kUInt8:
+    case WireKind::kBool:
+    case WireKind::kEnum8:
+      return 1;
+    case WireKind::kInt16:
+    case WireKind::kUInt16:
+    case WireKind::kDate:
+    case WireKind::kEnum16:
+      return 2;
+    case WireKind::kInt32:
+    case WireKind::kUInt32:
+    case WireKind::kDate32:
+    case WireKind::kDateTime:
+    case WireKind::kFloat32:
+    case WireKind::kDecimal32:
+    case WireKind::kIPv4:
+      return 4;
+    case WireKind::kInt64:
+    case WireKind::kUInt64:
+    case WireKind::kFloat64:
+    case WireKind::kDecimal64:
+    case WireKind::kDateTime64:
+      return 8;
+    case WireKind::kDecimal128:
+    case WireKind::kUuid:
+    case WireKind::kIPv6:
+      return 16;
+    case WireKind::kFixedString:
+      return static_cast<size_t>(t.fixed_width);
+    case WireKind::kString:
+      return 0;
+  }
+  return 0;
+}
+
+Result<size_t> RowBinaryDecoder::DecodeNativeColumn(size_t col, size_t rows, const uint8_t* data,
+                                                    size_t size) {
+  const ClickHouseType& t = types_[col];
+  Column& c = batch_.columns[col];
+  const uint8_t* p = data;
+  const uint8_t* end = data + size;
+  const size_t w = widths_[col];
+  if (w != 0 && c.mutable_data().size() < (rows_ + rows) * w) {
+    c.mutable_data().resize((rows_ + rows) * w);
+  }
+  auto truncated = [&] {
+    return MakeError(ErrorKind::kCorrupt, "Native column '{}' ({}) ends early",
+                     batch_.schema->fields[col].name, t.text);
+  };
+  const uint8_t* nulls = nullptr;
+  if (t.nullable) {
+    if (size < rows) return truncated();
+    nulls = p;
+    p += rows;
+  }
+  const size_t vw = NativeValueWidth(t);
+  if (nulls == nullptr && fast_[col] != FastKind::kNone) {
+    // Whole-column conversions of the common kinds.
+    uint8_t* base = w == 0 ? nullptr : c.mutable_data().data() + rows_ * w;
+    if (fast_[col] != FastKind::kString && static_cast<size_t>(end - p) < rows * vw) {
+      return truncated();
+    }
+    switch (fast_[col]) {
+      case FastKind::kCopy8:
+      case FastKind::kCopy4:
+        std::memcpy(base, p, rows * vw);
+        return rows * vw;
+      case FastKind::kUInt64ToLong:
+        for (size_t r = 0; r < rows; ++r) {
+          if (p[r * 8 + 7] & 0x80) {
+            return MakeError(ErrorKind::kUnsupported,
+                             "column '{}' (UInt64) value {} exceeds the long range; map UInt64 "
+                             "to decimal(20, 0) to read it",
+                             batch_.schema->fields[col].name, Load<uint64_t>(p + r * 8));
+          }
+        }
+        std::memcpy(base, p, rows * 8);
+        return rows * 8;
+      case FastKind::kUInt32ToLong:
+        for (size_t r = 0; r < rows; ++r) Put<int64_t>(base + r * 8, Load<uint32_t>(p + r * 4));
+        return rows * 4;
+      case FastKind::kDateTime:
+        for (size_t r = 0; r < rows; ++r) {
+          Put<int64_t>(base + r * 8, int64_t{Load<uint32_t>(p + r * 4)} * 1000000);
+        }
+        return rows * 4;
+      case FastKind::kString: {
+        auto& d = c.mutable_data();
+        auto& off = c.mutable_offsets();
+        for (size_t r = 0; r < rows; ++r) {
+          uint64_t n = 0;
+          if (!ReadVarint(p, end, n) || static_cast<uint64_t>(end - p) < n) return truncated();
+          d.insert(d.end(), p, p + n);
+          off.push_back(static_cast<uint32_t>(d.size()));
+          p += n;
+        }
+        return static_cast<size_t>(p - data);
+      }
+      case FastKind::kNone:
+        break;
+    }
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    if (nulls != nullptr) {
+      if (nulls[r] != 0) {
+        // A null's slot holds the nested type's default: skipped, not decoded
+        // (0 need not be a valid enum value).
+        if (vw == 0) {
+          uint64_t n = 0;
+          if (!ReadVarint(p, end, n) || static_cast<uint64_t>(end - p) < n) return truncated();
+          p += n;
+        } else {
+          if (static_cast<size_t>(end - p) < vw) return truncated();
+          p += vw;
+        }
+        c.mutable_validity().push_back(0);
+        if (w == 0) {
+          c.mutable_offsets().push_back(static_cast<uint32_t>(c.mutable_data().size()));
+        } else {
+          std::memset(c.mutable_data().data() + (rows_ + r) * w, 0, w);
+        }
+        continue;
+      }
+      c.mutable_validity().push_back(1);
+    }
+    Step step = DecodeValue(col, p, end, rows_ + r, /*null_flag=*/false);
+    if (step == Step::kNeedMore) return truncated();
+    if (step == Step::kError) return std::unexpected(error_);
+  }
+  return static_cast<size_t>(p - data);
+}
+
+void RowBinaryDecoder::TakeBatch(ColumnBatch& out) {
+  bool same = out.columns.size() == batch_.columns.size();
+  for (size_t i = 0; same && i < out.columns.size(); ++i) {
+    same = out.columns[i].type() == batch_.columns[i].type();
+  }
+  if (!same) {
+    out = batch_;
+    return;
+  }
+  std::swap(out.columns, batch_.columns);
+  out.schema = batch_.schema;  // the caller may have relabelled the batch it gives back
+}
+
+void RowBinaryDecoder::AddNativeRows(size_t rows) {
+  rows_ += rows;
+  if (rows_ >= batch_rows_) full_ = true;
+  for (const auto& c : batch_.columns) {
+    if (c.type().IsVariableWidth() && c.data().size() > kMaxStringBytesPerBatch) full_ = true;
+  }
+}
+
+void RowBinaryDecoder::DropNativeRows() {
+  Truncate(rows_);
 }
 
 Status EncodeRowBinary(const ColumnBatch& batch, const std::vector<ClickHouseType>& types,

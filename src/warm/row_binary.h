@@ -22,6 +22,23 @@
 
 namespace k2::warm {
 
+/// Reads a LEB128 varint (ClickHouse's VarUInt) at `p`, advancing it; false
+/// if the data ends first.
+inline bool ReadVarint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (p >= end) return false;
+    uint8_t b = *p++;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      out = v;
+      return true;
+    }
+  }
+  out = v;
+  return true;
+}
+
 /// Decodes RowBinary rows of known column types into a batch.
 class RowBinaryDecoder {
  public:
@@ -43,11 +60,29 @@ class RowBinaryDecoder {
   /// Starts a new batch, keeping buffer capacity.
   void Clear();
 
+  /// Native format: decodes column `col` of a block of `rows` rows (for a
+  /// Nullable the null map, then every row's value) from `data`, which holds
+  /// the whole column, into the rows after the batch's current ones. The
+  /// rows join the batch once every column is in (AddNativeRows); on an error
+  /// DropNativeRows undoes the block's partial columns. Returns the bytes the
+  /// column took; kCorrupt when `data` ends early; value errors as Decode's.
+  Result<size_t> DecodeNativeColumn(size_t col, size_t rows, const uint8_t* data, size_t size);
+  void AddNativeRows(size_t rows);
+  void DropNativeRows();
+  const std::vector<ClickHouseType>& types() const { return types_; }
+  /// Moves the finished batch into `out`; the decoder keeps `out`'s old
+  /// columns (their capacity) when they have the batch's types, else copies.
+  void TakeBatch(ColumnBatch& out);
+  const ColumnBatch& batch() const { return batch_; }
+
  private:
   enum class Step { kOk, kNeedMore, kError };
   /// Inline decoding of non-nullable common kinds in Decode's row loop.
   enum class FastKind { kNone, kCopy8, kCopy4, kUInt64ToLong, kUInt32ToLong, kDateTime, kString };
-  Step DecodeValue(size_t col, const uint8_t*& p, const uint8_t* end);
+  /// One value of column `col` into row `row`; `null_flag`: a Nullable's
+  /// RowBinary null byte comes first (Native passes false: its null map is
+  /// read by the caller).
+  Step DecodeValue(size_t col, const uint8_t*& p, const uint8_t* end, size_t row, bool null_flag);
   void Truncate(size_t rows);
 
   std::vector<ClickHouseType> types_;
@@ -61,6 +96,10 @@ class RowBinaryDecoder {
   std::vector<uint8_t*> bases_;                // per column: fixed-width data, during Decode
   Error error_;
 };
+
+/// Bytes of one value of `t` (its nested type for a Nullable) in the Native
+/// and RowBinary layouts; 0 for String (varint length + bytes).
+size_t NativeValueWidth(const ClickHouseType& t);
 
 /// Appends rows [begin, end) of `batch` to `out` as RowBinary for the columns
 /// `types` (target table types, in batch column order). Each column's k2 type
@@ -97,6 +136,10 @@ class RowBinaryReader final : public BatchReader {
   /// Next batch, nullptr at the end. Leftover bytes at the end of the stream
   /// are kCorrupt (or the ClickHouse exception they spell, kRemote/...).
   Result<const ColumnBatch*> Next() override;
+  bool TakeBatch(ColumnBatch& out) override {
+    decoder_.TakeBatch(out);
+    return true;
+  }
 
   /// Largest capacity the pending-bytes buffer reached.
   size_t peak_buffer_bytes() const { return peak_buffer_; }

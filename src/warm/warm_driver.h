@@ -57,6 +57,10 @@ struct HttpDriverOptions {
   /// the system store. Empty: the system store. The server's certificate is
   /// always verified.
   std::string ca_file;
+  /// Servers without RowBinaryWithNamesAndTypes (before 19.x): stream results
+  /// in the Native (columnar) format, cheaper for the server than RowBinary;
+  /// queries with LowCardinality columns use RowBinary either way.
+  bool native_format = true;
   TypeMappingOptions types;
 };
 

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "columnar/value_json.h"
 #include "support/clickhouse_server.h"
+#include "warm/native_reader.h"
 #include "warm/row_binary.h"
 #include "warm/warm_test_util.h"
 
@@ -35,7 +37,9 @@ SELECT
   CAST(number % 3 + 1 AS Enum8('buy' = 1, 'sell' = 2, 'it\'s' = 3)) AS e8,
   CAST(if(number % 2 = 0, -1000, 30000) AS Enum16('neg' = -1000, 'big' = 30000)) AS e16,
   if(number % 3 = 0, NULL, number) AS nu64,
-  if(number % 4 = 1, NULL, toString(number)) AS ns
+  if(number % 4 = 1, NULL, toString(number)) AS ns,
+  if(number % 3 = 0, NULL, CAST(number % 2 + 1 AS Enum8('buy' = 1, 'sell' = 2))) AS ne8,
+  if(number % 5 = 0, NULL, toDecimal64(number, 4)) AS nd64
 FROM system.numbers LIMIT 2000
 )";
 
@@ -51,16 +55,94 @@ HttpDriverOptions OptionsFor(const k2::testing::ClickHouseServer& server) {
 
 TEST(HttpDriverTest, EveryOldServerTypeRoundTripsAgainstJsonEachRow) {
   K2_START_CLICKHOUSE(server);
-  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
-  EXPECT_FALSE(driver->ServerVersion().empty());
-  K2_ASSERT_OK_AND_ASSIGN(auto types, driver->Describe(kOldServerTypesQuery));
-  ASSERT_EQ(types.size(), 22u);
-  K2_ASSERT_OK_AND_ASSIGN(
-      auto json, driver->Execute(std::string(kOldServerTypesQuery) + " FORMAT JSONEachRow"));
-  auto rows = ParseJsonEachRow(json);
-  ASSERT_EQ(rows.size(), 2000u);
-  K2_ASSERT_OK_AND_ASSIGN(auto reader, driver->Query(kOldServerTypesQuery, 333));
-  ExpectBatchesMatchJson(*reader, types, rows);
+  for (bool native : {true, false}) {
+    SCOPED_TRACE(native ? "Native" : "RowBinary");
+    HttpDriverOptions o = OptionsFor(*server);
+    o.native_format = native;
+    K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(o));
+    EXPECT_FALSE(driver->ServerVersion().empty());
+    K2_ASSERT_OK_AND_ASSIGN(auto types, driver->Describe(kOldServerTypesQuery));
+    ASSERT_EQ(types.size(), 24u);
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto json, driver->Execute(std::string(kOldServerTypesQuery) + " FORMAT JSONEachRow"));
+    auto rows = ParseJsonEachRow(json);
+    ASSERT_EQ(rows.size(), 2000u);
+    K2_ASSERT_OK_AND_ASSIGN(auto reader, driver->Query(kOldServerTypesQuery, 333));
+    EXPECT_EQ(dynamic_cast<NativeReader*>(reader.get()) != nullptr, native);
+    ExpectBatchesMatchJson(*reader, types, rows);
+  }
+}
+
+// The Native reader on the bytes the server sent, delivered in pieces of 1 to
+// 7 bytes: the same batches as delivered whole; a cut stream, an exception
+// text after it, and a column other than the expected one are clear errors.
+TEST(HttpDriverTest, NativeStreamInPiecesAndBroken) {
+  K2_START_CLICKHOUSE(server);
+  HttpDriverOptions o = OptionsFor(*server);
+  o.compression = false;
+  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(o));
+  K2_ASSERT_OK_AND_ASSIGN(auto columns, driver->Describe(kOldServerTypesQuery));
+  K2_ASSERT_OK_AND_ASSIGN(std::string bytes, driver->Execute(std::string(kOldServerTypesQuery) +
+                                                             " SETTINGS max_block_size = 700 "
+                                                             "FORMAT Native"));
+  ASSERT_GT(bytes.size(), 10000u);
+  auto source_of = [](std::string data, size_t max_piece) -> ByteSource {
+    auto pos = std::make_shared<size_t>(0);
+    auto piece = std::make_shared<size_t>(0);
+    return [data = std::move(data), pos, piece, max_piece](std::string& buffer) -> Result<bool> {
+      if (*pos >= data.size()) return false;
+      size_t n = std::min(data.size() - *pos, 1 + (*piece)++ % max_piece);
+      buffer.append(data, *pos, n);
+      *pos += n;
+      return true;
+    };
+  };
+  auto read_all = [&](ByteSource source, size_t batch_rows) -> Result<std::vector<std::string>> {
+    K2_ASSIGN_OR_RETURN(auto reader,
+                        NativeReader::Open(std::move(source), columns, batch_rows, {}));
+    std::vector<std::string> rows;
+    for (;;) {
+      K2_ASSIGN_OR_RETURN(const ColumnBatch* b, reader->Next());
+      if (b == nullptr) break;
+      for (size_t r = 0; r < b->num_rows(); ++r) {
+        std::string row;
+        for (const Column& c : b->columns) row += ColumnValueToJson(c, r).dump() + "|";
+        rows.push_back(std::move(row));
+      }
+    }
+    return rows;
+  };
+  K2_ASSERT_OK_AND_ASSIGN(auto whole, read_all(source_of(bytes, bytes.size()), 1000));
+  ASSERT_EQ(whole.size(), 2000u);
+  K2_ASSERT_OK_AND_ASSIGN(auto pieces, read_all(source_of(bytes, 7), 333));
+  EXPECT_EQ(pieces, whole);
+
+  auto cut = read_all(source_of(bytes.substr(0, bytes.size() - 10), 4096), 1000);
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().kind, ErrorKind::kCorrupt) << cut.error().ToString();
+  EXPECT_NE(cut.error().message.find("ends inside a block"), std::string::npos)
+      << cut.error().message;
+
+  std::string with_exception =
+      bytes.substr(0, bytes.size() / 2) +
+      "Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded";
+  auto failed = read_all(source_of(with_exception, 4096), 1000);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(failed.error().message.find("Memory limit"), std::string::npos)
+      << failed.error().ToString();
+
+  auto renamed = columns;
+  renamed[3].first = "not_i64";
+  K2_ASSERT_OK_AND_ASSIGN(auto reader,
+                          NativeReader::Open(source_of(bytes, 4096), renamed, 1000, {}));
+  auto wrong = reader->Next();
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().kind, ErrorKind::kCorrupt);
+  EXPECT_NE(wrong.error().message.find("not_i64"), std::string::npos) << wrong.error().message;
+
+  auto lc = NativeReader::Open(source_of(bytes, 4096), {{"x", "LowCardinality(String)"}}, 10, {});
+  ASSERT_FALSE(lc.has_value());
+  EXPECT_EQ(lc.error().kind, ErrorKind::kUnsupported);
 }
 
 TEST(HttpDriverTest, InsertRoundTrips) {
@@ -205,28 +287,46 @@ TEST(HttpDriverTest, ServerKilledMidStreamIsAnIoError) {
 
 TEST(HttpDriverTest, TenMillionRowsStreamInBoundedMemory) {
   K2_START_CLICKHOUSE(server);
-  K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(OptionsFor(*server)));
-  K2_ASSERT_OK_AND_ASSIGN(
-      auto reader,
-      driver->Query("SELECT number AS id, toString(number % 1000) AS s, toFloat64(number) AS f, "
-                    "toDateTime('2024-01-01 00:00:00', 'UTC') + number AS t "
-                    "FROM system.numbers LIMIT 10000000",
-                    65536));
-  auto* rb = dynamic_cast<RowBinaryReader*>(reader.get());
-  ASSERT_NE(rb, nullptr);
-  uint64_t rows = 0;
-  int64_t last = -1;
-  while (true) {
-    K2_ASSERT_OK_AND_ASSIGN(auto b, reader->Next());
-    if (!b) break;
-    ASSERT_EQ(b->columns[0].Value<int64_t>(0), last + 1);
-    last = b->columns[0].Value<int64_t>(b->num_rows() - 1);
-    rows += b->num_rows();
+  // 18.16 streams in Native by default (RowBinary when asked): both bounded.
+  for (bool native : {true, false}) {
+    SCOPED_TRACE(native ? "Native" : "RowBinary");
+    HttpDriverOptions o = OptionsFor(*server);
+    o.native_format = native;
+    K2_ASSERT_OK_AND_ASSIGN(auto driver, OpenHttpDriver(o));
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto reader,
+        driver->Query("SELECT number AS id, toString(number % 1000) AS s, toFloat64(number) AS f, "
+                      "toDateTime('2024-01-01 00:00:00', 'UTC') + number AS t "
+                      "FROM system.numbers LIMIT 10000000",
+                      65536));
+    auto* rb = dynamic_cast<RowBinaryReader*>(reader.get());
+    auto* nr = dynamic_cast<NativeReader*>(reader.get());
+    ASSERT_EQ(rb != nullptr, !native);
+    ASSERT_EQ(nr != nullptr, native);
+    uint64_t rows = 0;
+    int64_t last = -1;
+    size_t peak_batch = 0;
+    while (true) {
+      K2_ASSERT_OK_AND_ASSIGN(auto b, reader->Next());
+      if (!b) break;
+      ASSERT_EQ(b->columns[0].Value<int64_t>(0), last + 1);
+      last = b->columns[0].Value<int64_t>(b->num_rows() - 1);
+      EXPECT_EQ(b->columns[3].Value<int64_t>(0) - b->columns[0].Value<int64_t>(0) * 1000000,
+                1704067200LL * 1000000);
+      rows += b->num_rows();
+      peak_batch = std::max(peak_batch, b->MemoryUsage());
+    }
+    EXPECT_EQ(rows, 10000000u);
+    EXPECT_LT(peak_batch, 8u << 20) << peak_batch;
+    if (rb != nullptr) {
+      EXPECT_GT(rb->bytes_read(), 200u << 20);  // 10M x (8 + ~4 + 8 + 4)
+      EXPECT_LT(rb->peak_buffer_bytes(), 4u << 20) << rb->peak_buffer_bytes();
+    } else {
+      EXPECT_EQ(nr->rows_read(), 10000000u);
+      // About one block (65536 rows here) is buffered at a time.
+      EXPECT_LT(nr->peak_buffer_bytes(), 8u << 20) << nr->peak_buffer_bytes();
+    }
   }
-  EXPECT_EQ(rows, 10000000u);
-  EXPECT_GT(rb->bytes_read(), 200u << 20);  // 10M x (8 + ~4 + 8 + 4)
-  EXPECT_LT(rb->peak_batch_bytes(), 8u << 20) << rb->peak_batch_bytes();
-  EXPECT_LT(rb->peak_buffer_bytes(), 4u << 20) << rb->peak_buffer_bytes();
 }
 
 }  // namespace
