@@ -48,6 +48,48 @@ inline uint64_t Mix64(uint64_t x) {
   return x;
 }
 
+/// The two (overlapping) words that cover a string of 4..16 bytes, or its
+/// bytes folded for shorter ones: together with the length, they identify it.
+inline void Words(std::string_view v, uint64_t& a, uint64_t& b) {
+  const char* p = v.data();
+  const size_t n = v.size();
+  if (n >= 8) {
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = y;
+  } else {
+    a = n == 0
+            ? 0
+            : uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
+                  uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
+    b = 0;
+  }
+}
+
+/// Dictionary hash of a string: inline for the short strings that dominate
+/// dictionary columns (symbols, exchanges), the library's beyond 16 bytes.
+inline uint64_t HashBytes(std::string_view v) {
+  if (v.size() > 16) return std::hash<std::string_view>{}(v);
+  uint64_t a, b;
+  Words(v, a, b);
+  return Mix64(a ^ Mix64(b + v.size()));
+}
+
+/// String equality without a library call for strings of up to 16 bytes.
+inline bool SameBytes(std::string_view x, std::string_view y) {
+  if (x.size() != y.size()) return false;
+  if (x.size() > 16) return std::memcmp(x.data(), y.data(), x.size()) == 0;
+  uint64_t xa, xb, ya, yb;
+  Words(x, xa, xb);
+  Words(y, ya, yb);
+  return xa == ya && xb == yb;
+}
+
 /// Frees a container's memory (clear() keeps the capacity).
 template <typename C>
 void Release(C& c) {
@@ -533,19 +575,20 @@ class NumericWriter final : public ColumnWriterBase {
   /// that chunk's dictionary), and a run of equal values skips the hash
   /// lookup; plain values are observed as one min/max pass per slice.
   void AddDense(const Src* src, size_t n) {
-    size_t i = 0;
     if (dict_mode_) {
-      for (; i < n && dict_mode_; ++i) {
+      const size_t base = indices_.size();
+      indices_.resize(base + n);
+      uint32_t* out = indices_.data() + base;
+      for (size_t i = 0; i < n; ++i) {
         T v = static_cast<T>(src[i]);
-        if (last_index_ < dict_values_.size() && dict_values_[last_index_] == v) {
-          indices_.push_back(last_index_);
-          continue;
+        if (last_index_ >= dict_values_.size() || dict_values_[last_index_] != v) {
+          last_index_ = Lookup(v);
         }
-        last_index_ = Lookup(v);
-        indices_.push_back(last_index_);
+        out[i] = last_index_;
       }
-      if (i == n) return;
+      return;
     }
+    size_t i = 0;
     T mn = static_cast<T>(src[i]), mx = mn;
     for (size_t j = i; j < n; ++j) {
       T v = static_cast<T>(src[j]);
@@ -733,7 +776,7 @@ class BytesWriter final : public ColumnWriterBase {
           if (dict_mode_) {
             // Observed when it enters this chunk's dictionary (Lookup); a
             // run of equal values skips the hash lookup.
-            if (last_index_ + 1 < dict_offsets_.size() && DictEntry(last_index_) == v) {
+            if (last_index_ + 1 < dict_offsets_.size() && SameBytes(DictEntry(last_index_), v)) {
               indices_.push_back(last_index_);
             } else {
               last_index_ = Lookup(v);
@@ -887,12 +930,12 @@ class BytesWriter final : public ColumnWriterBase {
   }
 
   uint32_t Lookup(std::string_view v) {
-    uint64_t h = std::hash<std::string_view>{}(v);
+    uint64_t h = HashBytes(v);
     size_t slot = Mix64(h) & mask_;
     while (true) {
       uint32_t e = table_[slot];
       if (e == 0) break;
-      if (dict_hashes_[e - 1] == h && DictEntry(e - 1) == v) return e - 1;
+      if (dict_hashes_[e - 1] == h && SameBytes(DictEntry(e - 1), v)) return e - 1;
       slot = (slot + 1) & mask_;
     }
     auto index = static_cast<uint32_t>(dict_offsets_.size() - 1);

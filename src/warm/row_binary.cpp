@@ -121,13 +121,20 @@ void RowBinaryDecoder::Clear() {
   full_ = false;
   for (size_t i = 0; i < batch_.columns.size(); ++i) {
     Column& c = batch_.columns[i];
-    c.Clear();
-    if (types_[i].nullable) c.mutable_validity().reserve(batch_rows_);
     if (!c.type().IsVariableWidth()) {
       // Sized for a whole batch up front: values are stored at row * width
       // without growing the vector per value; Finish() trims to the rows.
-      c.mutable_data().resize(batch_rows_ * static_cast<size_t>(c.type().FixedWidth()));
+      // The old values stay in place (every slot is written before it is
+      // read), so only growth is zero-filled.
+      std::vector<uint8_t> data;
+      data.swap(c.mutable_data());
+      c.Clear();
+      data.resize(batch_rows_ * static_cast<size_t>(c.type().FixedWidth()));
+      c.mutable_data().swap(data);
+      if (types_[i].nullable) c.mutable_validity().reserve(batch_rows_);
     } else {
+      c.Clear();
+      if (types_[i].nullable) c.mutable_validity().reserve(batch_rows_);
       c.mutable_offsets().reserve(batch_rows_ + 1);
     }
   }
