@@ -594,7 +594,11 @@ class NumericWriter final : public ColumnWriterBase {
       T v = static_cast<T>(src[j]);
       mn = std::min(mn, v);
       mx = std::max(mx, v);
-      values_.push_back(v);
+    }
+    if constexpr (std::is_same_v<T, Src>) {
+      values_.insert(values_.end(), src + i, src + n);
+    } else {
+      for (size_t j = i; j < n; ++j) values_.push_back(static_cast<T>(src[j]));
     }
     Observe(mn);
     Observe(mx);

@@ -25,13 +25,16 @@ Status Compressor::Compress(std::string_view in, std::string* out) {
       out->assign(in);
       return OkStatus();
     case CompressionCodec::kZstd: {
-      out->resize(ZSTD_compressBound(in.size()));
-      size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_), out->data(), out->size(),
-                                   in.data(), in.size(), level_);
+      // resize_and_overwrite: the bound-sized buffer is not zero-filled first.
+      size_t n = 0;
+      out->resize_and_overwrite(ZSTD_compressBound(in.size()), [&](char* buf, size_t cap) {
+        n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_), buf, cap, in.data(), in.size(),
+                              level_);
+        return ZSTD_isError(n) ? 0 : n;
+      });
       if (ZSTD_isError(n)) {
         return MakeError(ErrorKind::kInternal, "zstd compression failed: {}", ZSTD_getErrorName(n));
       }
-      out->resize(n);
       return OkStatus();
     }
     case CompressionCodec::kSnappy: {

@@ -552,6 +552,32 @@ Result<size_t> RowBinaryDecoder::DecodeNativeColumn(size_t col, size_t rows, con
         break;
     }
   }
+  if (nulls == nullptr && vw > 0 && vw <= 2 && w == 4 && t.wire != WireKind::kEnum8 &&
+      t.wire != WireKind::kEnum16) {
+    // Small integers and Date widen to int32 a column at a time.
+    if (static_cast<size_t>(end - p) < rows * vw) return truncated();
+    uint8_t* base = c.mutable_data().data() + rows_ * 4;
+    for (size_t r = 0; r < rows; ++r) {
+      int32_t v = 0;
+      switch (t.wire) {
+        case WireKind::kInt8:
+          v = Load<int8_t>(p + r);
+          break;
+        case WireKind::kInt16:
+          v = Load<int16_t>(p + r * 2);
+          break;
+        case WireKind::kUInt16:
+        case WireKind::kDate:
+          v = Load<uint16_t>(p + r * 2);
+          break;
+        default:
+          v = p[r];
+          break;
+      }
+      Put<int32_t>(base + r * 4, v);
+    }
+    return rows * vw;
+  }
   for (size_t r = 0; r < rows; ++r) {
     if (nulls != nullptr) {
       if (nulls[r] != 0) {
