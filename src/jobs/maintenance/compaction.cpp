@@ -207,6 +207,7 @@ Result<MergeResult> MergeGroup(iceberg::Table& table, const Group& g, const Comp
   auto schema = std::make_shared<const Schema>(table.schema());
   parquet::WriterOptions wo;
   wo.row_group_bytes = o.row_group_bytes;
+  wo.encode_threads = o.encode_threads;
   RollingParquetWriter writer(io, schema, wo, o.target_file_size_bytes,
                               [&] { return table.NewDataFilePath(g.path); });
   auto fail = [&](Error e) -> Result<MergeResult> {

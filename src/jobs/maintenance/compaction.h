@@ -56,6 +56,9 @@ struct CompactionOptions {
   int64_t now_ms = 0;                    ///< 0 = wall clock
   size_t batch_rows = 65536;             ///< read batch size
   int64_t row_group_bytes = 32LL << 20;  ///< output row groups (bounds memory)
+  /// Threads encoding the output's columns (the maintenance job's budget is
+  /// 2 CPUs; the bytes written are the same pages).
+  int encode_threads = 2;
   /// Sort rewritten rows by the table's default sort order when it has one
   /// (in runs of about one row group; see SortingWriter).
   bool sort = true;
