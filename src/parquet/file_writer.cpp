@@ -115,7 +115,10 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(std::unique_ptr<OutputFile>
   const size_t groups = std::clamp<size_t>(static_cast<size_t>(w->options_.encode_threads), 1,
                                            std::max<size_t>(1, schema->fields.size()));
   w->groups_.resize(groups);
+  // Group 0 runs on the caller's thread, which also does the writer's own
+  // work (row groups, the caller's batches): it starts with a handicap.
   std::vector<int> load(groups, 0);
+  if (groups > 1) load[0] = 2;
   for (size_t g = 0; g < groups; ++g) {
     w->scratches_.push_back(std::make_shared<WriterScratch>(w->options_));
   }
