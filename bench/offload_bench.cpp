@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "bench_support.h"
 #include "warm/warm_driver.h"
@@ -91,13 +92,31 @@ int main(int argc, char** argv) {
                        "{0} + intDiv(number * 3600, {1}) + (number % 3) "
                        "FROM system.numbers LIMIT {1}",
                        kStart, rows),
-           // Merged before timing: the insert's parts would otherwise merge in
-           // the background while the rounds run, taking the server's CPU.
-           std::string("OPTIMIZE TABLE default.bench_trades FINAL"),
        }) {
     auto r = ch.Execute(sql);
     if (!r) return Fail(r.error().ToString());
   }
+  // Merged into one part before timing: the insert's parts would otherwise
+  // merge in the background while the rounds run (taking the server's CPU),
+  // and the rows' order would depend on how far merging got. OPTIMIZE does
+  // nothing while a merge runs, so wait for merges and repeat until one part.
+  std::string parts;
+  for (int i = 0; i < 600; ++i) {
+    auto merging = ch.Execute("SELECT count() FROM system.merges WHERE table = 'bench_trades'");
+    if (!merging) return Fail(merging.error().ToString());
+    if (Trim(*merging) == "0") {
+      auto opt = ch.Execute("OPTIMIZE TABLE default.bench_trades FINAL");
+      if (!opt) return Fail(opt.error().ToString());
+      auto active = ch.Execute(
+          "SELECT count() FROM system.parts WHERE database = 'default' AND table = "
+          "'bench_trades' AND active");
+      if (!active) return Fail(active.error().ToString());
+      parts = Trim(*active);
+      if (parts == "1") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (parts != "1") return Fail("bench_trades did not merge into one part (" + parts + " parts)");
   auto expected = ch.Execute(fmt::format(
       "SELECT count(), toString(sum(toDecimal128(price, 8) * toDecimal128(quantity, 8))) FROM "
       "default.bench_trades WHERE timestamp >= {} AND timestamp < {}",
