@@ -338,7 +338,8 @@ class PrefetchingReader {
     if (!thread_.joinable()) {
       K2_ASSIGN_OR_RETURN(const ColumnBatch* next, reader_->Next());
       if (next == nullptr) return nullptr;
-      current_ = *next;  // the reader reuses its batch; current_ keeps its capacity
+      // The reader reuses its batch: moved (or else copied) into current_.
+      if (!reader_->TakeBatch(current_)) current_ = *next;
       return &current_;
     }
     std::unique_lock lock(mu_);
@@ -361,7 +362,7 @@ class PrefetchingReader {
       // work_, whose buffers rotate through slot_ and current_ back to the
       // reader, keeping their capacity.
       bool have = next && *next != nullptr;
-      if (have && (!reader_->TakeBatch(work_))) work_ = **next;
+      if (have && !reader_->TakeBatch(work_)) work_ = **next;
       std::unique_lock lock(mu_);
       if (!have) {
         if (!next) error_ = next.error();
