@@ -75,6 +75,11 @@ class BenchClickHouse {
 <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas></yandex>)";
     pid_ = fork();
     if (pid_ == 0) {
+      // A session of its own, as a server run as a service has: with the
+      // kernel's scheduler autogroups (sched_autogroup_enabled), the server
+      // and the measured client then share the CPUs as two groups rather
+      // than thread by thread with the bench's own processes.
+      setsid();
       std::string cfg = "--config-file=" + dir_ + "/config.xml";
       std::string log = dir_ + "/log/stdout.log";
       FILE* f = freopen(log.c_str(), "w", stdout);
