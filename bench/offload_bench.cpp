@@ -1,7 +1,9 @@
 // The hourly offload end to end: one 10-million-row hour of trades in a real
 // ClickHouse server, moved into an Iceberg table by `k2 offload` (HTTP driver
 // → ColumnBatch → Parquet → SQLite catalog commit), against, in the same run:
-//   (a) the raw read of the same window, `curl ... FORMAT RowBinary > /dev/null`;
+//   (a) the raw read of the same window, `curl ... FORMAT RowBinary > /dev/null`
+//       (and, for reference, curl of the Native stream k2 reads, with and
+//       without the per-row checksum hash);
 //   (b) DuckDB writing the same rows to Parquet (zstd) on one thread, from an
 //       in-memory table (its read side is not timed at all).
 // chDB then reads the Iceberg table (icebergLocal) and must return ClickHouse's
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -131,6 +134,22 @@ int main(int argc, char** argv) {
   const std::string window_sql = fmt::format(
       "SELECT * FROM default.bench_trades WHERE timestamp >= {} AND timestamp < {}", kStart, kEnd);
   std::ofstream(dir / "query.sql") << window_sql << " FORMAT RowBinary";
+  // What k2 asks of 18.16: the rows in Native, each with its checksum hash
+  // (the same expression WithRowHash builds for this table), and Native
+  // without the hash: the server's own cost of each part of k2's stream.
+  std::ofstream(dir / "native.sql") << window_sql << " FORMAT Native";
+  std::ofstream(dir / "native_hash.sql")
+      << "SELECT *, toInt64(cityHash64(`exchange`, `symbol`, `trade_id`, `timestamp`, "
+         "reinterpretAsString(`price`), reinterpretAsString(`quantity`), `side`, "
+         "`is_buyer_maker`, `ingested_at`)) AS _k2_row_hash FROM ("
+      << window_sql << ") FORMAT Native";
+  auto curl_seconds = [&](const char* file) -> std::optional<double> {
+    ChildRun c = RunChild({"curl", "-sS", "--fail", "-o", "/dev/null", "--data-binary",
+                           "@" + (dir / file).string(), server.url() + "/"});
+    if (c.exit_code != 0) return std::nullopt;
+    return c.seconds;
+  };
+  double best_native = 1e9, best_native_hash = 1e9;
 
   double best_curl = 1e9, best_k2 = 1e9;
   long k2_rss_kb = 0;
@@ -141,6 +160,11 @@ int main(int argc, char** argv) {
                               "@" + (dir / "query.sql").string(), server.url() + "/"});
     if (curl.exit_code != 0) return Fail("curl failed: " + curl.output);
     best_curl = std::min(best_curl, curl.seconds);
+    auto native = curl_seconds("native.sql");
+    auto native_hash = curl_seconds("native_hash.sql");
+    if (!native || !native_hash) return Fail("curl of the Native queries failed");
+    best_native = std::min(best_native, *native);
+    best_native_hash = std::min(best_native_hash, *native_hash);
 
     // A fresh catalog and warehouse per round: each round is a first offload.
     fs::path run = dir / fmt::format("run{}", round);
@@ -198,6 +222,10 @@ int main(int argc, char** argv) {
              rounds);
   fmt::print("| curl FORMAT RowBinary > /dev/null | {:.2f} | {:.2f} M | - |\n", best_curl,
              rows / best_curl / 1e6);
+  fmt::print("| curl FORMAT Native > /dev/null | {:.2f} | {:.2f} M | - |\n", best_native,
+             rows / best_native / 1e6);
+  fmt::print("| curl FORMAT Native with k2's row hash > /dev/null | {:.2f} | {:.2f} M | - |\n",
+             best_native_hash, rows / best_native_hash / 1e6);
   fmt::print("| k2 offload (read + Parquet + commit) | {:.2f} | {:.2f} M | {} MB |\n", best_k2,
              rows / best_k2 / 1e6, k2_rss_kb / 1024);
   fmt::print("| DuckDB COPY to Parquet, threads=1 | {:.2f} | {:.2f} M | - |\n", best_duck,

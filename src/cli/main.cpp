@@ -97,8 +97,8 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   // Page and row-group buffers of a few MiB are freed and allocated again all
   // the time while an hour streams: keep freed memory in the heap for reuse
-  // (a quarter fewer page faults) instead of unmapping and trimming it at
-  // once; the daemon trims after each job.
+  // (no fresh page faults) instead of unmapping and trimming it at once; the
+  // daemon trims after each job.
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   try {

@@ -6,7 +6,6 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
-#include <future>
 #include <mutex>
 #include <random>
 #include <set>
@@ -312,9 +311,10 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
 
 /// Pulls batches from a reader on its own thread, one batch ahead of the
 /// consumer, so the server keeps streaming (and k2 keeps decoding) while the
-/// previous batch is encoded. Holds at most one batch more than the reader.
-/// Unthreaded, it just passes the reader's batches through (the embedded
-/// engine's streams must stay on the thread that opened them).
+/// previous batch is encoded. Three batches rotate between the reader, the
+/// hand-over slot and the consumer, keeping their buffers. Unthreaded, it
+/// takes the reader's batch on the caller's thread (the embedded engine's
+/// streams must stay on the thread that opened them).
 class PrefetchingReader {
  public:
   PrefetchingReader(std::unique_ptr<BatchReader> reader, bool threaded)
@@ -857,7 +857,7 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
       }
       WindowRecord record;
       record.window = p.window;
-      record.source_rows = writer->rows_written();
+      record.source_rows = stats.rows;
       record.source_checksum = stats.checksum;
       record.checksum_kind = ChecksumKindName(kCommitChecksumKind);
       record.run_id = run_id;

@@ -118,5 +118,59 @@ TEST(WriterMemoryTest, MemoryUsageStaysBoundedAcrossManyRowGroups) {
   EXPECT_EQ(r[0]["sells"], std::to_string(sells));
 }
 
+// Two encoding threads write the same values, counts and bounds as one, and
+// stay within the one-thread bound plus one more page scratch.
+TEST(WriterMemoryTest, EncodeThreadsWriteTheSameValues) {
+  TempDir dir;
+  auto schema = CompressibleSchema();
+  auto io = NewLocalFileIO();
+  std::vector<DataFileMetrics> metrics;
+  for (int threads : {1, 2}) {
+    WriterOptions o;
+    o.row_group_bytes = 1 << 20;
+    o.page_bytes = 64 << 10;
+    o.dictionary_page_bytes = 64 << 10;
+    o.encode_threads = threads;
+    K2_ASSERT_OK_AND_ASSIGN(auto out, io->OpenOutput(dir / fmt::format("t{}.parquet", threads)));
+    K2_ASSERT_OK_AND_ASSIGN(auto writer, FileWriter::Open(std::move(out), schema, o));
+    const uint64_t bound =
+        static_cast<uint64_t>(o.row_group_bytes) +
+        schema->fields.size() * (4 * static_cast<uint64_t>(o.page_bytes) +
+                                 8 * static_cast<uint64_t>(o.dictionary_page_bytes)) +
+        8 * static_cast<uint64_t>(o.page_bytes);
+    ColumnBatch batch(schema);
+    for (int64_t row = 0; row < 400000; row += 40000) {
+      Fill(batch, row, 40000);
+      K2_ASSERT_OK(writer->Write(batch));
+      ASSERT_LE(writer->MemoryUsage(), bound) << threads << " threads";
+    }
+    K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, writer->Finish());
+    metrics.push_back(std::move(m));
+  }
+  ASSERT_EQ(metrics[0].record_count, 400000);
+  EXPECT_EQ(metrics[1].record_count, metrics[0].record_count);
+  ASSERT_EQ(metrics[1].columns.size(), metrics[0].columns.size());
+  for (size_t c = 0; c < metrics[0].columns.size(); ++c) {
+    const ColumnMetrics& a = metrics[0].columns[c];
+    const ColumnMetrics& b = metrics[1].columns[c];
+    EXPECT_EQ(a.value_count, b.value_count) << c;
+    EXPECT_EQ(a.null_count, b.null_count) << c;
+    EXPECT_EQ(a.lower_bound, b.lower_bound) << c;
+    EXPECT_EQ(a.upper_bound, b.upper_bound) << c;
+  }
+  // DuckDB reads the same rows, in the same order, from both files.
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto r, QueryDuckDB(fmt::format(
+                  "SELECT count(*)::VARCHAR AS n, count(*) FILTER (WHERE a.side IS DISTINCT FROM "
+                  "b.side OR a.exchange IS DISTINCT FROM b.exchange OR a.trade_id IS DISTINCT "
+                  "FROM b.trade_id OR a.price IS DISTINCT FROM b.price OR a.note IS DISTINCT FROM "
+                  "b.note)::VARCHAR AS diff FROM "
+                  "(SELECT *, row_number() OVER () AS i FROM read_parquet('{}')) a JOIN "
+                  "(SELECT *, row_number() OVER () AS i FROM read_parquet('{}')) b USING (i)",
+                  dir / "t1.parquet", dir / "t2.parquet")));
+  EXPECT_EQ(r[0]["n"], "400000");
+  EXPECT_EQ(r[0]["diff"], "0");
+}
+
 }  // namespace
 }  // namespace k2::parquet
