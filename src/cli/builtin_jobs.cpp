@@ -3,7 +3,11 @@
 #include <charconv>
 #include <chrono>
 
+#include <fmt/ranges.h>
+
 #include "catalog/catalog_factory.h"
+#include "cli/child_job.h"
+#include "cli/commands.h"
 #include "common/config.h"
 #include "iceberg/table.h"
 #include "jobs/audit.h"
@@ -17,6 +21,31 @@
 namespace k2::cli {
 
 namespace {
+
+/// The arguments that give a child k2 this daemon's config.
+std::vector<std::string> ConfigArgs(const Config& config) {
+  if (config.path.empty()) return {};
+  return {"--config", config.path};
+}
+
+/// Runs a job's command in a child k2 and returns its --json report (an
+/// array of tables). A child that printed no report failed before any table
+/// ran (its error is in the log).
+Result<nlohmann::json> ChildReport(const std::vector<std::string>& args, service::JobContext& ctx,
+                                   const std::string& job) {
+  auto child = RunChildCommand(args, ctx.cancel);
+  if (!child) {
+    if (child.error().kind == ErrorKind::kCancelled) K2_RETURN_IF_ERROR(ctx.cancel.Check(job));
+    return std::unexpected(child.error());
+  }
+  if (!child->output.is_array()) {
+    return MakeError(
+        child->exit_code == kExitUsage ? ErrorKind::kInvalidInput : ErrorKind::kInternal,
+        "job {}: k2 {} exited {} without a report (its error is in the log above)", job,
+        fmt::join(args, " "), child->exit_code);
+  }
+  return std::move(child->output);
+}
 
 /// Owns what one offload run needs for the lifetime of the job: a layer's
 /// tables ("offload_raw") or one table on a schedule of its own.
@@ -35,40 +64,59 @@ class OffloadLayerJob final : public service::Job {
   std::string name() const override { return name_; }
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
-    jobs::OffloadJob job(config_, *catalog_, *io_,
-                         [this] { return jobs::OpenWarmDriver(config_); });
-    jobs::OffloadOptions options;
-    if (tables_.empty()) {
-      options.layer = layer_;
+    nlohmann::json report;
+    if (config_.warm.kind == "embedded") {
+      // The embedded engine lives in a child process for the job's length.
+      std::vector<std::string> args = ConfigArgs(config_);
+      args.push_back("offload");
+      if (tables_.empty()) {
+        args.insert(args.end(), {"--layer", layer_});
+      } else {
+        for (const auto& t : tables_) args.insert(args.end(), {"--table", t});
+      }
+      args.push_back("--json");
+      K2_ASSIGN_OR_RETURN(report, ChildReport(args, ctx, name_));
     } else {
-      options.tables = tables_;
+      jobs::OffloadJob job(config_, *catalog_, *io_,
+                           [this] { return jobs::OpenWarmDriver(config_); });
+      jobs::OffloadOptions options;
+      if (tables_.empty()) {
+        options.layer = layer_;
+      } else {
+        options.tables = tables_;
+      }
+      // Polled before every commit: a timeout or shutdown stops before
+      // committing, never half-way.
+      options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
+      K2_ASSIGN_OR_RETURN(jobs::OffloadReport r, job.Run(options));
+      report = r.ToJson();
     }
-    // Polled before every commit: a timeout or shutdown stops before
-    // committing, never half-way.
-    options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
-    K2_ASSIGN_OR_RETURN(jobs::OffloadReport report, job.Run(options));
     service::JobOutcome out;
     std::optional<Error> first_error;
-    for (const auto& t : report.tables) {
+    for (const auto& t : report) {
       service::TableOutcome to;
-      to.table = t.target;
-      for (const auto& w : t.windows) {
-        to.rows += w.rows;
-        to.bytes += w.bytes;
-        to.files += w.files;
-        to.duration_seconds += w.seconds;
+      to.table = t.value("target", "");
+      for (const auto& w : t.value("windows", nlohmann::json::array())) {
+        to.rows += w.value("rows", int64_t{0});
+        to.bytes += w.value("bytes", int64_t{0});
+        to.files += w.value("files", int64_t{0});
+        to.duration_seconds += w.value("seconds", 0.0);
       }
-      if (t.lag_seconds >= 0) to.lag_seconds = static_cast<double>(t.lag_seconds);
-      if (t.error) {
-        to.detail = t.error->message;
-        if (!first_error) first_error = *t.error;
+      if (int64_t lag = t.value("lag_seconds", int64_t{-1}); lag >= 0) {
+        to.lag_seconds = static_cast<double>(lag);
+      }
+      if (t.contains("error")) {
+        to.detail = t.value("error", "");
+        if (!first_error) {
+          first_error = Error{ErrorKindFromName(t.value("error_kind", "")), to.detail};
+        }
       }
       out.rows += to.rows;
       out.bytes += to.bytes;
       out.files += to.files;
       out.tables.push_back(std::move(to));
     }
-    out.summary = fmt::format("{} rows into {} tables", out.rows, report.tables.size());
+    out.summary = fmt::format("{} rows into {} tables", out.rows, report.size());
     if (first_error) {
       if (first_error->kind == ErrorKind::kCancelled) {
         if (auto st = ctx.cancel.Check(name_); !st) return std::unexpected(st.error());
@@ -159,37 +207,51 @@ class AuditServiceJob final : public service::Job {
   std::string name() const override { return "audit"; }
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
-    jobs::AuditJob job(config_, *catalog_, *io_, [this] { return jobs::OpenWarmDriver(config_); });
-    jobs::AuditOptions options;
-    options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
-    auto report = job.Run(options);
-    if (!report) {
-      if (report.error().kind == ErrorKind::kCancelled)
-        K2_RETURN_IF_ERROR(ctx.cancel.Check(name()));
-      return std::unexpected(report.error());
+    nlohmann::json report;
+    if (config_.warm.kind == "embedded") {
+      std::vector<std::string> args = ConfigArgs(config_);
+      args.insert(args.end(), {"audit", "--json"});
+      K2_ASSIGN_OR_RETURN(report, ChildReport(args, ctx, name()));
+    } else {
+      jobs::AuditJob job(config_, *catalog_, *io_,
+                         [this] { return jobs::OpenWarmDriver(config_); });
+      jobs::AuditOptions options;
+      options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
+      auto r = job.Run(options);
+      if (!r) {
+        if (r.error().kind == ErrorKind::kCancelled) K2_RETURN_IF_ERROR(ctx.cancel.Check(name()));
+        return std::unexpected(r.error());
+      }
+      report = r->ToJson();
     }
     service::JobOutcome out;
     int64_t windows = 0, failing = 0;
-    for (const jobs::TableAudit& t : report->tables) {
-      if (t.error) return std::unexpected(*t.error);
+    for (const auto& t : report) {
+      if (t.contains("error")) {
+        return std::unexpected(
+            Error{ErrorKindFromName(t.value("error_kind", "")), t.value("error", "")});
+      }
       service::TableOutcome to;
-      to.table = t.target;
-      to.audit_ok = !t.failed();
-      for (const auto& w : t.windows) {
+      to.table = t.value("target", "");
+      to.audit_ok = t.value("ok", false);
+      for (const auto& w : t.value("windows", nlohmann::json::array())) {
         ++windows;
-        to.rows += w.cold_rows;
-        if (!jobs::IsAuditFailure(w.status)) continue;
+        to.rows += w.value("cold_rows", int64_t{0});
+        std::string status = w.value("status", "");
+        if (status != "mismatch" && status != "missing_in_warm" && status != "missing_in_cold") {
+          continue;
+        }
         ++failing;
         if (to.detail.size() < 400) {
           to.detail += fmt::format("{}{} {}: {}", to.detail.empty() ? "" : "; ",
-                                   w.window.ToString(), jobs::AuditStatusName(w.status), w.detail);
+                                   w.value("window", ""), status, w.value("detail", ""));
         }
       }
       out.rows += to.rows;
       out.tables.push_back(std::move(to));
     }
     out.summary = fmt::format("{} windows of {} tables audited, {} disagree", windows,
-                              report->tables.size(), failing);
+                              report.size(), failing);
     return out;
   }
 
@@ -225,20 +287,21 @@ Result<service::TableStatsProvider> MakeTableStats(const Config& config) {
       service::TableStats s;
       s.table = t.target;
       s.snapshots = static_cast<int64_t>(m.snapshots.size());
-      std::vector<jobs::AncestorSummary> ancestry;
-      for (const auto* snap : m.MainAncestry())
-        ancestry.push_back({snap->snapshot_id, snap->summary});
-      if (!ancestry.empty()) {
-        const auto& head = ancestry.front().summary;
+      if (const iceberg::Snapshot* head = m.CurrentSnapshot()) {
         auto num = [&](const char* key) -> int64_t {
-          auto it = head.find(key);
-          return it == head.end() ? 0 : std::stoll(it->second);
+          auto it = head->summary.find(key);
+          int64_t v = 0;
+          if (it != head->summary.end()) {
+            std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+          }
+          return v;
         };
         s.data_files = num("total-data-files");
         s.total_bytes = num("total-files-size");
         s.total_rows = num("total-records");
       }
-      auto ledger = jobs::OffloadLedger::FromAncestry(ancestry);
+      auto read = jobs::OffloadLedger::FromMetadata(m);
+      jobs::OffloadLedger ledger = read ? std::move(*read) : jobs::OffloadLedger{};
       if (auto wm = ledger.WatermarkUs()) {
         s.watermark = service::TimePoint(std::chrono::microseconds(*wm));
         s.lag_seconds = std::max(

@@ -2,6 +2,7 @@
 
 #include "cli/cli_config.h"
 #include "common/config.h"
+#include "service/job_schedule.h"
 
 namespace k2::cli {
 
@@ -46,6 +47,20 @@ void RegisterConfigCommands(CLI::App& root, CliContext& ctx) {
     if (!cfg) {
       ctx.Finish(std::unexpected(cfg.error()));
       if (cfg.error().kind == ErrorKind::kNotFound) ctx.Finish(kExitUsage);
+      return;
+    }
+    // What `serve` checks too: every job's cron in its time zone.
+    auto schedule = service::ScheduleFromConfig(*cfg);
+    Status valid = schedule ? OkStatus() : Status(std::unexpected(schedule.error()));
+    if (schedule) {
+      for (const auto& s : *schedule) {
+        valid = service::ValidateSchedule(s);
+        if (!valid) break;
+      }
+    }
+    if (!valid) {
+      ctx.Finish(std::unexpected(valid.error().WithContext(local.config_path)));
+      ctx.Finish(kExitUsage);
       return;
     }
     PrintConfigSummary(*cfg);

@@ -1,6 +1,9 @@
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "catalog/catalog_factory.h"
+#include "catalog/memory_catalog.h"
 #include "cli/builtin_jobs.h"
 #include "cli/cli_config.h"
 #include "columnar/value.h"
@@ -37,11 +40,27 @@ void PrintReport(const jobs::OffloadReport& report) {
 
 Status RunOffload(const CliContext& ctx, const OffloadArgs& args, int& exit_code) {
   K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  K2_RETURN_IF_ERROR(jobs::CheckOffloadOptions(config, args.options));  // before opening anything
   if (config.catalog.type != "sql") {
     return MakeError(ErrorKind::kUnsupported, "catalog.type '{}' is not supported by offload yet",
                      config.catalog.type);
   }
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  std::unique_ptr<Catalog> catalog;
+  std::error_code ec;
+  const bool sqlite_file = config.catalog.uri.find("://") == std::string::npos;
+  if (args.options.dry_run && sqlite_file && !std::filesystem::exists(config.catalog.uri, ec)) {
+    // A dry run creates nothing: with no catalog yet, every table is new.
+    catalog = NewMemoryCatalog(config.catalog.name);
+  } else {
+    K2_ASSIGN_OR_RETURN(catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  }
+  if (args.options.dry_run && config.warm.kind == "embedded" &&
+      !std::filesystem::exists(config.warm.data_dir, ec)) {
+    return MakeError(ErrorKind::kNotFound,
+                     "the embedded ClickHouse data dir {} does not exist: nothing to offload "
+                     "(k2 generate or k2 load fill it)",
+                     config.warm.data_dir);
+  }
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
   jobs::OffloadJob job(config, *catalog, *io, [&config] { return jobs::OpenWarmDriver(config); });
   K2_ASSIGN_OR_RETURN(jobs::OffloadReport report, job.Run(args.options));
@@ -71,7 +90,11 @@ void RegisterJobCommands(CLI::App& root, CliContext& ctx) {
   offload->add_option("--until", args.options.until, "With --window: every window up to here");
   offload->add_flag("--replace", args.options.replace,
                     "Re-offload the given windows even if committed (exact replace)");
-  offload->add_flag("--dry-run", args.options.dry_run, "Print the plan, write nothing");
+  offload->add_flag("--force", args.options.force,
+                    "With --replace: also replace windows ClickHouse no longer holds (empties "
+                    "them in cold)");
+  offload->add_flag("--dry-run", args.options.dry_run,
+                    "Print the plan (rows per window from the warm tier, and why), write nothing");
   offload->add_flag("--json", args.json, "JSON output");
   offload->callback([&ctx] {
     int code = kExitOk;

@@ -3,11 +3,15 @@
 
 #include <malloc.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <thread>
 
 #include "cli/commands.h"
 #include "common/logging.h"
+#include "warm/warm_driver.h"
 
 namespace k2::cli {
 
@@ -101,10 +105,22 @@ int main(int argc, char** argv) {
   // daemon trims after each job.
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  int code = k2::cli::kExitFailed;
   try {
-    return k2::cli::Main(argc, argv);
+    code = k2::cli::Main(argc, argv);
   } catch (const std::exception& e) {
     spdlog::error("internal error: {}", e.what());
-    return k2::cli::kExitFailed;
   }
+  // The process ends here with the command's status, without static
+  // destructors: libchdb's crash when its background threads (merges after
+  // a large insert) still run. Its connection is closed first, which waits
+  // for that work; a watchdog ends the process if the close ever hangs.
+  std::fflush(nullptr);
+  spdlog::shutdown();
+  std::thread([code] {
+    std::this_thread::sleep_for(std::chrono::seconds(30));
+    std::_Exit(code);
+  }).detach();
+  k2::warm::CloseEmbeddedEngine();
+  std::_Exit(code);
 }

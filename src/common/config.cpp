@@ -278,6 +278,8 @@ Status ReadTable(MapReader& r, const OffloadPolicy& policy, TableConfig& t) {
   K2_RETURN_IF_ERROR(r.String("source", t.source));
   K2_RETURN_IF_ERROR(r.String("query", t.query));
   K2_RETURN_IF_ERROR(r.String("time_column", t.time_column));
+  K2_RETURN_IF_ERROR(r.OneOf("time_unit", t.time_unit, {"s", "ms", "us", "ns"}));
+  K2_RETURN_IF_ERROR(r.OneOf("final", t.final_mode, {"auto", "on", "off"}));
   K2_RETURN_IF_ERROR(r.String("target", t.target));
   K2_RETURN_IF_ERROR(r.StringList("partition", t.partition));
   for (const auto& p : t.partition) {
@@ -298,6 +300,29 @@ Status ReadTable(MapReader& r, const OffloadPolicy& policy, TableConfig& t) {
   K2_RETURN_IF_ERROR(CheckCron(r, "schedule", t.schedule));
   K2_RETURN_IF_ERROR(r.Bool("enabled", t.enabled));
   K2_RETURN_IF_ERROR(r.CheckNoUnknownKeys());
+  // Names become paths and SQL: plain identifiers only (no '../', quotes, ';').
+  auto identifiers = [&](const char* key, const std::string& value, size_t max_parts) -> Status {
+    if (value.empty()) return {};
+    size_t parts = 1;
+    bool ok = true;
+    for (size_t i = 0, start = 0; i <= value.size(); ++i) {
+      if (i == value.size() || value[i] == '.') {
+        if (i == start || std::isdigit(static_cast<unsigned char>(value[start]))) ok = false;
+        if (i < value.size()) ++parts;
+        start = i + 1;
+      } else if (!std::isalnum(static_cast<unsigned char>(value[i])) && value[i] != '_') {
+        ok = false;
+      }
+    }
+    if (ok && parts <= max_parts) return {};
+    return MapReader::Fail(
+        r.path() + "." + key, r.Raw(key),
+        fmt::format("'{}' is not {}: letters, digits and '_', not starting with a digit", value,
+                    max_parts == 1 ? "a plain identifier" : "identifiers joined by '.'"));
+  };
+  K2_RETURN_IF_ERROR(identifiers("name", t.name, 1));
+  K2_RETURN_IF_ERROR(identifiers("source", t.source, 2));
+  K2_RETURN_IF_ERROR(identifiers("target", t.target, 8));
   if (t.source.empty()) t.source = t.name;
   if (t.target.empty()) t.target = policy.ns + "." + t.name;
   if (t.layer.empty()) {
@@ -578,6 +603,11 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
 }
 
 Result<Config> LoadConfig(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return MakeError(ErrorKind::kInvalidInput, "config {} is a directory, not a k2.yaml file",
+                     path);
+  }
   std::ifstream in(path);
   if (!in) return MakeError(ErrorKind::kNotFound, "config file {} not found", path);
   std::stringstream ss;
@@ -662,6 +692,15 @@ tables:
         "  - {{name: {}, layer: {}, window: {}, partition: [{}], schedule: \"{}\"}}\n", t.name,
         t.layer, t.window_s % 86400 == 0 ? "1d" : "1h", t.partition.at(0), t.schedule);
   }
+  out += R"(
+# A table of your own (uncomment): source is the ClickHouse table, target the
+# Iceberg one. time_column may be DateTime, DateTime64, Date, Date32, or an
+# integer epoch with time_unit: s|ms|us|ns. Sources of the ReplacingMergeTree
+# family are read with FINAL (final: auto|on|off); query: is an optional
+# SELECT with {start} and {end} placeholders.
+#  - {name: fills, source: exchange.fills, time_column: ts_us, time_unit: us,
+#     target: market.fills, window: 1h, partition: [day], final: auto}
+)";
   return out;
 }
 

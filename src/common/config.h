@@ -67,7 +67,13 @@ struct TableConfig {
   /// time range on time_column.
   std::string query;
   std::string time_column;  ///< empty: the reference schema's time column
-  std::string target;       ///< Iceberg "namespace.table" (default <namespace>.<name>)
+  /// An integer time column's unit: "s" | "ms" | "us" | "ns" (required for
+  /// integer columns, refused for date/time columns).
+  std::string time_unit;
+  /// Read with FINAL: "auto" (when the source is of the ReplacingMergeTree
+  /// family) | "on" | "off".
+  std::string final_mode = "auto";
+  std::string target;  ///< Iceberg "namespace.table" (default <namespace>.<name>)
   std::vector<std::string> partition = {"day"};  ///< transforms of time_column, e.g. day, hour
   std::vector<std::string> sort;                 ///< sort order columns (default symbol, time)
   int64_t window_s = 3600;                       ///< window length (1h; 1d for daily candles)

@@ -12,6 +12,7 @@
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "jobs/offload_ledger.h"
+#include "jobs/warm_source.h"
 #include "jobs/window_stats.h"
 #include "warm/reference_schema.h"
 
@@ -81,21 +82,6 @@ Result<int128_t> ParseScaled(std::string_view text, int scale, const std::string
 }
 
 /// Microseconds since the epoch of a time column's value.
-std::optional<int64_t> TimeMicros(const Column& c, size_t row) {
-  if (!c.IsValid(row)) return std::nullopt;
-  switch (c.type().id) {
-    case TypeId::kTimestamp:
-    case TypeId::kTimestampTz:
-      return c.Value<int64_t>(row);
-    case TypeId::kTimestampNs:
-      return c.Value<int64_t>(row) / 1000;
-    case TypeId::kDate:
-      return int64_t{c.Value<int32_t>(row)} * 86400 * kMicrosPerSecond;
-    default:
-      return std::nullopt;
-  }
-}
-
 /// The warm columns a commit with table schema `schema_id` covered (what its
 /// checksum hashed), in ClickHouse's order. `complete` turns false when that
 /// schema has a column ClickHouse no longer returns.
@@ -123,11 +109,11 @@ std::vector<WarmColumn> ColumnsAsOf(const std::vector<WarmColumn>& warm,
   return out;
 }
 
-Predicate SincePredicate(const std::string& column, int64_t since_us) {
+Predicate SincePredicate(const TimeColumn& time, int64_t since_us) {
   PredicateTerm t;
-  t.column = column;
+  t.column = time.name;
   t.op = CompareOp::kGe;
-  t.literal_text = FormatTimestampMicros(since_us);
+  t.literal_text = time.ColdLiteral(since_us);
   Predicate p;
   p.terms = {t};
   return p;
@@ -248,39 +234,33 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
   if (!loaded) return fail(loaded.error());
   const iceberg::Table& table = *loaded;
   const iceberg::TableMetadata& meta = table.metadata();
-  std::vector<AncestorSummary> ancestry;
-  for (const iceberg::Snapshot* s : meta.MainAncestry()) {
-    ancestry.push_back({s->snapshot_id, s->summary, s->schema_id});
-  }
-  OffloadLedger ledger = OffloadLedger::FromAncestry(ancestry);
-  std::map<int64_t, const WindowRecord*> records;  // by window start
-  for (const WindowRecord* r : ledger.Newest(ledger.size())) {
-    if (r->window.start_us >= options.since_us) records[r->window.start_us] = r;
+  auto read = OffloadLedger::FromMetadata(meta);
+  if (!read) return fail(read.error());
+  // Every window the ledger knows, whether or not its snapshot still exists.
+  std::map<int64_t, WindowRecord> records;  // by window start
+  for (WindowRecord& r : read->Windows(cfg.window_s, options.since_us)) {
+    records[r.window.start_us] = std::move(r);
   }
 
   auto driver = warm_();
   if (!driver) return fail(driver.error());
   warm::WarmDriver& warm = **driver;
-  // The same source query as the offload's, in the server's dialect.
-  auto flavor = warm::DetectSchemaFlavor(warm);
-  if (!flavor) return fail(flavor.error());
-  auto source = ResolveWarmSource(cfg, *flavor);
+  // The same source as the offload's: query, time column, FINAL.
+  auto source = ResolveWarmSource(warm, cfg);
   if (!source) return fail(source.error());
-  auto described = warm.Describe(WarmWindowSql(*source, {0, 0}));
-  if (!described) return fail(described.error());
-  const std::vector<WarmColumn>& warm_columns = *described;
+  const std::vector<WarmColumn>& warm_columns = source->columns;
 
   // 2. Cold: one scan, rows bucketed by window.
   const Schema& schema = table.schema();
-  auto time_index = schema.IndexOf(source->time_column);
+  auto time_index = schema.IndexOf(source->time.name);
   if (!time_index) {
     return fail(
         {ErrorKind::kInvalidInput, fmt::format("time column '{}' is not in the Iceberg table {}",
-                                               source->time_column, cfg.target)});
+                                               source->time.name, cfg.target)});
   }
   std::vector<SumColumn> sum_columns;
   for (const Field& f : schema.fields) {
-    if (f.name == source->time_column) continue;
+    if (f.name == source->time.name) continue;
     bool in_warm = std::any_of(warm_columns.begin(), warm_columns.end(),
                                [&](const WarmColumn& c) { return c.first == f.name; });
     if (!in_warm) continue;
@@ -293,10 +273,10 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
   std::map<int64_t, ColdWindow> cold;
   {
     auto scan = table.NewScan();
-    std::vector<std::string> select = {source->time_column};
+    std::vector<std::string> select = {source->time.name};
     for (const SumColumn& c : sum_columns) select.push_back(c.name);
     scan.Select(select);
-    if (options.since_us > 0) scan.Filter(SincePredicate(source->time_column, options.since_us));
+    if (options.since_us > 0) scan.Filter(SincePredicate(source->time, options.since_us));
     auto reader = scan.ToBatchReader();
     if (!reader) return fail(reader.error());
     for (;;) {
@@ -308,7 +288,7 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
       if (*batch == nullptr) break;
       const ColumnBatch& b = **batch;
       for (size_t row = 0; row < b.num_rows(); ++row) {
-        std::optional<int64_t> t = TimeMicros(b.columns[0], row);
+        std::optional<int64_t> t = source->time.ColdMicros(b.columns[0], row);
         if (!t) continue;  // a null time belongs to no window
         ColdWindow& w = cold[WindowContaining(*t, cfg.window_s).start_us];
         if (w.sums.empty()) w.sums.assign(sum_columns.size(), 0);
@@ -339,8 +319,7 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
                             c.scale);
   }
   auto warm_sums = [&](const Window& w) -> Result<std::pair<int64_t, std::vector<int128_t>>> {
-    std::string sql =
-        fmt::format("SELECT count(){} FROM ({})", sums_sql, WarmWindowSql(*source, w));
+    std::string sql = fmt::format("SELECT count(){} FROM ({})", sums_sql, source->WindowSql(w));
     K2_ASSIGN_OR_RETURN(std::string text, warm.Execute(sql));
     auto f = warm::TsvFirstRow(text);
     if (f.size() != sum_columns.size() + 1) {
@@ -359,22 +338,11 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
   // Start of the oldest warm row, asked once and only when a window is empty in warm.
   std::optional<std::optional<int64_t>> oldest_warm;
   auto oldest = [&]() -> Result<std::optional<int64_t>> {
-    if (oldest_warm) return *oldest_warm;
-    std::string sql = fmt::format(
-        "SELECT count(), toInt64(toUnixTimestamp(min({}))) FROM ({})",
-        warm::QuoteIdentifier(source->time_column),
-        WarmWindowSql(*source, {0, int64_t{4102444800} * kMicrosPerSecond}));  // up to 2100
-    K2_ASSIGN_OR_RETURN(std::string text, warm.Execute(sql));
-    auto f = warm::TsvFirstRow(text);
-    if (f.size() < 2) return MakeError(ErrorKind::kRemote, "oldest warm row: '{}'", text);
-    K2_ASSIGN_OR_RETURN(int64_t rows, warm::ParseTsvInt(f[0], "warm row count"));
-    std::optional<int64_t> value;
-    if (rows > 0) {
-      K2_ASSIGN_OR_RETURN(int64_t s, warm::ParseTsvInt(f[1], "oldest warm row"));
-      value = s * kMicrosPerSecond;
+    if (!oldest_warm) {
+      K2_ASSIGN_OR_RETURN(auto value, OldestWarmUs(warm, *source));
+      oldest_warm = value;
     }
-    oldest_warm = value;
-    return value;
+    return *oldest_warm;
   };
 
   // Windows to judge: committed ones, gaps between them, and cold buckets.
@@ -388,13 +356,28 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
   }
   for (const auto& [start, c] : cold) starts.insert(start);
 
+  // Warm rows per window in one grouped query: windows warm no longer (or
+  // never) holds need no query of their own.
+  std::map<int64_t, int64_t> warm_counts;
+  if (!starts.empty()) {
+    auto counts =
+        WarmRowsByWindow(warm, *source, *starts.begin(),
+                         *starts.rbegin() + cfg.window_s * kMicrosPerSecond, cfg.window_s);
+    if (!counts) return fail(counts.error());
+    warm_counts = std::move(*counts);
+  }
+  auto warm_empty = [&](const Window& w) {
+    auto it = warm_counts.lower_bound(w.start_us);
+    return it == warm_counts.end() || it->first >= w.end_us;
+  };
+
   for (int64_t start : starts) {
     if (options.cancelled && options.cancelled()) {
       return fail({ErrorKind::kCancelled, "audit cancelled"});
     }
     WindowAudit wa;
     auto rec = records.find(start);
-    const WindowRecord* r = rec == records.end() ? nullptr : rec->second;
+    const WindowRecord* r = rec == records.end() ? nullptr : &rec->second;
     wa.window = r ? r->window : Window{start, start + cfg.window_s * kMicrosPerSecond};
     auto cw = cold.find(start);
     ColdWindow cold_window =
@@ -402,6 +385,7 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
     wa.cold_rows = cold_window.rows;
 
     if (!r) {
+      if (wa.cold_rows == 0 && warm_empty(wa.window)) continue;  // an empty hour, never committed
       auto ws = warm_sums(wa.window);
       if (!ws) return fail(ws.error());
       wa.warm_rows = ws->first;
@@ -416,6 +400,49 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
       continue;
     }
 
+    if (!r->detailed()) {
+      // An old window the ledger keeps as a range: warm against cold directly.
+      std::pair<int64_t, std::vector<int128_t>> ws;
+      if (!warm_empty(wa.window)) {
+        auto sums = warm_sums(wa.window);
+        if (!sums) return fail(sums.error());
+        ws = std::move(*sums);
+      }
+      wa.warm_rows = ws.first;
+      if (wa.warm_rows == 0) {
+        auto first = oldest();
+        if (!first) return fail(first.error());
+        bool expired = !*first || **first >= wa.window.end_us;
+        if (expired && wa.cold_rows > 0) {
+          wa.status = AuditStatus::kWarmExpired;
+          wa.detail = "warm expired; cold holds the window (committed count not kept this long)";
+        } else if (!expired && wa.cold_rows > 0) {
+          wa.status = AuditStatus::kMissingInWarm;
+          wa.detail = fmt::format("warm has no rows for the window but older ones; cold has {}",
+                                  wa.cold_rows);
+        }
+        out.windows.push_back(std::move(wa));
+        continue;
+      }
+      std::vector<std::string> problems;
+      if (wa.cold_rows != wa.warm_rows) {
+        problems.push_back(fmt::format("cold has {} rows, warm {}", wa.cold_rows, wa.warm_rows));
+      }
+      for (size_t i = 0; i < sum_columns.size(); ++i) {
+        ColumnSum s{sum_columns[i].name, FormatScaled(ws.second[i], sum_columns[i].scale),
+                    FormatScaled(cold_window.sums[i], sum_columns[i].scale)};
+        if (ws.second[i] != cold_window.sums[i]) {
+          problems.push_back(fmt::format("sum({}): warm {}, cold {}", s.column, s.warm, s.cold));
+        }
+        wa.sums.push_back(std::move(s));
+      }
+      if (!problems.empty()) {
+        wa.status = AuditStatus::kMismatch;
+        for (const auto& p : problems) wa.detail += (wa.detail.empty() ? "" : "; ") + p;
+      }
+      out.windows.push_back(std::move(wa));
+      continue;
+    }
     wa.committed_rows = r->source_rows;
     wa.committed_checksum = r->source_checksum;
     std::vector<std::string> problems;
@@ -423,11 +450,15 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
     if (!kind) return fail(kind.error());
     bool complete = true;
     std::vector<WarmColumn> columns = ColumnsAsOf(warm_columns, meta, r->schema_id, complete);
-    std::string window_sql = WarmWindowSql(*source, wa.window);
-    auto stats = QueryWindowStats(warm, window_sql, columns, *kind);
-    if (!stats) return fail(stats.error());
-    wa.warm_rows = stats->rows;
-    wa.warm_checksum = stats->checksum;
+    if (warm_empty(wa.window)) {
+      wa.warm_rows = 0;
+      wa.warm_checksum = "0";  // sum() over no rows
+    } else {
+      auto stats = QueryWindowStats(warm, source->WindowSql(wa.window), columns, *kind);
+      if (!stats) return fail(stats.error());
+      wa.warm_rows = stats->rows;
+      wa.warm_checksum = stats->checksum;
+    }
 
     if (wa.warm_rows == 0 && r->source_rows > 0) {
       auto first = oldest();
@@ -458,12 +489,16 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
     if (wa.cold_rows != wa.warm_rows) {
       problems.push_back(fmt::format("cold has {} rows, warm {}", wa.cold_rows, wa.warm_rows));
     }
-    auto ws = warm_sums(wa.window);
-    if (!ws) return fail(ws.error());
+    std::pair<int64_t, std::vector<int128_t>> ws{0, std::vector<int128_t>(sum_columns.size())};
+    if (!warm_empty(wa.window)) {
+      auto sums = warm_sums(wa.window);
+      if (!sums) return fail(sums.error());
+      ws = std::move(*sums);
+    }
     for (size_t i = 0; i < sum_columns.size(); ++i) {
-      ColumnSum s{sum_columns[i].name, FormatScaled(ws->second[i], sum_columns[i].scale),
+      ColumnSum s{sum_columns[i].name, FormatScaled(ws.second[i], sum_columns[i].scale),
                   FormatScaled(cold_window.sums[i], sum_columns[i].scale)};
-      if (ws->second[i] != cold_window.sums[i]) {
+      if (ws.second[i] != cold_window.sums[i]) {
         problems.push_back(fmt::format("sum({}): warm {}, cold {}", s.column, s.warm, s.cold));
       }
       wa.sums.push_back(std::move(s));

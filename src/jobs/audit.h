@@ -4,15 +4,15 @@
 /// the Iceberg table (cold) hold the same rows?
 ///
 /// Phases per table (tables run one after the other):
-///   1. Ledger: the committed windows (start >= since) from the main branch's
-///      snapshot summaries (jobs/offload_ledger.h).
+///   1. Ledger: every committed window (start >= since) the table's ledger
+///      knows (jobs/offload_ledger.h), whether or not its snapshot still
+///      exists; old windows kept as ranges only are judged warm against cold.
 ///   2. Cold: one k2 scan of the table (time >= since) buckets rows by window:
 ///      row count and the exact sum of every integer and decimal column.
-///   3. Warm: per window, through the offload's own source query
-///      (jobs/offload.h WarmWindowSql): row count and the offload checksum
-///      (jobs/window_stats.h, the kind and columns the commit recorded), then
-///      count() and sum() of the same integer/decimal columns (as Decimal128,
-///      exact).
+///   3. Warm: per window, through the offload's own source
+///      (jobs/warm_source.h: the same query, time column and FINAL): row count and the offload
+///      checksum (jobs/window_stats.h, the kind and columns the commit recorded), then count() and
+///      sum() of the same integer/decimal columns (as Decimal128, exact).
 ///   4. Verdict per window:
 ///      - ok: warm count and checksum equal the committed ones, and cold count
 ///        and every column sum equal warm's;

@@ -6,16 +6,21 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "columnar/prefetching_reader.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
+#include "iceberg/update/pending_update.h"
 #include "jobs/offload_ledger.h"
+#include "jobs/offload_plan.h"
 #include "jobs/rolling_writer.h"
+#include "jobs/warm_source.h"
 #include "jobs/window_stats.h"
 #include "warm/reference_schema.h"
 #include "warm/type_mapping.h"
@@ -30,87 +35,6 @@ int64_t SystemNowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-/// Where a table's rows come from.
-struct Source {
-  std::string query_template;  ///< with {start} and {end}
-  std::string time_column;
-  bool sorted = false;  ///< the query orders rows by (symbol, time)
-};
-
-/// The reference table `t` reads by default (no query, no time column in the
-/// config), if any.
-bool UsesReferenceQuery(const TableConfig& t) {
-  if (!t.query.empty() || !t.time_column.empty()) return false;
-  for (const auto& r : warm::ReferenceTables()) {
-    if (r.name == t.source) return true;
-  }
-  return false;
-}
-
-Source ResolveSource(const TableConfig& t, warm::SchemaFlavor flavor) {
-  const warm::ReferenceTable* ref = nullptr;
-  for (const auto& r : warm::ReferenceTables(flavor)) {
-    if (r.name == t.source) ref = &r;
-  }
-  Source s;
-  s.time_column = !t.time_column.empty() ? t.time_column : (ref ? ref->time_column : "");
-  if (!t.query.empty()) {
-    s.query_template = t.query;
-  } else if (ref && t.time_column.empty()) {
-    s.query_template = ref->offload_select;
-  } else if (!s.time_column.empty()) {
-    s.query_template = fmt::format(
-        "SELECT * FROM {} WHERE {} >= {{start}} AND {} < {{end}}", warm::QuoteTableName(t.source),
-        warm::QuoteIdentifier(s.time_column), warm::QuoteIdentifier(s.time_column));
-  }
-  return s;
-}
-
-/// Fills {start}/{end} with DateTime literals (whole seconds: windows are
-/// aligned). toDateTime(N, 'UTC') compares exactly with DateTime, DateTime64
-/// and Date columns on every ClickHouse version k2 supports (18.16 has no
-/// DateTime64 literals).
-std::string WindowSql(const std::string& tmpl, const Window& w) {
-  auto lit = [](int64_t us) { return fmt::format("toDateTime({}, 'UTC')", us / kMicrosPerSecond); };
-  std::string out;
-  out.reserve(tmpl.size() + 64);
-  for (size_t i = 0; i < tmpl.size();) {
-    if (tmpl.compare(i, 7, "{start}") == 0) {
-      out += lit(w.start_us);
-      i += 7;
-    } else if (tmpl.compare(i, 5, "{end}") == 0) {
-      out += lit(w.end_us);
-      i += 5;
-    } else {
-      out.push_back(tmpl[i++]);
-    }
-  }
-  return out;
-}
-
-/// Start of the oldest row in the source (for a table's first offload).
-Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const TableConfig& t,
-                                            const Source& s) {
-  std::string sql =
-      fmt::format("SELECT count(), toInt64(toUnixTimestamp(min({}))) FROM {}",
-                  warm::QuoteIdentifier(s.time_column), warm::QuoteTableName(t.source));
-  K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
-  auto f = warm::TsvFirstRow(out);
-  if (f.size() < 2) return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, out);
-  K2_ASSIGN_OR_RETURN(int64_t rows, warm::ParseTsvInt(f[0], "row count of " + t.source));
-  if (rows == 0) return std::optional<int64_t>{};
-  K2_ASSIGN_OR_RETURN(int64_t oldest_s, warm::ParseTsvInt(f[1], "oldest row of " + t.source));
-  return std::optional<int64_t>{oldest_s * kMicrosPerSecond};
-}
-
-std::vector<AncestorSummary> AncestryOf(const iceberg::TableMetadata& m) {
-  std::vector<AncestorSummary> out;
-  for (const iceberg::Snapshot* s : m.MainAncestry()) {
-    out.push_back({s->snapshot_id, s->summary, s->schema_id});
-  }
-  return out;
 }
 
 parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& p) {
@@ -145,7 +69,7 @@ int64_t TransformSeconds(const std::string& transform) {
 /// Everything one table's offload needs, resolved once per run.
 struct TableContext {
   const TableConfig* cfg = nullptr;
-  Source source;
+  WarmSource source;
   std::vector<WarmColumn> columns;  ///< ClickHouse names and types
   Schema warm_schema;
   std::optional<iceberg::Table> table;
@@ -277,7 +201,30 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
     auto ns = catalog.CreateNamespace(id.ns, {});
     if (!ns && ns.error().kind != ErrorKind::kAlreadyExists) return std::unexpected(ns.error());
     std::vector<std::pair<std::string, std::string>> parts;
-    for (const auto& p : ctx.cfg->partition) parts.emplace_back(ctx.source.time_column, p);
+    for (const auto& p : ctx.cfg->partition) {
+      const TimeColumn& time = ctx.source.time;
+      if (time.kind != TimeColumn::Kind::kInteger) {
+        parts.emplace_back(time.name, p);
+      } else if (p == "hour" || p == "day") {
+        // An epoch integer has no time transforms: truncate to the same span
+        // where the width fits Iceberg's int; finer units stay unpartitioned
+        // (files still prune by their bounds on the column).
+        int64_t width = (p == "hour" ? 3600 : 86400) * time.units_per_second;
+        if (width <= std::numeric_limits<int32_t>::max()) {
+          parts.emplace_back(time.name, fmt::format("truncate[{}]", width));
+        } else {
+          spdlog::info(
+              "{}: '{}' counts {} per second; a {} is too wide for Iceberg's truncate: "
+              "the table is not partitioned",
+              ctx.cfg->name, time.name, time.units_per_second, p);
+        }
+      } else {
+        return MakeError(ErrorKind::kInvalidInput,
+                         "partition '{}' needs a date/time column; '{}' is an epoch integer "
+                         "(use hour or day)",
+                         p, time.name);
+      }
+    }
     // The warm schema's ids (1..n in column order) become the table's ids.
     const Schema& schema = ctx.warm_schema;
     K2_ASSIGN_OR_RETURN(iceberg::PartitionSpec spec, iceberg::PartitionSpec::Make(schema, parts));
@@ -289,7 +236,7 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
         {"write.parquet.compression-codec", config.offload.compression},
         {"write.target-file-size-bytes", std::to_string(config.offload.target_file_size_bytes)},
         {"k2.source", ctx.cfg->source},
-        {"k2.time-column", ctx.source.time_column},
+        {"k2.time-column", ctx.source.time.name},
         {"k2.window-seconds", std::to_string(ctx.cfg->window_s)},
     };
     auto created = iceberg::Table::Create(catalog, io, id, schema, spec, opts);
@@ -308,88 +255,6 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
 
   return PrepareSchema(ctx);
 }
-
-/// Pulls batches from a reader on its own thread, one batch ahead of the
-/// consumer, so the server keeps streaming (and k2 keeps decoding) while the
-/// previous batch is encoded. Three batches rotate between the reader, the
-/// hand-over slot and the consumer, keeping their buffers. Unthreaded, it
-/// takes the reader's batch on the caller's thread (the embedded engine's
-/// streams must stay on the thread that opened them).
-class PrefetchingReader {
- public:
-  PrefetchingReader(std::unique_ptr<BatchReader> reader, bool threaded)
-      : reader_(std::move(reader)) {
-    if (threaded) thread_ = std::thread([this] { Produce(); });
-  }
-  PrefetchingReader(const PrefetchingReader&) = delete;
-  PrefetchingReader& operator=(const PrefetchingReader&) = delete;
-  ~PrefetchingReader() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  /// The next batch (nullptr at the end), the caller's to change until the
-  /// next call.
-  Result<ColumnBatch*> Next() {
-    if (!thread_.joinable()) {
-      K2_ASSIGN_OR_RETURN(const ColumnBatch* next, reader_->Next());
-      if (next == nullptr) return nullptr;
-      // The reader reuses its batch: moved (or else copied) into current_.
-      if (!reader_->TakeBatch(current_)) current_ = *next;
-      return &current_;
-    }
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return ready_ || done_; });
-    if (ready_) {
-      std::swap(current_, slot_);  // the old current_ goes back to the producer
-      ready_ = false;
-      cv_.notify_all();
-      return &current_;
-    }
-    if (error_) return std::unexpected(*error_);
-    return nullptr;
-  }
-
- private:
-  void Produce() {
-    for (;;) {
-      auto next = reader_->Next();
-      // The reader reuses its batch: it is moved (or else copied) into
-      // work_, whose buffers rotate through slot_ and current_ back to the
-      // reader, keeping their capacity.
-      bool have = next && *next != nullptr;
-      if (have && !reader_->TakeBatch(work_)) work_ = **next;
-      std::unique_lock lock(mu_);
-      if (!have) {
-        if (!next) error_ = next.error();
-        done_ = true;
-        cv_.notify_all();
-        return;
-      }
-      cv_.wait(lock, [this] { return !ready_ || stop_; });
-      if (stop_) return;
-      std::swap(slot_, work_);
-      ready_ = true;
-      cv_.notify_all();
-    }
-  }
-
-  std::unique_ptr<BatchReader> reader_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  ColumnBatch work_;  ///< producer's copy in progress
-  ColumnBatch slot_;  ///< the batch handed over (valid when ready_)
-  bool ready_ = false;
-  ColumnBatch current_;  ///< the consumer's batch
-  std::optional<Error> error_;
-  bool done_ = false;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts after the members it uses exist
-};
 
 /// The column the window's stream carries each row's checksum hash in.
 constexpr const char* kRowHashColumn = "_k2_row_hash";
@@ -473,31 +338,44 @@ bool IsLocalUrl(const std::string& url) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
-/// A time-column predicate selecting [start, end).
-Predicate WindowPredicate(const std::string& column, const Window& w) {
+/// A time-column predicate selecting [start, end) in the column's own type.
+Predicate WindowPredicate(const TimeColumn& time, const Window& w) {
   Predicate p;
   for (const auto& [op, us] :
        {std::pair{CompareOp::kGe, w.start_us}, std::pair{CompareOp::kLt, w.end_us}}) {
     PredicateTerm t;
-    t.column = column;
+    t.column = time.name;
     t.op = op;
-    t.literal_text = FormatTimestampMicros(us);
+    t.literal_text = time.ColdLiteral(us);
     p.terms.push_back(std::move(t));
   }
   return p;
 }
 
-/// Whether the file's bounds on `time_field` lie inside `w`: every row it
+/// The instant of a file's bound (Iceberg single-value binary) on the time column.
+std::optional<int64_t> BoundMicros(const TimeColumn& time, const Field& field,
+                                   const std::string& bytes) {
+  auto v = DecodeSingleValue(field.type, bytes);
+  if (!v) return std::nullopt;
+  if (std::holds_alternative<int64_t>(v->data)) {
+    return time.MicrosOf(field.type.id, std::get<int64_t>(v->data));
+  }
+  if (std::holds_alternative<int32_t>(v->data)) {
+    return time.MicrosOf(field.type.id, std::get<int32_t>(v->data));
+  }
+  return std::nullopt;
+}
+
+/// Whether the file's bounds on the time column lie inside `w`: every row it
 /// holds belongs to the window.
-bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field, const Window& w) {
+bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field,
+                      const TimeColumn& time, const Window& w) {
   auto lo = file.lower_bounds.find(time_field.id);
   auto hi = file.upper_bounds.find(time_field.id);
   if (lo == file.lower_bounds.end() || hi == file.upper_bounds.end()) return false;
-  auto l = DecodeSingleValue(time_field.type, lo->second);
-  auto h = DecodeSingleValue(time_field.type, hi->second);
-  return l && h && std::holds_alternative<int64_t>(l->data) &&
-         std::holds_alternative<int64_t>(h->data) && std::get<int64_t>(l->data) >= w.start_us &&
-         std::get<int64_t>(h->data) < w.end_us;
+  auto l = BoundMicros(time, time_field, lo->second);
+  auto h = BoundMicros(time, time_field, hi->second);
+  return l && h && *l >= w.start_us && *h < w.end_us;
 }
 
 /// The rows of a file that lie outside a window, rewritten into new files.
@@ -511,18 +389,18 @@ struct KeptRows {
 /// file that also holds other windows (after compaction). One streaming read;
 /// holds one batch and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
-                                      const iceberg::FileScanTask& task,
-                                      const std::string& time_column, const Window& w) {
+                                      const iceberg::FileScanTask& task, const TimeColumn& time,
+                                      const Window& w) {
   K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec,
                       table.metadata().SpecById(task.file.spec_id));
   std::string partition_path = spec->PartitionPath(task.file.partition);
   auto scan = table.NewScan();
   K2_ASSIGN_OR_RETURN(Schema projected, scan.ProjectedSchema());
   auto schema = std::make_shared<const Schema>(std::move(projected));
-  std::optional<size_t> time_index = schema->IndexOf(time_column);
+  std::optional<size_t> time_index = schema->IndexOf(time.name);
   if (!time_index) {
     return MakeError(ErrorKind::kInternal, "time column '{}' is not in the table schema",
-                     time_column);
+                     time.name);
   }
   KeptRows out;
   out.writer = std::make_unique<RollingParquetWriter>(
@@ -533,12 +411,11 @@ Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, c
   for (;;) {
     K2_ASSIGN_OR_RETURN(const ColumnBatch* batch, reader->Next());
     if (batch == nullptr) break;
-    const Column& time = batch->columns[*time_index];
+    const Column& tc = batch->columns[*time_index];
     kept.Clear();
     for (size_t row = 0; row < batch->num_rows(); ++row) {
-      if (time.IsValid(row)) {
-        int64_t us = time.Value<int64_t>(row);
-        if (us >= w.start_us && us < w.end_us) continue;  // the window's row: replaced
+      if (auto us = time.ColdMicros(tc, row); us && *us >= w.start_us && *us < w.end_us) {
+        continue;  // the window's row: replaced
       }
       for (size_t c = 0; c < kept.columns.size(); ++c) {
         kept.columns[c].AppendFrom(batch->columns[c], row);
@@ -554,21 +431,17 @@ Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, c
   return out;
 }
 
-}  // namespace
-
-Result<WarmSource> ResolveWarmSource(const TableConfig& table, warm::SchemaFlavor flavor) {
-  Source s = ResolveSource(table, flavor);
-  if (s.time_column.empty() || s.query_template.empty()) {
-    return MakeError(ErrorKind::kInvalidInput,
-                     "{}: no time_column (and no reference table of that name) in the config",
-                     table.name);
+/// Whether ClickHouse no longer holds window `w`: no rows this old at all.
+Result<bool> WarmExpired(warm::WarmDriver& warm, const WarmSource& source, const Window& w,
+                         std::optional<std::optional<int64_t>>& oldest_cache) {
+  if (!oldest_cache) {
+    K2_ASSIGN_OR_RETURN(auto oldest, OldestWarmUs(warm, source));
+    oldest_cache = oldest;
   }
-  return WarmSource{s.query_template, s.time_column};
+  return !*oldest_cache || **oldest_cache >= w.end_us;
 }
 
-std::string WarmWindowSql(const WarmSource& source, const Window& window) {
-  return WindowSql(source.query_template, window);
-}
+}  // namespace
 
 Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config) {
   warm::TypeMappingOptions types;
@@ -643,15 +516,73 @@ nlohmann::json OffloadReport::ToJson() const {
 OffloadJob::OffloadJob(const Config& config, Catalog& catalog, FileIO& io, WarmFactory warm)
     : config_(config), catalog_(catalog), io_(io), warm_(std::move(warm)) {}
 
-Result<OffloadReport> OffloadJob::Run(const OffloadOptions& options) {
-  K2_ASSIGN_OR_RETURN(std::vector<const TableConfig*> selected,
-                      config_.SelectTables(options.tables, options.layer));
+Result<OffloadJob::RunWindows> OffloadJob::ParseWindows(
+    const OffloadOptions& options, const std::vector<const TableConfig*>& selected) {
   if (options.replace && options.window.empty()) {
     return MakeError(ErrorKind::kInvalidInput, "--replace needs --window");
   }
   if (!options.until.empty() && options.window.empty()) {
     return MakeError(ErrorKind::kInvalidInput, "--until needs --window");
   }
+  if (options.force && !options.replace) {
+    return MakeError(ErrorKind::kInvalidInput, "--force goes with --replace");
+  }
+  // Windows that cannot be right are usage errors, before any table runs.
+  RunWindows windows;
+  if (!options.window.empty()) {
+    auto at = ParseTimestampMicros(options.window);
+    if (!at) {
+      return MakeError(ErrorKind::kInvalidInput, "--window '{}': {}", options.window,
+                       at.error().message);
+    }
+    constexpr int64_t kMaxUs = int64_t{253402300800} * kMicrosPerSecond;  // 10000-01-01
+    if (*at < 0 || *at >= kMaxUs) {
+      return MakeError(ErrorKind::kInvalidInput,
+                       "--window '{}' is outside 1970-01-01 .. 9999-12-31", options.window);
+    }
+    int64_t finest = 0;
+    for (const TableConfig* t : selected) {
+      finest = finest == 0 ? t->window_s : std::min(finest, t->window_s);
+    }
+    if (finest > 0 && *at % (finest * kMicrosPerSecond) != 0) {
+      return MakeError(ErrorKind::kInvalidInput,
+                       "--window '{}' is not the start of a {}s window (windows start on the "
+                       "{} in UTC)",
+                       options.window, finest, finest % 86400 == 0 ? "day" : "hour");
+    }
+    windows.from_us = *at;
+    windows.until_us = *at + 1;
+    if (!options.until.empty()) {
+      auto until = ParseTimestampMicros(options.until);
+      if (!until) {
+        return MakeError(ErrorKind::kInvalidInput, "--until '{}': {}", options.until,
+                         until.error().message);
+      }
+      if (*until <= *at) {
+        return MakeError(ErrorKind::kInvalidInput, "--until '{}' is not after --window '{}'",
+                         options.until, options.window);
+      }
+      if (*until > kMaxUs) {
+        return MakeError(ErrorKind::kInvalidInput, "--until '{}' is after 9999-12-31",
+                         options.until);
+      }
+      windows.until_us = *until;
+    }
+  }
+  return windows;
+}
+
+Status CheckOffloadOptions(const Config& config, const OffloadOptions& options) {
+  K2_ASSIGN_OR_RETURN(std::vector<const TableConfig*> selected,
+                      config.SelectTables(options.tables, options.layer));
+  K2_RETURN_IF_ERROR(OffloadJob::ParseWindows(options, selected));
+  return OkStatus();
+}
+
+Result<OffloadReport> OffloadJob::Run(const OffloadOptions& options) {
+  K2_ASSIGN_OR_RETURN(std::vector<const TableConfig*> selected,
+                      config_.SelectTables(options.tables, options.layer));
+  K2_ASSIGN_OR_RETURN(RunWindows windows, ParseWindows(options, selected));
   int64_t now_us = options.now_us ? options.now_us : SystemNowUs();
   std::string run_id = NewRunId();
 
@@ -667,7 +598,7 @@ Result<OffloadReport> OffloadJob::Run(const OffloadOptions& options) {
         if (next >= selected.size()) return;
         i = next++;
       }
-      report.tables[i] = RunTable(*selected[i], options, now_us, run_id);
+      report.tables[i] = RunTable(*selected[i], options, windows, now_us, run_id);
     }
   };
   size_t n = std::min<size_t>(
@@ -679,8 +610,223 @@ Result<OffloadReport> OffloadJob::Run(const OffloadOptions& options) {
   return report;
 }
 
+namespace {
+
+/// What the offload of one table's windows shares across them.
+struct WindowJob {
+  const Config& config;
+  FileIO& io;
+  TableContext& ctx;
+  warm::WarmDriver& warm;
+  const OffloadOptions& options;
+  const std::string& run_id;
+  /// Empty windows written since the last commit: recorded by the next one.
+  std::vector<WindowRecord> empties;
+  std::optional<std::optional<int64_t>> oldest_warm;  ///< asked once, when needed
+};
+
+/// The window commit's metadata change: the schema evolution, and the ledger
+/// with this window (and the empty windows before it) recorded, naming the
+/// snapshot `update` adds.
+template <typename Update>
+void RecordInLedger(WindowJob& j, Update& update, const WindowRecord& record) {
+  auto schema_change = SchemaChangeFor(j.ctx);
+  update.ChangeMetadata(
+      [&j, &update, record,
+       schema_change](const iceberg::TableMetadata& latest) -> Result<iceberg::TableMetadata> {
+        K2_ASSIGN_OR_RETURN(iceberg::TableMetadata evolved, schema_change(latest));
+        K2_ASSIGN_OR_RETURN(OffloadLedger ledger, OffloadLedger::FromMetadata(latest));
+        for (WindowRecord e : j.empties) {
+          if (ledger.Contains(e.window)) continue;
+          e.schema_id = evolved.current_schema_id;
+          ledger.Record(e);
+        }
+        WindowRecord r = record;
+        r.snapshot_id = update.snapshot_id();
+        r.schema_id = evolved.current_schema_id;
+        ledger.Record(r);
+        evolved.properties[kLedgerProperty] = ledger.ToProperty();
+        return evolved;
+      });
+}
+
+/// Streams and commits one planned window (retrying a lost commit race).
+Result<WindowOutcome> OffloadWindow(WindowJob& j, const PlannedWindow& p) {
+  auto t0 = Clock::now();
+  const TableConfig& cfg = *j.ctx.cfg;
+  WindowOutcome wo;
+  wo.window = p.window;
+  if (p.replace) wo.reason = fmt::format("{}: {}", PlanReasonName(p.reason), p.detail);
+  const std::string sql = j.ctx.source.WindowSql(p.window);
+
+  for (int attempt = 1;; ++attempt) {
+    K2_RETURN_IF_ERROR(j.ctx.table->Refresh());
+    K2_RETURN_IF_ERROR(PrepareSchema(j.ctx, /*log=*/false));
+    K2_ASSIGN_OR_RETURN(OffloadLedger latest, OffloadLedger::FromMetadata(j.ctx.table->metadata()));
+    std::optional<WindowRecord> existing = latest.Find(p.window);
+    if (existing && !p.replace) {
+      wo.action = "skipped";
+      wo.reason = existing->run_id == j.run_id ? "committed by this run"
+                                               : "already committed (run " + existing->run_id + ")";
+      return wo;
+    }
+    const int64_t expected_snapshot = existing ? existing->snapshot_id : 0;
+
+    // The window's count and checksum are those of the rows streamed.
+    std::unique_ptr<RollingParquetWriter> writer;
+    iceberg::PartitionValues partition;
+    WindowStats stats;
+    auto files = WriteWindow(j.warm, j.io, j.config, j.ctx, sql, stats, partition, writer);
+    if (!files) {
+      if (writer) writer->Abort();
+      return std::unexpected(files.error().WithContext(p.window.ToString()));
+    }
+    WindowRecord record;
+    record.window = p.window;
+    record.source_rows = stats.rows;
+    record.source_checksum = stats.checksum;
+    record.checksum_kind = ChecksumKindName(kCommitChecksumKind);
+    record.run_id = j.run_id;
+    if (j.options.cancelled && j.options.cancelled()) {
+      writer->Abort();
+      return MakeError(ErrorKind::kCancelled, "cancelled before commit");
+    }
+    if (stats.rows == 0 && !p.replace) {
+      // No snapshot for an empty window: the next commit records it.
+      writer->Abort();
+      j.empties.push_back(record);
+      wo.action = "empty";
+      wo.reason = "no rows: recorded in the ledger without a snapshot";
+      wo.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return wo;
+    }
+    if (stats.rows == 0 && p.replace && (!existing || existing->source_rows != 0)) {
+      // Never empty a cold window because ClickHouse dropped it.
+      K2_ASSIGN_OR_RETURN(bool expired, WarmExpired(j.warm, j.ctx.source, p.window, j.oldest_warm));
+      if (expired && !j.options.force) {
+        writer->Abort();
+        return MakeError(ErrorKind::kInvalidInput,
+                         "window {}: ClickHouse no longer holds it (no warm rows this old), so a "
+                         "replace would empty the cold window{}; nothing was changed (--force "
+                         "replaces it with nothing)",
+                         p.window.ToString(),
+                         existing && existing->detailed()
+                             ? fmt::format(" and its {} committed rows", existing->source_rows)
+                             : "");
+      }
+    }
+
+    // Validation re-run against the latest state on every commit attempt.
+    bool lost_race = false;
+    bool ours = false;
+    auto validate = [&, window = p.window, replace = p.replace,
+                     expected_snapshot](const iceberg::TableMetadata& m) -> Status {
+      K2_ASSIGN_OR_RETURN(OffloadLedger l, OffloadLedger::FromMetadata(m));
+      std::optional<WindowRecord> r = l.Find(window);
+      if (!replace && r) {
+        (r->run_id == j.run_id ? ours : lost_race) = true;
+        return MakeError(ErrorKind::kCommitConflict, "window {} was committed meanwhile",
+                         window.ToString());
+      }
+      if (replace && (r ? r->snapshot_id : 0) != expected_snapshot) {
+        lost_race = true;
+        return MakeError(ErrorKind::kCommitConflict, "window {} was replaced meanwhile",
+                         window.ToString());
+      }
+      return {};
+    };
+    int64_t bytes = 0;
+    std::vector<iceberg::DataFile> data_files;
+    for (const auto& f : *files) {
+      bytes += f.metrics.file_size_in_bytes;
+      data_files.push_back(iceberg::MakeDataFile(
+          f.metrics, f.path, j.ctx.table->metadata().DefaultSpec().spec_id, partition));
+    }
+    auto summary = SummaryFor(cfg.name, record, p.replace);
+    // Writers of files a replace rewrote (their rows outside the window).
+    std::vector<std::unique_ptr<RollingParquetWriter>> kept;
+    auto abort_all = [&] {
+      writer->Abort();
+      for (auto& k : kept) k->Abort();
+    };
+    Result<int64_t> committed = 0;
+    if (!p.replace) {
+      auto append = j.ctx.table->NewFastAppend();
+      for (auto& f : data_files) append.AppendFile(std::move(f));
+      for (const auto& [k, v] : summary) append.Set(k, v);
+      append.Validate(validate);
+      RecordInLedger(j, append, record);
+      committed = append.Commit();
+    } else {
+      // Exact replace: drop every file holding rows of this window. Files
+      // that also hold other windows (after compaction) are rewritten
+      // without the window's rows; deletes are applied on the way.
+      auto scan = j.ctx.table->NewScan();
+      scan.Filter(WindowPredicate(j.ctx.source.time, p.window));
+      auto tasks = scan.PlanFiles();
+      if (!tasks) {
+        abort_all();
+        return std::unexpected(tasks.error());
+      }
+      auto overwrite = j.ctx.table->NewOverwrite();
+      const Schema& schema = j.ctx.table->schema();
+      const Field& tf = schema.fields[*schema.IndexOf(j.ctx.source.time.name)];
+      for (const auto& task : *tasks) {
+        overwrite.DeleteFile(task.file.file_path);
+        if (FileInsideWindow(task.file, tf, j.ctx.source.time, p.window)) continue;
+        auto kept_rows =
+            RewriteOutsideWindow(*j.ctx.table, j.io, j.config, task, j.ctx.source.time, p.window);
+        if (!kept_rows) {
+          abort_all();
+          return std::unexpected(kept_rows.error().WithContext(
+              fmt::format("{}: rewriting {}", p.window.ToString(), task.file.file_path)));
+        }
+        spdlog::info("{} {}: {} also holds other windows; kept its other rows in {} new file(s)",
+                     cfg.name, p.window.ToString(), task.file.file_path, kept_rows->files.size());
+        for (auto& f : kept_rows->files) {
+          bytes += f.file_size_in_bytes;
+          overwrite.AddFile(std::move(f));
+        }
+        kept.push_back(std::move(kept_rows->writer));
+      }
+      for (auto& f : data_files) overwrite.AddFile(std::move(f));
+      for (const auto& [k, v] : summary) overwrite.Set(k, v);
+      overwrite.Validate(validate);
+      RecordInLedger(j, overwrite, record);
+      committed = overwrite.Commit();
+    }
+    if (committed || ours) {
+      // An unknown outcome that did land shows up as "ours" on the retry.
+      j.empties.clear();
+      wo.action = p.replace ? "replace" : "append";
+      wo.rows = record.source_rows;
+      wo.bytes = bytes;
+      wo.files = static_cast<int64_t>(files->size());
+      if (committed) wo.snapshot_id = *committed;
+      wo.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      return wo;
+    }
+    if (committed.error().kind == ErrorKind::kCommitStateUnknown) {
+      // Never delete files that may be committed.
+      return std::unexpected(committed.error().WithContext(p.window.ToString()));
+    }
+    abort_all();  // never committed: remove its files
+    if (lost_race && !p.replace) {
+      wo.action = "skipped";
+      wo.reason = "committed concurrently by another run";
+      return wo;
+    }
+    if (attempt >= 3) return std::unexpected(committed.error().WithContext(p.window.ToString()));
+    spdlog::warn("{} {}: {}; retrying", cfg.name, p.window.ToString(),
+                 committed.error().ToString());
+  }
+}
+
+}  // namespace
+
 TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& options,
-                                  int64_t now_us, const std::string& run_id) {
+                                  const RunWindows& windows, int64_t now_us,
+                                  const std::string& run_id) {
   TableOutcome out;
   out.table = cfg.name;
   out.target = cfg.target;
@@ -695,19 +841,11 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
   auto driver = warm_();
   if (!driver) return fail(driver.error());
   warm::WarmDriver& warm = **driver;
-  // A reference table reads with the query of the server's dialect (the
-  // legacy flavour on ClickHouse before 22).
-  warm::SchemaFlavor flavor = warm::SchemaFlavor::kModern;
-  if (UsesReferenceQuery(cfg)) {
-    auto detected = warm::DetectSchemaFlavor(warm);
-    if (!detected) return fail(detected.error());
-    flavor = *detected;
-  }
-  ctx.source = ResolveSource(cfg, flavor);
-  if (ctx.source.time_column.empty() || ctx.source.query_template.empty()) {
-    return fail({ErrorKind::kInvalidInput,
-                 "no time_column (and no reference table of that name) in the config"});
-  }
+  // 1. Resolve the source: query, time column, FINAL, schema (before any data moves).
+  auto source = ResolveWarmSource(warm, cfg);
+  if (!source) return fail(source.error());
+  ctx.source = std::move(*source);
+  ctx.columns = ctx.source.columns;
   for (const auto& p : cfg.partition) {
     int64_t gran = TransformSeconds(p);
     if (gran == 0 || (gran < cfg.window_s)) {
@@ -717,106 +855,136 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
                                p, cfg.window_s)});
     }
   }
-  // 1. Resolve the source schema (before any data moves).
-  std::string probe = WindowSql(ctx.source.query_template, {0, 0});
-  auto columns = warm.Describe(probe);
-  if (!columns) return fail(columns.error());
-  ctx.columns = *columns;
   warm::TypeMappingOptions types;
   types.uint64_as_decimal = config_.offload.uint64_mode == "decimal";
   types.datetime64_nanos = config_.offload.datetime64_ns_mode == "nanos";
   auto mapped = warm::MapClickHouseColumns(ctx.columns, types);
   if (!mapped) return fail(mapped.error());
   ctx.warm_schema = warm::SchemaOf(ctx.columns, *mapped);
-  if (!ctx.warm_schema.IndexOf(ctx.source.time_column)) {
-    return fail(
-        {ErrorKind::kInvalidInput,
-         fmt::format("time column '{}' is not among the query's columns", ctx.source.time_column)});
-  }
   if (options.dry_run) {
     // Plan without creating anything.
-    TableIdentifier id = *TableIdentifier::Parse(cfg.target);
-    auto loaded = iceberg::Table::Load(catalog_, io_, id);
-    if (loaded) ctx.table.emplace(std::move(*loaded));
+    auto id = TableIdentifier::Parse(cfg.target);
+    if (!id) return fail(id.error());
+    auto loaded = iceberg::Table::Load(catalog_, io_, *id);
+    if (loaded) {
+      ctx.table.emplace(std::move(*loaded));
+    } else if (loaded.error().kind != ErrorKind::kNotFound) {
+      return fail(loaded.error());
+    }
   } else if (auto st = EnsureTable(catalog_, io_, config_, ctx); !st) {
     return fail(st.error());
   }
 
   // 2. Plan.
-  OffloadLedger ledger =
-      ctx.table ? OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata())) : OffloadLedger{};
+  OffloadLedger ledger;
+  if (ctx.table) {
+    auto read = OffloadLedger::FromMetadata(ctx.table->metadata());
+    if (!read) return fail(read.error());
+    ledger = std::move(*read);
+  }
   out.watermark_us = ledger.WatermarkUs();
-  struct Planned {
-    Window window;
-    bool replace = false;
-    std::string reason;
-  };
-  std::vector<Planned> plan;
-  if (!options.window.empty()) {
-    auto first = ParseWindow(options.window, cfg.window_s);
-    if (!first) return fail(first.error());
-    Window last = *first;
-    if (!options.until.empty()) {
-      auto until = ParseTimestampMicros(options.until);
-      if (!until) return fail(until.error());
-      last = WindowContaining(*until - 1, cfg.window_s);
-    }
-    for (Window w = *first; w.start_us <= last.start_us;
-         w = {w.end_us, w.end_us + cfg.window_s * kMicrosPerSecond}) {
-      if (w.end_us + config_.offload.settle_delay_s * kMicrosPerSecond > now_us) {
-        return fail({ErrorKind::kInvalidInput,
-                     fmt::format("window {} has not closed (plus the {}s settle delay)",
-                                 w.ToString(), config_.offload.settle_delay_s)});
+  WindowJob job{config_, io_, ctx, warm, options, run_id, {}, {}};
+  std::vector<PlannedWindow> plan;
+  if (windows.from_us) {
+    Window first = WindowContaining(*windows.from_us, cfg.window_s);
+    Window last = WindowContaining(windows.until_us - 1, cfg.window_s);
+    if (first.start_us != *windows.from_us) {
+      // A coarser table (daily candles in an hourly --window): the windows
+      // containing the range, those that have closed; a clear skip otherwise.
+      const int64_t settle_us = config_.offload.settle_delay_s * kMicrosPerSecond;
+      while (last.start_us >= first.start_us && last.end_us + settle_us > now_us) {
+        last = {last.start_us - cfg.window_s * kMicrosPerSecond, last.start_us};
       }
-      bool committed = ledger.Find(w) != nullptr;
-      if (committed && !options.replace) continue;
-      plan.push_back({w, committed, committed ? "--replace" : ""});
+      if (last.start_us < first.start_us) {
+        WindowOutcome wo;
+        wo.window = first;
+        wo.action = "skipped";
+        wo.reason = fmt::format("the {}s window containing --window has not closed", cfg.window_s);
+        out.windows.push_back(std::move(wo));
+        return out;
+      }
     }
+    auto planned = PlanExplicit(ledger, first, last, cfg.window_s, options.replace, now_us,
+                                config_.offload.settle_delay_s);
+    if (!planned) return fail(planned.error());
+    plan = std::move(*planned);
   } else {
-    std::optional<int64_t> from = ledger.WatermarkUs();
-    if (!from) {
-      auto oldest = OldestWarmUs(warm, cfg, ctx.source);
-      if (!oldest) return fail(oldest.error());
-      from = *oldest;
-    }
+    CatchUpInput in;
+    in.ledger = &ledger;
+    in.now_us = now_us;
+    in.window_s = cfg.window_s;
+    in.settle_s = config_.offload.settle_delay_s;
+    in.max_windows = static_cast<size_t>(config_.offload.max_windows_per_run);
     // Late rows: windows whose warm count or checksum moved since commit,
     // recomputed the way it was recorded, over the columns the commit had
     // (a column added since then does not make every window look changed).
-    for (const WindowRecord* r :
+    for (const WindowRecord& r :
          ledger.Newest(static_cast<size_t>(config_.offload.late_check_windows))) {
-      auto kind = ParseChecksumKind(r->checksum_kind);
+      auto kind = ParseChecksumKind(r.checksum_kind);
       if (!kind) return fail(kind.error());
-      bool complete = true;
-      std::vector<WarmColumn> columns = ColumnsAsOf(ctx, r->schema_id, complete);
-      auto stats =
-          QueryWindowStats(warm, WindowSql(ctx.source.query_template, r->window), columns, *kind);
+      WarmCheck check;
+      check.record = r;
+      std::vector<WarmColumn> columns = ColumnsAsOf(ctx, r.schema_id, check.checksum_comparable);
+      auto stats = QueryWindowStats(warm, ctx.source.WindowSql(r.window), columns, *kind);
       if (!stats) return fail(stats.error());
-      bool changed =
-          stats->rows != r->source_rows || (complete && stats->checksum != r->source_checksum);
-      if (changed) {
-        plan.push_back({r->window, true,
-                        stats->rows != r->source_rows
-                            ? fmt::format("late rows: warm has {} rows, {} were committed",
-                                          stats->rows, r->source_rows)
-                            : "changed rows: the warm checksum differs from the committed one"});
+      check.warm_rows = stats->rows;
+      check.warm_checksum = stats->checksum;
+      if (check.warm_rows == 0 && r.source_rows > 0) {
+        auto expired = WarmExpired(warm, ctx.source, r.window, job.oldest_warm);
+        if (!expired) return fail(expired.error());
+        check.warm_expired = *expired;
       }
+      in.checks.push_back(std::move(check));
     }
-    std::sort(plan.begin(), plan.end(),
-              [](const Planned& a, const Planned& b) { return a.window < b.window; });
-    if (from) {
-      for (const Window& w : DueWindows(*from, now_us, cfg.window_s, config_.offload.settle_delay_s,
-                                        static_cast<size_t>(config_.offload.max_windows_per_run))) {
-        if (!ledger.Find(w)) plan.push_back({w, false, ""});
-      }
+    if (!ledger.WatermarkUs()) {
+      auto oldest = OldestWarmUs(warm, ctx.source);
+      if (!oldest) return fail(oldest.error());
+      in.oldest_warm_us = *oldest;
+      job.oldest_warm = *oldest;
     }
+    plan = PlanCatchUp(in);
   }
   int64_t closed_end =
       WindowContaining(now_us - config_.offload.settle_delay_s * kMicrosPerSecond, cfg.window_s)
           .start_us;
 
+  // Rows per new window, in one grouped query when there are several: empty
+  // windows (an outage's catch-up, a quiet table) are recorded without a
+  // stream each; the dry run shows the counts.
+  std::map<int64_t, int64_t> warm_rows;
+  bool counted = false;
+  {
+    std::optional<Window> span;
+    size_t to_write = 0;
+    for (const auto& p : plan) {
+      if (p.skip) continue;
+      ++to_write;
+      span = span ? Window{span->start_us, std::max(span->end_us, p.window.end_us)} : p.window;
+      span->start_us = std::min(span->start_us, p.window.start_us);
+    }
+    if (span && (options.dry_run || to_write > 2)) {
+      auto rows = WarmRowsByWindow(warm, ctx.source, span->start_us, span->end_us, cfg.window_s);
+      if (!rows) return fail(rows.error());
+      warm_rows = std::move(*rows);
+      counted = true;
+    }
+  }
+
   if (options.dry_run) {
     for (const auto& p : plan) {
-      out.windows.push_back({p.window, "planned", p.replace ? "replace: " + p.reason : "append"});
+      WindowOutcome wo;
+      wo.window = p.window;
+      if (p.skip) {
+        wo.action = "committed";
+        wo.reason = "already committed; --replace re-offloads it";
+      } else {
+        wo.action = "planned";
+        wo.reason = p.replace ? fmt::format("replace ({}): {}", PlanReasonName(p.reason), p.detail)
+                              : "append (new)";
+        auto n = warm_rows.find(p.window.start_us);
+        wo.rows = n == warm_rows.end() ? 0 : n->second;
+      }
+      out.windows.push_back(std::move(wo));
     }
     if (out.watermark_us)
       out.lag_seconds = std::max<int64_t>(0, closed_end - *out.watermark_us) / kMicrosPerSecond;
@@ -824,168 +992,58 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
   }
 
   // 3 + 4. Write and commit each window, oldest first.
-  for (const Planned& p : plan) {
-    auto t0 = Clock::now();
-    WindowOutcome wo;
-    wo.window = p.window;
-    wo.reason = p.reason;
-    std::string sql = WindowSql(ctx.source.query_template, p.window);
-
-    bool done = false;
-    for (int attempt = 1; !done; ++attempt) {
-      if (auto st = ctx.table->Refresh(); !st) return fail(st.error());
-      if (auto st = PrepareSchema(ctx, /*log=*/false); !st) return fail(st.error());
-      OffloadLedger latest = OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata()));
-      const WindowRecord* existing = latest.Find(p.window);
-      if (existing && !p.replace) {
-        wo.action = "skipped";
-        wo.reason = existing->run_id == run_id ? "committed by this run"
-                                               : "already committed (run " + existing->run_id + ")";
-        done = true;
-        break;
-      }
-      int64_t expected_snapshot = existing ? existing->snapshot_id : 0;
-
-      // The window's count and checksum are those of the rows streamed.
-      std::unique_ptr<RollingParquetWriter> writer;
-      iceberg::PartitionValues partition;
-      WindowStats stats;
-      auto files = WriteWindow(warm, io_, config_, ctx, sql, stats, partition, writer);
-      if (!files) {
-        if (writer) writer->Abort();
-        return fail(files.error().WithContext(p.window.ToString()));
-      }
-      WindowRecord record;
-      record.window = p.window;
-      record.source_rows = stats.rows;
-      record.source_checksum = stats.checksum;
-      record.checksum_kind = ChecksumKindName(kCommitChecksumKind);
-      record.run_id = run_id;
-      if (options.cancelled && options.cancelled()) {
-        writer->Abort();
-        return fail({ErrorKind::kCancelled, "cancelled before commit"});
-      }
-
-      // Validation re-run against the latest state on every commit attempt.
-      bool lost_race = false;
-      bool ours = false;
-      auto validate = [&, window = p.window, replace = p.replace,
-                       expected_snapshot](const iceberg::TableMetadata& m) -> Status {
-        OffloadLedger l = OffloadLedger::FromAncestry(AncestryOf(m));
-        const WindowRecord* r = l.Find(window);
-        if (!replace && r) {
-          (r->run_id == run_id ? ours : lost_race) = true;
-          return MakeError(ErrorKind::kCommitConflict, "window {} was committed meanwhile",
-                           window.ToString());
-        }
-        if (replace && (r ? r->snapshot_id : 0) != expected_snapshot) {
-          lost_race = true;
-          return MakeError(ErrorKind::kCommitConflict, "window {} was replaced meanwhile",
-                           window.ToString());
-        }
-        return {};
-      };
-      int64_t bytes = 0;
-      std::vector<iceberg::DataFile> data_files;
-      for (const auto& f : *files) {
-        bytes += f.metrics.file_size_in_bytes;
-        data_files.push_back(iceberg::MakeDataFile(
-            f.metrics, f.path, ctx.table->metadata().DefaultSpec().spec_id, partition));
-      }
-      auto summary = SummaryFor(cfg.name, record, p.replace);
-      // Writers of files a replace rewrote (their rows outside the window).
-      std::vector<std::unique_ptr<RollingParquetWriter>> kept;
-      Result<int64_t> committed = 0;
-      if (!p.replace) {
-        auto append = ctx.table->NewFastAppend();
-        for (auto& f : data_files) append.AppendFile(std::move(f));
-        for (const auto& [k, v] : summary) append.Set(k, v);
-        append.Validate(validate);
-        append.ChangeMetadata(SchemaChangeFor(ctx));
-        committed = append.Commit();
-      } else {
-        // Exact replace: drop every file holding rows of this window. Files
-        // that also hold other windows (after compaction) are rewritten
-        // without the window's rows; deletes are applied on the way.
-        auto scan = ctx.table->NewScan();
-        scan.Filter(WindowPredicate(ctx.source.time_column, p.window));
-        auto tasks = scan.PlanFiles();
-        if (!tasks) {
-          writer->Abort();
-          return fail(tasks.error());
-        }
-        auto overwrite = ctx.table->NewOverwrite();
-        const Field& tf =
-            ctx.table->schema().fields[*ctx.table->schema().IndexOf(ctx.source.time_column)];
-        for (const auto& task : *tasks) {
-          overwrite.DeleteFile(task.file.file_path);
-          if (FileInsideWindow(task.file, tf, p.window)) continue;
-          auto kept_rows = RewriteOutsideWindow(*ctx.table, io_, config_, task,
-                                                ctx.source.time_column, p.window);
-          if (!kept_rows) {
-            writer->Abort();
-            for (auto& k : kept) k->Abort();
-            return fail(kept_rows.error().WithContext(
-                fmt::format("{}: rewriting {}", p.window.ToString(), task.file.file_path)));
-          }
-          spdlog::info("{} {}: {} also holds other windows; kept its other rows in {} new file(s)",
-                       cfg.name, p.window.ToString(), task.file.file_path, kept_rows->files.size());
-          for (auto& f : kept_rows->files) {
-            bytes += f.file_size_in_bytes;
-            overwrite.AddFile(std::move(f));
-          }
-          kept.push_back(std::move(kept_rows->writer));
-        }
-        for (auto& f : data_files) overwrite.AddFile(std::move(f));
-        for (const auto& [k, v] : summary) overwrite.Set(k, v);
-        overwrite.Validate(validate);
-        overwrite.ChangeMetadata(SchemaChangeFor(ctx));
-        committed = overwrite.Commit();
-      }
-      if (committed) {
-        wo.action = p.replace ? "replace" : "append";
-        wo.rows = record.source_rows;
-        wo.bytes = bytes;
-        wo.files = static_cast<int64_t>(files->size());
-        wo.snapshot_id = *committed;
-        done = true;
-        break;
-      }
-      if (committed.error().kind == ErrorKind::kCommitStateUnknown || ours) {
-        // Never delete files that may be committed. An unknown outcome that
-        // did land shows up as "ours" on the next run.
-        if (ours) {
-          wo.action = p.replace ? "replace" : "append";
-          wo.rows = record.source_rows;
-          done = true;
-          break;
-        }
-        return fail(committed.error().WithContext(p.window.ToString()));
-      }
-      writer->Abort();  // never committed: remove its files
-      for (auto& k : kept) k->Abort();
-      if (lost_race && !p.replace) {
-        wo.action = "skipped";
-        wo.reason = "committed concurrently by another run";
-        done = true;
-        break;
-      }
-      if (attempt >= 3) return fail(committed.error().WithContext(p.window.ToString()));
-      spdlog::warn("{} {}: {}; retrying", cfg.name, p.window.ToString(),
-                   committed.error().ToString());
+  for (const PlannedWindow& p : plan) {
+    if (p.skip) {
+      auto r = ledger.Find(p.window);
+      WindowOutcome wo;
+      wo.window = p.window;
+      wo.action = "skipped";
+      wo.reason = r && r->snapshot_id
+                      ? fmt::format("already committed (snapshot {}); --replace re-offloads it",
+                                    r->snapshot_id)
+                      : "already committed; --replace re-offloads it";
+      out.windows.push_back(std::move(wo));
+      continue;
     }
-    wo.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (wo.action != "skipped") {
+    if (counted && !p.replace && !warm_rows.count(p.window.start_us)) {
+      // Known empty: recorded by the next commit, nothing streamed. Rows that
+      // arrive later are late rows, found by the next run's check.
+      WindowRecord r;
+      r.window = p.window;
+      r.source_rows = 0;
+      r.source_checksum = "0";
+      r.checksum_kind = ChecksumKindName(kCommitChecksumKind);
+      r.run_id = run_id;
+      job.empties.push_back(std::move(r));
+      WindowOutcome wo;
+      wo.window = p.window;
+      wo.action = "empty";
+      wo.reason = "no rows: recorded in the ledger without a snapshot";
+      out.windows.push_back(std::move(wo));
+      continue;
+    }
+    auto wo = OffloadWindow(job, p);
+    if (!wo) return fail(wo.error());
+    if (wo->action == "append" || wo->action == "replace") {
       spdlog::info("{} {}: {} {} rows in {} files ({} bytes) in {:.2f}s", cfg.name,
-                   p.window.ToString(), wo.action, wo.rows, wo.files, wo.bytes, wo.seconds);
+                   p.window.ToString(), wo->action, wo->rows, wo->files, wo->bytes, wo->seconds);
     }
-    out.windows.push_back(std::move(wo));
+    out.windows.push_back(std::move(*wo));
+  }
+  if (!job.empties.empty()) {
+    // Trailing empty windows: one metadata commit records them all.
+    LedgerUpdate update(job.empties);
+    if (auto st = ctx.table->CommitUpdate(update); !st) {
+      return fail(st.error().WithContext("recording empty windows"));
+    }
+    spdlog::info("{}: recorded {} empty window(s) in the ledger", cfg.name, job.empties.size());
   }
   if (ctx.table) {
-    auto st = ctx.table->Refresh();
-    if (st)
-      out.watermark_us =
-          OffloadLedger::FromAncestry(AncestryOf(ctx.table->metadata())).WatermarkUs();
+    if (ctx.table->Refresh()) {
+      if (auto l = OffloadLedger::FromMetadata(ctx.table->metadata())) {
+        out.watermark_us = l->WatermarkUs();
+      }
+    }
   }
   if (out.watermark_us) {
     out.lag_seconds = std::max<int64_t>(0, closed_end - *out.watermark_us) / kMicrosPerSecond;

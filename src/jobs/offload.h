@@ -9,16 +9,18 @@
 ///      before any data moves), the Iceberg table (created on first offload,
 ///      partitioned by day of the time column; new ClickHouse columns are added
 ///      as optional fields).
-///   2. Plan: the ledger of committed windows from the main branch's snapshot
-///      summaries; due windows after the cold watermark (or the oldest warm
-///      row for a new table), bounded by max_windows_per_run; previous windows
-///      whose warm count or checksum changed (late rows) become replaces.
+///   2. Plan (jobs/offload_plan.h): the ledger of committed windows (the
+///      table's k2.ledger property, jobs/offload_ledger.h); due windows after
+///      the cold watermark (or the oldest warm row for a new table), bounded
+///      by max_windows_per_run; previous windows whose warm count or checksum
+///      changed (late rows) become replaces, unless ClickHouse dropped them.
 ///   3. Write: stream the window's rows into Parquet files rolled at the
-///      target size (memory: one batch + one row group).
+///      target size (memory: three batches + one row group). An empty window
+///      writes nothing and is recorded by the next commit (no snapshot).
 ///   4. Commit: append (or overwrite for a replace) with the window recorded in
-///      the summary. Validation re-runs against the latest table state on every
-///      retry: a window committed meanwhile by another run aborts this commit
-///      and deletes its uncommitted files; one committed by this very run (an
+///      the ledger property and the snapshot summary, in one metadata version. Validation re-runs
+///      against the latest table state on every retry: a window committed meanwhile by another run
+///      aborts this commit and deletes its uncommitted files; one committed by this very run (an
 ///      unknown outcome that did land) counts as done.
 
 #include <atomic>
@@ -34,6 +36,7 @@
 #include "catalog/catalog.h"
 #include "common/config.h"
 #include "io/file_io.h"
+#include "jobs/warm_source.h"
 #include "jobs/window.h"
 #include "warm/reference_schema.h"
 #include "warm/warm_driver.h"
@@ -47,6 +50,7 @@ struct OffloadOptions {
   std::string window;               ///< one window start ("2026-11-24T10:00Z"); empty: catch up
   std::string until;                ///< with window: offload [window, until)
   bool replace = false;             ///< re-offload the given windows even if committed
+  bool force = false;               ///< a replace may empty a window ClickHouse no longer holds
   bool dry_run = false;             ///< plan only
   int64_t now_us = 0;               ///< 0: the system clock
   std::function<bool()> cancelled;  ///< polled before each commit; true stops the run
@@ -55,9 +59,11 @@ struct OffloadOptions {
 /// The outcome of one window.
 struct WindowOutcome {
   Window window;
-  std::string action;  ///< append | replace | skipped (already committed) | planned
+  /// append | replace | empty (no rows: recorded without a snapshot) |
+  /// skipped (already committed) | planned / committed (dry run)
+  std::string action;
   std::string reason;  ///< why a replace/skip happened
-  int64_t rows = 0;
+  int64_t rows = 0;    ///< rows written (dry run: rows the warm tier holds now)
   int64_t bytes = 0;
   int64_t files = 0;
   double seconds = 0;
@@ -86,20 +92,12 @@ struct OffloadReport {
 /// Opens a warm driver for the current thread.
 using WarmFactory = std::function<Result<std::unique_ptr<warm::WarmDriver>>()>;
 
-/// Where the offload reads a table's rows (also used by the audit, so both
-/// see exactly the same rows of a window).
-struct WarmSource {
-  std::string query_template;  ///< SQL with {start} and {end}
-  std::string time_column;
-};
-/// The source of `table`: its `query`, else the reference table's offload
-/// select, else SELECT * filtered on its time column. kInvalidInput when
-/// there is no time column.
-/// Reference tables use the query of `flavor` (warm::DetectSchemaFlavor).
-Result<WarmSource> ResolveWarmSource(const TableConfig& table,
-                                     warm::SchemaFlavor flavor = warm::SchemaFlavor::kModern);
-/// The source's SQL for the rows of `window`.
-std::string WarmWindowSql(const WarmSource& source, const Window& window);
+/// Refuses options that cannot be right, before anything is opened: --replace
+/// or --until without --window, --force without --replace, a window that is
+/// not a window start of the selected tables, outside 1970..9999, or an
+/// --until not after it (kInvalidInput: a usage error); unknown tables or
+/// layers (kNotFound / kInvalidInput).
+Status CheckOffloadOptions(const Config& config, const OffloadOptions& options);
 
 /// Opens the warm driver the config describes.
 Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config);
@@ -113,9 +111,18 @@ class OffloadJob {
   /// on); an error result means nothing could run (bad options).
   Result<OffloadReport> Run(const OffloadOptions& options);
 
+  /// The --window/--until range, checked once for every table.
+  struct RunWindows {
+    std::optional<int64_t> from_us;  ///< set: offload [from, until) only
+    int64_t until_us = 0;
+  };
+  /// kInvalidInput for options that cannot be right (see CheckOffloadOptions).
+  static Result<RunWindows> ParseWindows(const OffloadOptions& options,
+                                         const std::vector<const TableConfig*>& selected);
+
  private:
-  TableOutcome RunTable(const TableConfig& table, const OffloadOptions& options, int64_t now_us,
-                        const std::string& run_id);
+  TableOutcome RunTable(const TableConfig& table, const OffloadOptions& options,
+                        const RunWindows& windows, int64_t now_us, const std::string& run_id);
 
   const Config& config_;
   Catalog& catalog_;

@@ -1,8 +1,19 @@
 #pragma once
-/// The offload ledger: which windows a table already holds, read from the
-/// snapshot summaries of its main-branch ancestry. Every offload commit records
-/// its window there, so the table itself is the source of truth for "exactly
-/// once": no side database can disagree with it.
+/// The offload ledger: which windows a table holds, with what the source held
+/// for each when it was committed. It lives in the table itself, so no side
+/// database can disagree with it, and it survives everything that rewrites
+/// or forgets snapshots:
+///   - the table property `k2.ledger` (JSON), set in the same metadata
+///     version as every offload commit: ranges of committed windows for the
+///     table's whole life, and the details (source rows, checksum, snapshot)
+///     of the newest windows. Properties are carried by every commit, by k2's
+///     or any other engine's (appends, rewrites, snapshot expiry), so expiry
+///     and compaction cannot lose a window;
+///   - the snapshot summaries of main's ancestry (`k2.window-start-us` ...),
+///     which every offload commit also writes: the only record of tables
+///     written before the property existed, merged in when read and carried
+///     into the property by the next commit (or by k2's expiry before it
+///     removes them).
 
 #include <cstdint>
 #include <map>
@@ -10,9 +21,18 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+#include "iceberg/table_metadata.h"
+#include "iceberg/update/pending_update.h"
 #include "jobs/window.h"
 
 namespace k2::jobs {
+
+/// The table property holding the ledger.
+inline constexpr const char* kLedgerProperty = "k2.ledger";
+/// Details (rows, checksum, snapshot) are kept for this many newest windows;
+/// older windows are kept as ranges only (16 days of hourly windows, ~30 KB).
+inline constexpr size_t kLedgerDetailWindows = 400;
 
 /// Snapshot summary keys written by every offload commit.
 inline constexpr const char* kSummaryTable = "k2.table";
@@ -28,12 +48,15 @@ inline constexpr const char* kSummaryReplace = "k2.replace";
 /// What the source held for a window when it was committed.
 struct WindowRecord {
   Window window;
-  int64_t source_rows = 0;
-  std::string source_checksum;
+  int64_t source_rows = -1;      ///< -1: unknown (a window kept as a range only)
+  std::string source_checksum;   ///< "" when unknown
   std::string checksum_kind;     ///< as recorded ("" for the first format: text)
-  int64_t snapshot_id = 0;       ///< the newest commit of this window
+  int64_t snapshot_id = 0;       ///< the commit of this window; 0 for an empty window
   std::optional<int> schema_id;  ///< the table schema that commit wrote with
   std::string run_id;
+
+  /// Whether rows and checksum are known (false for old windows kept as ranges).
+  bool detailed() const { return source_rows >= 0; }
 };
 
 /// One snapshot of the main branch, newest first, as the ledger needs it.
@@ -43,23 +66,68 @@ struct AncestorSummary {
   std::optional<int> schema_id;
 };
 
-/// Windows recorded in an ancestry (newest commit of each window wins).
+/// The windows a table holds.
 class OffloadLedger {
  public:
-  /// Builds the ledger from the main branch's ancestors, newest first.
+  /// The ledger of a table's metadata: its `k2.ledger` property, plus windows
+  /// only the main ancestry's summaries record. kCorrupt when the property
+  /// cannot be read (nothing is offloaded on a guess).
+  static Result<OffloadLedger> FromMetadata(const iceberg::TableMetadata& metadata);
+  /// The windows recorded in an ancestry (newest commit of each window wins).
   static OffloadLedger FromAncestry(const std::vector<AncestorSummary>& ancestors);
+  /// Parses the property's value.
+  static Result<OffloadLedger> ParseProperty(const std::string& text);
+  /// The property's value: every range, the details of the newest
+  /// `detail_windows` windows.
+  std::string ToProperty(size_t detail_windows = kLedgerDetailWindows) const;
 
-  /// The record of `window`, if it was committed.
-  const WindowRecord* Find(const Window& window) const;
+  /// Records `record` (a new window, or a replace of a recorded one).
+  void Record(const WindowRecord& record);
+
+  /// Whether `window` was committed (in detail or within a range).
+  bool Contains(const Window& window) const;
+  /// The record of a committed `window`: its details, or (for an old window
+  /// kept as a range) a record with source_rows -1.
+  std::optional<WindowRecord> Find(const Window& window) const;
   /// End of the newest committed window (the cold watermark), if any.
   std::optional<int64_t> WatermarkUs() const;
-  /// The `n` newest committed windows, newest first.
-  std::vector<const WindowRecord*> Newest(size_t n) const;
-  size_t size() const { return windows_.size(); }
+  /// The `n` newest windows with details, newest first.
+  std::vector<WindowRecord> Newest(size_t n) const;
+  /// Every committed window of `window_s` seconds starting at or after
+  /// `since_us`, oldest first (details where known).
+  std::vector<WindowRecord> Windows(int64_t window_s, int64_t since_us = 0) const;
+  /// Committed ranges [start, end), oldest first, adjacent ones merged.
+  const std::map<int64_t, int64_t>& ranges() const { return ranges_; }
+  /// Whether every window of `other` is in this ledger.
+  bool Covers(const OffloadLedger& other) const;
+  bool empty() const { return ranges_.empty(); }
 
  private:
-  std::map<int64_t, WindowRecord> windows_;  // by window start
+  void AddRange(int64_t start, int64_t end);
+
+  std::map<int64_t, WindowRecord> details_;  // by window start
+  std::map<int64_t, int64_t> ranges_;        // start -> end, disjoint, merged
 };
+
+/// A metadata-only commit (no snapshot) writing the ledger property with
+/// `records` added (windows committed meanwhile are left as they are):
+/// empty windows, and, with no records, the carry-over of windows only
+/// snapshot summaries record (before expiry removes those snapshots).
+class LedgerUpdate : public iceberg::PendingUpdate {
+ public:
+  explicit LedgerUpdate(std::vector<WindowRecord> records) : records_(std::move(records)) {}
+  Result<iceberg::TableMetadata> Apply(const iceberg::TableMetadata& base) override;
+
+ private:
+  std::vector<WindowRecord> records_;
+};
+
+/// Whether the snapshot summaries of `metadata` record windows its ledger
+/// property lacks (a table from before the property).
+bool LedgerNeedsCarryOver(const iceberg::TableMetadata& metadata);
+
+/// The main branch's ancestry of `metadata`, newest first.
+std::vector<AncestorSummary> AncestryOf(const iceberg::TableMetadata& metadata);
 
 /// Summary properties recording `record` (plus the table name).
 std::map<std::string, std::string> SummaryFor(const std::string& table, const WindowRecord& record,

@@ -5,6 +5,7 @@
 
 #include "common/config.h"
 #include "service/cron.h"
+#include "service/time_zone.h"
 
 namespace k2::service {
 
@@ -128,6 +129,19 @@ Result<std::vector<JobSchedule>> ScheduleFromConfig(const Config& config) {
   }
   for (JobSchedule& j : extra) out.push_back(std::move(j));
   return out;
+}
+
+Status ValidateSchedule(const JobSchedule& schedule) {
+  if (schedule.retry.max_attempts < 1) {
+    return MakeError(ErrorKind::kInvalidInput, "job '{}': retry max_attempts must be >= 1, got {}",
+                     schedule.name, schedule.retry.max_attempts);
+  }
+  if (schedule.cron.empty()) return OkStatus();
+  auto zone = TimeZone::Load(schedule.time_zone);
+  if (!zone) return std::unexpected(zone.error().WithContext("job '" + schedule.name + "'"));
+  auto cron = CronSchedule::Parse(schedule.cron, *zone);
+  if (!cron) return std::unexpected(cron.error().WithContext("job '" + schedule.name + "'"));
+  return OkStatus();
 }
 
 }  // namespace k2::service

@@ -72,4 +72,10 @@ std::vector<JobSchedule> DefaultSchedule();
 /// whose cron is bad.
 Result<std::vector<JobSchedule>> ScheduleFromConfig(const Config& config);
 
+/// Everything the scheduler checks before it accepts `schedule`: the retry
+/// policy, the time zone, the cron expression (fields in range, a date that
+/// exists). kInvalidInput names the job. `config check` runs it too, so a
+/// config it passes is one `serve` accepts.
+Status ValidateSchedule(const JobSchedule& schedule);
+
 }  // namespace k2::service

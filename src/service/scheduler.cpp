@@ -110,10 +110,7 @@ Status Scheduler::AddJob(std::unique_ptr<Job> job, JobSchedule schedule) {
       return MakeError(ErrorKind::kAlreadyExists, "job '{}' is already scheduled", schedule.name);
     }
   }
-  if (schedule.retry.max_attempts < 1) {
-    return MakeError(ErrorKind::kInvalidInput, "job '{}': retry max_attempts must be >= 1, got {}",
-                     schedule.name, schedule.retry.max_attempts);
-  }
+  K2_RETURN_IF_ERROR(ValidateSchedule(schedule));
   auto entry = std::make_unique<Entry>();
   if (!schedule.cron.empty()) {
     auto zone = TimeZone::Load(schedule.time_zone);

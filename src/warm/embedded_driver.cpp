@@ -66,6 +66,7 @@ struct Shared {
   std::string data_dir;
   std::mutex stmt_mu;  // one statement at a time on the connection
   std::thread::id owner;
+  bool exit_handler = false;
 };
 
 Shared& State() {
@@ -383,6 +384,8 @@ Result<std::unique_ptr<WarmDriver>> OpenEmbeddedDriver(const EmbeddedDriverOptio
   }
   s.conn = conn;
   s.data_dir = dir;
+  if (s.exit_handler) return std::unique_ptr<WarmDriver>(new EmbeddedDriver(options));
+  s.exit_handler = true;
   // chDB's own exit handlers crash when a connection is still open: close it
   // first (exit handlers run in reverse order of registration). chDB's close
   // has been seen to block forever on an internal lock at exit; a watchdog
@@ -401,6 +404,15 @@ Result<std::unique_ptr<WarmDriver>> OpenEmbeddedDriver(const EmbeddedDriverOptio
       },
       nullptr);
   return std::unique_ptr<WarmDriver>(new EmbeddedDriver(options));
+}
+
+void CloseEmbeddedEngine() {
+  Shared& s = State();
+  std::lock_guard<std::mutex> init(s.init_mu);
+  std::lock_guard<std::mutex> stmt(s.stmt_mu);
+  if (s.conn) s.api.close_conn(s.conn);
+  s.conn = nullptr;
+  s.data_dir.clear();
 }
 
 }  // namespace k2::warm

@@ -81,6 +81,12 @@ Result<std::unique_ptr<WarmDriver>> OpenHttpDriver(const HttpDriverOptions& opti
 /// install command) when libchdb.so cannot be found.
 Result<std::unique_ptr<WarmDriver>> OpenEmbeddedDriver(const EmbeddedDriverOptions& options);
 
+/// Closes the process's embedded ClickHouse connection, if open (chDB waits
+/// for its background work), releasing its data dir for other processes; a
+/// later OpenEmbeddedDriver opens it again. Every driver and result stream of
+/// it must be gone.
+void CloseEmbeddedEngine();
+
 /// Quotes an identifier for ClickHouse SQL: `name` with backquotes and
 /// backslashes escaped. "db.table" is NOT split: quote each part.
 std::string QuoteIdentifier(std::string_view name);

@@ -113,21 +113,25 @@ Result<std::vector<ManifestFile>> SnapshotUpdate::ParentManifests(const Snapshot
   return out;
 }
 
-Status SnapshotUpdate::RunValidations(const TableMetadata& base, const Snapshot* parent) {
+Status SnapshotUpdate::RunValidations(const TableMetadata& base) {
   for (const auto& v : validators_) K2_RETURN_IF_ERROR(v(base));
   return OkStatus();
 }
 
 Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
+  // The snapshot id first: the metadata change may record it (the offload
+  // ledger names the snapshot that committed a window).
+  std::mt19937_64 rng(std::random_device{}());
+  while (snapshot_id_ == 0 || latest.SnapshotById(snapshot_id_)) {
+    snapshot_id_ = static_cast<int64_t>(rng() >> 1);
+  }
+  // The caller's checks see the table as it is, before this commit's change.
+  K2_RETURN_IF_ERROR(RunValidations(latest));
   std::optional<TableMetadata> changed;
   if (change_metadata_) {
     K2_ASSIGN_OR_RETURN(changed, change_metadata_(latest));
   }
   const TableMetadata& base = changed ? *changed : latest;
-  std::mt19937_64 rng(std::random_device{}());
-  while (snapshot_id_ == 0 || base.SnapshotById(snapshot_id_)) {
-    snapshot_id_ = static_cast<int64_t>(rng() >> 1);
-  }
   const Snapshot* parent = nullptr;
   if (auto it = base.refs.find(branch_); it != base.refs.end()) {
     if (it->second.type != RefType::kBranch) {
@@ -137,7 +141,6 @@ Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
   } else {
     parent = base.CurrentSnapshot();
   }
-  K2_RETURN_IF_ERROR(RunValidations(base, parent));
   const int64_t seq = base.last_sequence_number + 1;
   const TableSchema& schema = base.CurrentSchema();
 

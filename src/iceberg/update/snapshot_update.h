@@ -2,7 +2,9 @@
 /// SnapshotUpdate: the shared engine of every operation that produces a
 /// snapshot (fast append, overwrite, replace partitions, delete, rewrite).
 /// Per attempt, against the latest metadata:
-///   1. run the caller's Validate callbacks and the operation's conflict checks;
+///   1. choose the snapshot id, run the caller's Validate callbacks (on the
+///      latest metadata), apply its ChangeMetadata function, then the
+///      operation's conflict checks;
 ///   2. write the manifest of added files (once, reused across retries);
 ///   3. carry the parent's manifests over, rewriting those that lose files;
 ///   4. write the manifest list and the snapshot (summary with totals);
@@ -33,6 +35,9 @@ class SnapshotUpdate : public PendingUpdate {
   Result<int64_t> Commit();
 
   Result<TableMetadata> Apply(const TableMetadata& latest) override;
+  /// The id of the snapshot the current attempt adds: set by Apply before
+  /// the ChangeMetadata function runs, so that function may record it.
+  int64_t snapshot_id() const { return snapshot_id_; }
   void AttemptFailed(bool safe_to_delete) override;
   void Finished(bool committed) override;
 
@@ -73,7 +78,7 @@ class SnapshotUpdate : public PendingUpdate {
   bool fail_on_new_data_in_partitions_ = false;
 
  private:
-  Status RunValidations(const TableMetadata& base, const Snapshot* parent);
+  Status RunValidations(const TableMetadata& base);
   Status ValidateSinceWith(const TableMetadata& base, const Snapshot* parent,
                            const std::set<std::string>& touched);
   Result<std::vector<ManifestFile>> ParentManifests(const Snapshot* parent);

@@ -2,6 +2,7 @@
 
 #include "iceberg/table.h"
 #include "iceberg/update/expire_snapshots.h"
+#include "jobs/offload_ledger.h"
 #include "service/cancellation.h"
 
 namespace k2::jobs {
@@ -30,6 +31,12 @@ Result<ExpireReport> ExpireSnapshots(Catalog& catalog, FileIO& io, const TableId
                                      const ExpireOptions& options,
                                      const service::CancellationToken* cancel) {
   K2_ASSIGN_OR_RETURN(iceberg::Table table, iceberg::Table::Load(catalog, io, id));
+  if (!options.dry_run && LedgerNeedsCarryOver(table.metadata())) {
+    // Windows only snapshot summaries record (a table from before the
+    // ledger property) move into the property before their snapshots go.
+    LedgerUpdate carry({});
+    K2_RETURN_IF_ERROR(table.CommitUpdate(carry));
+  }
   const iceberg::TableMetadata& m = table.metadata();
   const int64_t now = options.now_ms > 0 ? options.now_ms : iceberg::NowMillis();
   ExpireReport report;
