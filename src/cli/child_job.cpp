@@ -70,7 +70,8 @@ Result<ChildResult> RunChildCommand(const std::vector<std::string>& args,
   close(out[0]);
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (cancelled) return MakeError(ErrorKind::kCancelled, "cancelled: the job's process was stopped");
+  if (cancelled)
+    return MakeError(ErrorKind::kCancelled, "cancelled: the job's process was stopped");
   if (WIFSIGNALED(status)) {
     return MakeError(ErrorKind::kInternal, "k2 {} died by signal {}", args.empty() ? "" : args[0],
                      WTERMSIG(status));

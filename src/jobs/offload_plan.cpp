@@ -25,9 +25,9 @@ std::vector<PlannedWindow> PlanCatchUp(const CatchUpInput& in) {
     if (!r.detailed()) continue;
     if (c.warm_rows == 0 && r.source_rows > 0 && c.warm_expired) continue;  // only cold has it
     if (c.warm_rows != r.source_rows) {
-      plan.push_back({r.window, true, false, PlanReason::kLateRows,
-                      fmt::format("warm has {} rows, {} were committed", c.warm_rows,
-                                  r.source_rows)});
+      plan.push_back(
+          {r.window, true, false, PlanReason::kLateRows,
+           fmt::format("warm has {} rows, {} were committed", c.warm_rows, r.source_rows)});
     } else if (c.checksum_comparable && c.warm_checksum != r.source_checksum) {
       plan.push_back({r.window, true, false, PlanReason::kChangedRows,
                       "the warm checksum differs from the committed one"});
@@ -35,12 +35,25 @@ std::vector<PlannedWindow> PlanCatchUp(const CatchUpInput& in) {
   }
   std::sort(plan.begin(), plan.end(),
             [](const PlannedWindow& a, const PlannedWindow& b) { return a.window < b.window; });
-  std::optional<int64_t> from = in.ledger->WatermarkUs();
-  if (!from) from = in.oldest_warm_us;
-  if (from) {
-    for (const Window& w : DueWindows(*from, in.now_us, in.window_s, in.settle_s, in.max_windows)) {
-      if (!in.ledger->Contains(w)) plan.push_back({w, false, false, PlanReason::kNew, ""});
+  // Gaps between committed ranges first (an explicit --window ahead of the
+  // watermark leaves one), then every closed window after the watermark.
+  size_t budget = in.max_windows;
+  auto add_from = [&](int64_t from_us, std::optional<int64_t> until_us) {
+    for (const Window& w : DueWindows(from_us, in.now_us, in.window_s, in.settle_s, budget)) {
+      if (until_us && w.start_us >= *until_us) break;
+      if (in.ledger->Contains(w)) continue;
+      plan.push_back({w, false, false, PlanReason::kNew, ""});
+      --budget;
     }
+  };
+  const auto& ranges = in.ledger->ranges();
+  if (ranges.empty()) {
+    if (in.oldest_warm_us) add_from(*in.oldest_warm_us, std::nullopt);
+    return plan;
+  }
+  for (auto it = ranges.begin(); it != ranges.end() && budget > 0; ++it) {
+    auto next = std::next(it);
+    add_from(it->second, next == ranges.end() ? std::nullopt : std::optional(next->first));
   }
   return plan;
 }
@@ -52,8 +65,9 @@ Result<std::vector<PlannedWindow>> PlanExplicit(const OffloadLedger& ledger, con
   for (Window w = first; w.start_us <= last.start_us;
        w = {w.end_us, w.end_us + window_s * kMicrosPerSecond}) {
     if (w.end_us + settle_s * kMicrosPerSecond > now_us) {
-      return MakeError(ErrorKind::kInvalidInput, "window {} has not closed (plus the {}s settle delay)",
-                       w.ToString(), settle_s);
+      return MakeError(ErrorKind::kInvalidInput,
+                       "window {} has not closed (plus the {}s settle delay)", w.ToString(),
+                       settle_s);
     }
     bool committed = ledger.Contains(w);
     if (committed && !replace) {

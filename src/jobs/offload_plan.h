@@ -6,7 +6,8 @@
 ///
 ///   - catch-up: every window after the cold watermark (or from the oldest
 ///     warm row, for a new table) that closed at least the settle delay ago,
-///     at most max_windows of them, skipping windows the ledger holds;
+///     and any gap between committed ranges (left by an explicit --window
+///     ahead of the watermark), at most max_windows of them;
 ///   - late rows: a committed window whose warm count or checksum moved since
 ///     its commit is replaced exactly, unless ClickHouse no longer holds it
 ///     (warm expired: its rows are only in cold now, never emptied);
@@ -47,7 +48,7 @@ struct WarmCheck {
 
 struct CatchUpInput {
   const OffloadLedger* ledger = nullptr;
-  std::vector<WarmCheck> checks;         ///< the newest committed windows, re-checked
+  std::vector<WarmCheck> checks;          ///< the newest committed windows, re-checked
   std::optional<int64_t> oldest_warm_us;  ///< for a table with an empty ledger
   int64_t now_us = 0;
   int64_t window_s = 3600;

@@ -27,11 +27,17 @@ std::string BareType(std::string type) {
   return type;
 }
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
-int64_t CeilDays(int64_t us) { return -FloorDiv(-us, kMicrosPerDay); }
+int64_t CeilDays(int64_t us) {
+  return -FloorDiv(-us, kMicrosPerDay);
+}
 
-std::string DateText(int64_t days) { return FormatTimestampMicros(days * kMicrosPerDay).substr(0, 10); }
+std::string DateText(int64_t days) {
+  return FormatTimestampMicros(days * kMicrosPerDay).substr(0, 10);
+}
 
 /// `us` in the integer column's unit, clamped to Int64.
 int64_t ToUnits(int64_t us, int64_t units_per_second) {
@@ -49,8 +55,9 @@ bool ContainsWordFinal(const std::string& sql) {
        pos = upper.find("FINAL", pos + 1)) {
     bool left = pos == 0 || !(std::isalnum(static_cast<unsigned char>(upper[pos - 1])) ||
                               upper[pos - 1] == '_');
-    bool right = pos + 5 >= upper.size() ||
-                 !(std::isalnum(static_cast<unsigned char>(upper[pos + 5])) || upper[pos + 5] == '_');
+    bool right =
+        pos + 5 >= upper.size() ||
+        !(std::isalnum(static_cast<unsigned char>(upper[pos + 5])) || upper[pos + 5] == '_');
     if (left && right) return true;
   }
   return false;
@@ -175,7 +182,7 @@ Result<TimeColumn> ResolveTimeColumn(const std::vector<WarmColumn>& columns,
   TimeColumn t;
   t.name = name;
   static const std::vector<std::string> kIntegers = {"Int8",  "Int16",  "Int32",  "Int64",
-                                                      "UInt8", "UInt16", "UInt32", "UInt64"};
+                                                     "UInt8", "UInt16", "UInt32", "UInt64"};
   bool integer = std::find(kIntegers.begin(), kIntegers.end(), type) != kIntegers.end();
   if (type == "DateTime" || type.starts_with("DateTime(")) {
     t.kind = TimeColumn::Kind::kDateTime;
@@ -257,8 +264,8 @@ Result<WarmSource> ResolveWarmSource(warm::WarmDriver& driver, const TableConfig
   auto [db, name] = SourceParts(t.source);
   K2_ASSIGN_OR_RETURN(
       std::string engine_text,
-      driver.Execute(fmt::format("SELECT engine FROM system.tables WHERE database = {} AND name = {}",
-                                 db, name)));
+      driver.Execute(fmt::format(
+          "SELECT engine FROM system.tables WHERE database = {} AND name = {}", db, name)));
   auto engine_fields = warm::TsvFirstRow(engine_text);
   std::string engine = engine_fields.empty() ? "" : engine_fields[0];
   K2_ASSIGN_OR_RETURN(
@@ -274,12 +281,13 @@ Result<WarmSource> ResolveWarmSource(warm::WarmDriver& driver, const TableConfig
     s.time.name = time_name;  // until DESCRIBE tells the query's type
   }
 
-  s.final = !reference && (t.final_mode == "on" || (t.final_mode == "auto" && IsMergingEngine(engine)));
+  s.final =
+      !reference && (t.final_mode == "on" || (t.final_mode == "auto" && IsMergingEngine(engine)));
   if (s.query_template.empty() && t.query.empty()) {
-    s.query_template = fmt::format("SELECT * FROM {}{} WHERE {} >= {{start}} AND {} < {{end}}",
-                                   warm::QuoteTableName(t.source), s.final ? " FINAL" : "",
-                                   warm::QuoteIdentifier(time_name),
-                                   warm::QuoteIdentifier(time_name));
+    s.query_template =
+        fmt::format("SELECT * FROM {}{} WHERE {} >= {{start}} AND {} < {{end}}",
+                    warm::QuoteTableName(t.source), s.final ? " FINAL" : "",
+                    warm::QuoteIdentifier(time_name), warm::QuoteIdentifier(time_name));
   } else if (!t.query.empty()) {
     s.query_template = t.query;
     if (s.final && !ContainsWordFinal(t.query)) {
@@ -306,10 +314,10 @@ Result<WarmSource> ResolveWarmSource(warm::WarmDriver& driver, const TableConfig
 }
 
 Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const WarmSource& source) {
-  std::string sql = fmt::format("SELECT count(), {} FROM ({})",
-                                source.time.WarmEpochSeconds(
-                                    fmt::format("min({})", warm::QuoteIdentifier(source.time.name))),
-                                source.AllRowsSql());
+  std::string sql = fmt::format(
+      "SELECT count(), {} FROM ({})",
+      source.time.WarmEpochSeconds(fmt::format("min({})", warm::QuoteIdentifier(source.time.name))),
+      source.AllRowsSql());
   K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
   auto f = warm::TsvFirstRow(out);
   if (f.size() < 2) return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, out);
@@ -322,10 +330,10 @@ Result<std::optional<int64_t>> OldestWarmUs(warm::WarmDriver& driver, const Warm
 Result<std::map<int64_t, int64_t>> WarmRowsByWindow(warm::WarmDriver& driver,
                                                     const WarmSource& source, int64_t from_us,
                                                     int64_t to_us, int64_t window_s) {
-  std::string sql = fmt::format(
-      "SELECT intDiv({}, {}) AS w, count() FROM ({}) GROUP BY w ORDER BY w",
-      source.time.WarmEpochSeconds(warm::QuoteIdentifier(source.time.name)), window_s,
-      source.WindowSql({from_us, to_us}));
+  std::string sql =
+      fmt::format("SELECT intDiv({}, {}) AS w, count() FROM ({}) GROUP BY w ORDER BY w",
+                  source.time.WarmEpochSeconds(warm::QuoteIdentifier(source.time.name)), window_s,
+                  source.WindowSql({from_us, to_us}));
   K2_ASSIGN_OR_RETURN(std::string out, driver.Execute(sql));
   std::map<int64_t, int64_t> rows;
   size_t pos = 0;
@@ -336,7 +344,8 @@ Result<std::map<int64_t, int64_t>> WarmRowsByWindow(warm::WarmDriver& driver,
     pos = eol + 1;
     if (line.empty()) continue;
     auto f = warm::TsvFirstRow(line);
-    if (f.size() < 2) return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, line);
+    if (f.size() < 2)
+      return MakeError(ErrorKind::kRemote, "unexpected answer to '{}': {}", sql, line);
     K2_ASSIGN_OR_RETURN(int64_t w, warm::ParseTsvInt(f[0], "window of " + source.table));
     K2_ASSIGN_OR_RETURN(int64_t n, warm::ParseTsvInt(f[1], "row count of " + source.table));
     rows[w * window_s * kMicrosPerSecond] = n;

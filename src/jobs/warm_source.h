@@ -63,7 +63,7 @@ struct WarmSource {
   std::string table;           ///< the k2 name (for messages)
   std::string query_template;  ///< SQL with {start} and {end}
   TimeColumn time;
-  bool final = false;          ///< rows read with FINAL
+  bool final = false;               ///< rows read with FINAL
   std::vector<WarmColumn> columns;  ///< the query's columns (DESCRIBE)
 
   /// The rows of `window`.

@@ -172,16 +172,19 @@ void ApiServer::Routes() {
     for (const JobRun& run : *runs) out.push_back(run.ToJson());
     SendJson(res, 200, {{"runs", std::move(out)}});
   });
-  s.Post(R"(/api/jobs/([A-Za-z0-9_.\-]+)/run)",
-         [this](const httplib::Request& req, httplib::Response& res) {
-           std::string name = req.matches[1];
-           Status st = deps_.scheduler.TriggerRun(name);
-           if (!st) {
-             SendError(res, st.error());
-             return;
-           }
-           SendJson(res, 202, {{"job", name}, {"status", "started"}});
-         });
+  // With a content reader the handler runs at once: a POST without a body
+  // (curl -X POST) is not left waiting for one.
+  s.Post(
+      R"(/api/jobs/([A-Za-z0-9_.\-]+)/run)",
+      [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader&) {
+        std::string name = req.matches[1];
+        Status st = deps_.scheduler.TriggerRun(name);
+        if (!st) {
+          SendError(res, st.error());
+          return;
+        }
+        SendJson(res, 202, {{"job", name}, {"status", "started"}});
+      });
   s.Get("/api/tables", [this](const httplib::Request&, httplib::Response& res) {
     auto tables = deps_.tables();
     if (!tables) {
@@ -196,6 +199,14 @@ void ApiServer::Routes() {
     nlohmann::json out = nlohmann::json::array();
     for (const Alert& a : deps_.alerts.Active()) out.push_back(a.ToJson());
     SendJson(res, 200, {{"alerts", std::move(out)}});
+  });
+  // Unknown routes and methods answer the documented JSON error too.
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    ErrorKind kind = res.status == 404 ? ErrorKind::kNotFound : ErrorKind::kInvalidInput;
+    int status = res.status;
+    SendError(res, Error{kind, fmt::format("no route for {} {}", req.method, req.path)});
+    res.status = status;
   });
   // httplib catches what a handler throws (json type errors, bad_alloc) and
   // hands it here; report it as a JSON 500 instead of dropping the connection.

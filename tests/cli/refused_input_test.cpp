@@ -42,14 +42,14 @@ TEST_F(RefusedInputTest, WindowsThatCannotBeRightAreUsageErrors) {
     std::vector<std::string> args;
     std::string says;
   };
-  for (const Case& c : std::vector<Case>{
-           {{"--window", "garbage"}, "--window 'garbage'"},
-           {{"--window", "2026-11-20T10:30Z"}, "not the start of a 3600s window"},
-           {{"--window", "1960-01-01T00:00Z"}, "outside 1970-01-01 .. 9999-12-31"},
-           {{"--window", "2026-11-20T10:00Z", "--until", "2026-11-20T09:00Z"},
-            "is not after --window"},
-           {{"--until", "2026-11-20T09:00Z"}, "--until needs --window"},
-           {{"--replace"}, "--replace needs --window"}}) {
+  for (const Case& c :
+       std::vector<Case>{{{"--window", "garbage"}, "--window 'garbage'"},
+                         {{"--window", "2026-11-20T10:30Z"}, "not the start of a 3600s window"},
+                         {{"--window", "1960-01-01T00:00Z"}, "outside 1970-01-01 .. 9999-12-31"},
+                         {{"--window", "2026-11-20T10:00Z", "--until", "2026-11-20T09:00Z"},
+                          "is not after --window"},
+                         {{"--until", "2026-11-20T09:00Z"}, "--until needs --window"},
+                         {{"--replace"}, "--replace needs --window"}}) {
     ProcessResult r = Offload(c.args);
     EXPECT_EQ(r.exit_code, 2) << c.args[0] << " " << r.err;
     EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;

@@ -49,17 +49,17 @@ class OffloadLedgerLifeTest : public OffloadTest {
     for (const auto& t : report->tables) {
       EXPECT_EQ(t.windows.size(), windows_each) << t.table << report->ToJson().dump(2);
       for (const auto& w : t.windows) {
-        EXPECT_EQ(w.status, AuditStatus::kOk) << t.table << " " << w.window.ToString() << " "
-                                              << w.detail;
+        EXPECT_EQ(w.status, AuditStatus::kOk)
+            << t.table << " " << w.window.ToString() << " " << w.detail;
       }
     }
   }
 
   /// Warm rows of raw_trades before `end_us` (closed windows only).
   std::string WarmRawBefore(int64_t end_us) {
-    return Warm(fmt::format(
-        "SELECT count() FROM raw_trades WHERE ingested_at < toDateTime({}, 'UTC')",
-        end_us / kMicrosPerSecond));
+    return Warm(
+        fmt::format("SELECT count() FROM raw_trades WHERE ingested_at < toDateTime({}, 'UTC')",
+                    end_us / kMicrosPerSecond));
   }
 
   void AddTable(TableConfig t) {
@@ -131,8 +131,8 @@ TEST_F(OffloadLedgerLifeTest, LedgerSurvivesExpiryCompactionAndForeignCommits) {
 TEST_F(OffloadLedgerLifeTest, EmptyWindowsAddNoSnapshotAndStayExactlyOnce) {
   Generate(1, 51, kStartUs);  // rows in hour 00 (and a few spill into 01)
   now_us_ = kStartUs + 30 * kHourUs + 10 * 60 * kMicrosPerSecond;
-  const int with_rows = std::stoi(Warm(
-      "SELECT count(DISTINCT toStartOfHour(ingested_at)) FROM raw_trades"));
+  const int with_rows =
+      std::stoi(Warm("SELECT count(DISTINCT toStartOfHour(ingested_at)) FROM raw_trades"));
   ASSERT_GE(with_rows, 1);
   ASSERT_LE(with_rows, 3);
   OffloadOptions raw;
@@ -214,19 +214,22 @@ TEST_F(OffloadLedgerLifeTest, AReplaceNeverEmptiesAWindowClickHouseDropped) {
 TEST_F(OffloadLedgerLifeTest, EveryKindOfTimeColumnOffloadsAndAuditsExactly) {
   K2_ASSERT_OK(warm_->Execute(
       "CREATE TABLE ev_us (id UInt64, ts UInt64, v Int64) ENGINE = MergeTree ORDER BY ts"));
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO ev_us SELECT number, 1795132800000000 + number * "
-                              "7000001, number FROM numbers(3000)"));
-  K2_ASSERT_OK(warm_->Execute("CREATE TABLE ev_dt64 (id UInt64, ts DateTime64(3, 'UTC'), v Int64) "
-                              "ENGINE = MergeTree ORDER BY ts"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO ev_us SELECT number, 1795132800000000 + number * "
+                     "7000001, number FROM numbers(3000)"));
+  K2_ASSERT_OK(
+      warm_->Execute("CREATE TABLE ev_dt64 (id UInt64, ts DateTime64(3, 'UTC'), v Int64) "
+                     "ENGINE = MergeTree ORDER BY ts"));
   K2_ASSERT_OK(warm_->Execute(
       "INSERT INTO ev_dt64 SELECT number, fromUnixTimestamp64Milli(toInt64(1795132800000 + number "
       "* 7001), 'UTC'), number FROM numbers(3000)"));
   K2_ASSERT_OK(warm_->Execute(
       "CREATE TABLE ev_date (id UInt64, d Date, v Int64) ENGINE = MergeTree ORDER BY d"));
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO ev_date SELECT number, toDate('2026-11-15') + "
-                              "intDiv(number, 100), number FROM numbers(500)"));
-  K2_ASSERT_OK(warm_->Execute(
-      "CREATE TABLE ev_str (id UInt64, ts String) ENGINE = MergeTree ORDER BY id"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO ev_date SELECT number, toDate('2026-11-15') + "
+                     "intDiv(number, 100), number FROM numbers(500)"));
+  K2_ASSERT_OK(
+      warm_->Execute("CREATE TABLE ev_str (id UInt64, ts String) ENGINE = MergeTree ORDER BY id"));
   AddTable({.name = "ev_us", .source = "ev_us", .time_column = "ts", .time_unit = "us"});
   AddTable({.name = "ev_dt64", .source = "ev_dt64", .time_column = "ts"});
   AddTable({.name = "ev_date", .source = "ev_date", .time_column = "d", .window_s = 86400});
@@ -244,18 +247,18 @@ TEST_F(OffloadLedgerLifeTest, EveryKindOfTimeColumnOffloadsAndAuditsExactly) {
   struct Check {
     std::string table, bucket;
   };
-  for (const Check& c : {Check{"ev_us", "intDiv(ts, 3600000000)"},
-                         Check{"ev_dt64", "toString(toStartOfHour(ts))"},
-                         Check{"ev_date", "toString(d)"}}) {
+  for (const Check& c :
+       {Check{"ev_us", "intDiv(ts, 3600000000)"}, Check{"ev_dt64", "toString(toStartOfHour(ts))"},
+        Check{"ev_date", "toString(d)"}}) {
     std::string sql = fmt::format(
         "SELECT toString({0}) AS b, toString(count()) AS c, toString(sum(v)) AS s FROM {{}} "
         "GROUP BY b ORDER BY b",
         c.bucket);
     K2_ASSERT_OK_AND_ASSIGN(std::string warm,
                             warm_->Execute(fmt::format(fmt::runtime(sql), c.table)));
-    K2_ASSERT_OK_AND_ASSIGN(auto rows, ::k2::testing::QueryChdb(fmt::format(
-                                           fmt::runtime(sql),
-                                           fmt::format("icebergLocal('{}')", Location(c.table)))));
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto rows, ::k2::testing::QueryChdb(fmt::format(
+                       fmt::runtime(sql), fmt::format("icebergLocal('{}')", Location(c.table)))));
     std::string cold;
     for (const auto& r : rows) {
       cold += r["b"].get<std::string>() + "\t" + r["c"].get<std::string>() + "\t" +
@@ -287,10 +290,12 @@ TEST_F(OffloadLedgerLifeTest, DeduplicatingSourcesAreReadWithFinal) {
       "CREATE TABLE rmt (id UInt64, ts DateTime('UTC'), v Int64, ver UInt64) ENGINE = "
       "ReplacingMergeTree(ver) ORDER BY id"));
   K2_ASSERT_OK(warm_->Execute("SYSTEM STOP MERGES rmt"));
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO rmt SELECT number, toDateTime(1795132800 + number * "
-                              "5, 'UTC'), number, 1 FROM numbers(2000)"));
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO rmt SELECT number, toDateTime(1795132800 + number * "
-                              "5, 'UTC'), number * 10, 2 FROM numbers(1000)"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO rmt SELECT number, toDateTime(1795132800 + number * "
+                     "5, 'UTC'), number, 1 FROM numbers(2000)"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO rmt SELECT number, toDateTime(1795132800 + number * "
+                     "5, 'UTC'), number * 10, 2 FROM numbers(1000)"));
   ASSERT_EQ(Warm("SELECT count() FROM rmt"), "3000") << "unmerged duplicates";
   const std::string final_answer = Warm("SELECT count(), sum(v) FROM rmt FINAL");
   AddTable({.name = "rmt_plain", .source = "rmt", .time_column = "ts"});
@@ -319,10 +324,12 @@ TEST_F(OffloadLedgerLifeTest, AYearOfHourlyWindowsWithExpiryPlansExactlyTheNextW
   // day: a year of windows, most of them empty (recorded without snapshots).
   K2_ASSERT_OK(warm_->Execute(
       "CREATE TABLE yr (ts DateTime('UTC'), v Int64) ENGINE = MergeTree ORDER BY ts"));
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO yr SELECT toDateTime(1795132800 + number * 7 * 86400 + "
-                              "60, 'UTC'), number FROM numbers(52)"));
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO yr SELECT toDateTime(1795132800 + 364 * 86400 + number "
-                              "* 3600 + 60, 'UTC'), number FROM numbers(24)"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO yr SELECT toDateTime(1795132800 + number * 7 * 86400 + "
+                     "60, 'UTC'), number FROM numbers(52)"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO yr SELECT toDateTime(1795132800 + 364 * 86400 + number "
+                     "* 3600 + 60, 'UTC'), number FROM numbers(24)"));
   AddTable({.name = "yr", .source = "yr", .time_column = "ts"});
   config_.offload.max_windows_per_run = 10000;
   const int64_t kYear = 365 * 24 * kHourUs;
@@ -348,8 +355,9 @@ TEST_F(OffloadLedgerLifeTest, AYearOfHourlyWindowsWithExpiryPlansExactlyTheNextW
   EXPECT_EQ(ledger.Windows(3600).size(), 8760u) << "the ledger lists every window";
 
   // The next offload plans exactly the new window; the audit is clean.
-  K2_ASSERT_OK(warm_->Execute("INSERT INTO yr VALUES (toDateTime(1795132800 + 365 * 86400 + 120, "
-                              "'UTC'), 7)"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO yr VALUES (toDateTime(1795132800 + 365 * 86400 + 120, "
+                     "'UTC'), 7)"));
   now_us_ += kHourUs;
   K2_ASSERT_OK_AND_ASSIGN(OffloadReport next, Offload(o));
   ASSERT_TRUE(next.ok()) << next.ToJson().dump(2);

@@ -37,6 +37,20 @@ TEST(OffloadPlanTest, CatchUpPlansWindowsAfterTheWatermarkUpToTheSettledOne) {
   EXPECT_EQ(PlanCatchUp(in).size(), 1u);
 }
 
+TEST(OffloadPlanTest, GapsBetweenCommittedRangesAreFilledFirst) {
+  OffloadLedger ledger;
+  for (int h : {0, 1, 4, 6}) ledger.Record(Committed(h, 10));  // --window 04 and 06 ran early
+  CatchUpInput in;
+  in.ledger = &ledger;
+  in.now_us = kT0 + 9 * kH + 10 * 60 * kMicrosPerSecond;
+  auto plan = PlanCatchUp(in);
+  std::vector<int64_t> hours;
+  for (const auto& p : plan) hours.push_back((p.window.start_us - kT0) / kH);
+  EXPECT_EQ(hours, (std::vector<int64_t>{2, 3, 5, 7, 8}));
+  in.max_windows = 3;
+  EXPECT_EQ(PlanCatchUp(in).size(), 3u);
+}
+
 TEST(OffloadPlanTest, ANewTableStartsAtTheOldestWarmRowAndAnEmptyWarmTierPlansNothing) {
   OffloadLedger empty;
   CatchUpInput in;
@@ -65,10 +79,10 @@ TEST(OffloadPlanTest, LateAndChangedRowsAreReplacedButAnExpiredWindowIsNeverEmpt
     c.checksum_comparable = comparable;
     return c;
   };
-  in.checks = {check(3, 10, "c3"),           // unchanged
-               check(2, 12, "x"),            // late rows
-               check(1, 10, "other"),        // changed rows
-               check(0, 0, "0", true),       // ClickHouse dropped it: keep cold
+  in.checks = {check(3, 10, "c3"),                    // unchanged
+               check(2, 12, "x"),                     // late rows
+               check(1, 10, "other"),                 // changed rows
+               check(0, 0, "0", true),                // ClickHouse dropped it: keep cold
                check(3, 10, "other", false, false)};  // columns gone: count only
   auto plan = PlanCatchUp(in);
   ASSERT_EQ(plan.size(), 2u);
@@ -90,9 +104,9 @@ TEST(OffloadPlanTest, ExplicitWindowsSkipCommittedOnesUnlessReplacedAndMustHaveC
   OffloadLedger ledger;
   ledger.Record(Committed(1, 10));
   int64_t now = kT0 + 5 * kH;
-  K2_ASSERT_OK_AND_ASSIGN(auto plan, PlanExplicit(ledger, {kT0, kT0 + kH},
-                                                  {kT0 + 2 * kH, kT0 + 3 * kH}, 3600, false, now,
-                                                  300));
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto plan,
+      PlanExplicit(ledger, {kT0, kT0 + kH}, {kT0 + 2 * kH, kT0 + 3 * kH}, 3600, false, now, 300));
   ASSERT_EQ(plan.size(), 3u);
   EXPECT_FALSE(plan[0].skip);
   EXPECT_TRUE(plan[1].skip) << "committed, no --replace";
@@ -102,8 +116,8 @@ TEST(OffloadPlanTest, ExplicitWindowsSkipCommittedOnesUnlessReplacedAndMustHaveC
   ASSERT_EQ(plan.size(), 1u);
   EXPECT_TRUE(plan[0].replace);
   EXPECT_EQ(plan[0].reason, PlanReason::kForced);
-  auto open = PlanExplicit(ledger, {kT0 + 4 * kH, kT0 + 5 * kH}, {kT0 + 4 * kH, kT0 + 5 * kH},
-                           3600, false, now, 300);
+  auto open = PlanExplicit(ledger, {kT0 + 4 * kH, kT0 + 5 * kH}, {kT0 + 4 * kH, kT0 + 5 * kH}, 3600,
+                           false, now, 300);
   ASSERT_FALSE(open);
   EXPECT_EQ(open.error().kind, ErrorKind::kInvalidInput);
   EXPECT_NE(open.error().message.find("has not closed"), std::string::npos);

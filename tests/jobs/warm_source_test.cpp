@@ -22,11 +22,11 @@ TEST(TimeColumnTest, EveryKindComparesInItsOwnType) {
   EXPECT_EQ(date.ColdLiteral(kT0 + kH), "2026-11-21");
   K2_ASSERT_OK_AND_ASSIGN(TimeColumn d32, ResolveTimeColumn({{"d", "Date32"}}, "d", ""));
   EXPECT_EQ(d32.WarmLiteral(kT0), "toDate32('2026-11-20')");
-  for (auto [unit, lit] : std::vector<std::pair<std::string, std::string>>{
-           {"s", "1795132800"},
-           {"ms", "1795132800000"},
-           {"us", "1795132800000000"},
-           {"ns", "1795132800000000000"}}) {
+  for (auto [unit, lit] :
+       std::vector<std::pair<std::string, std::string>>{{"s", "1795132800"},
+                                                        {"ms", "1795132800000"},
+                                                        {"us", "1795132800000000"},
+                                                        {"ns", "1795132800000000000"}}) {
     K2_ASSERT_OK_AND_ASSIGN(TimeColumn i, ResolveTimeColumn({{"ts", "UInt64"}}, "ts", unit));
     EXPECT_EQ(i.WarmLiteral(kT0), lit) << unit;
     EXPECT_EQ(i.ColdLiteral(kT0), lit) << unit;
