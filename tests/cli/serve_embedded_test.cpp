@@ -40,8 +40,8 @@ TEST(ServeEmbeddedTest, JobsRunInAChildSoTheIdleDaemonIsSmallAndTheEngineFree) {
     args.insert(args.begin(), {K2_BINARY, "--config", config, "--log-level", "warn"});
     return RunProcess(args);
   };
-  ProcessResult gen = k2({"generate", "--hours", "3", "--rate", "2", "--symbols", "3",
-                          "--start", "2026-11-01T00:00:00Z"});
+  ProcessResult gen = k2({"generate", "--hours", "3", "--rate", "2", "--symbols", "3", "--start",
+                          "2026-11-01T00:00:00Z"});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
 
   std::vector<std::string> args = {K2_BINARY, "--config", config, "--log-level", "warn", "serve"};
@@ -64,8 +64,8 @@ TEST(ServeEmbeddedTest, JobsRunInAChildSoTheIdleDaemonIsSmallAndTheEngineFree) {
 
   // A POST without a body starts the job at once.
   auto t0 = std::chrono::steady_clock::now();
-  ProcessResult post = RunProcess(
-      {"curl", "-s", "-m", "5", "-X", "POST", "-w", "\n%{http_code}", base + "/api/jobs/offload_raw/run"});
+  ProcessResult post = RunProcess({"curl", "-s", "-m", "5", "-X", "POST", "-w", "\n%{http_code}",
+                                   base + "/api/jobs/offload_raw/run"});
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
   EXPECT_NE(post.out.find("202"), std::string::npos) << post.out;
   // Unknown routes answer the JSON error.
@@ -88,8 +88,9 @@ TEST(ServeEmbeddedTest, JobsRunInAChildSoTheIdleDaemonIsSmallAndTheEngineFree) {
   EXPECT_GT(run["outcome"].value("rows", 0), 0) << run.dump(2);
 
   // Between jobs the engine is free for other k2 commands, and the daemon small.
-  ProcessResult warm = k2({"warm", "query", "SELECT count() FROM raw_trades WHERE ingested_at < "
-                                            "toDateTime('2026-11-01 03:00:00', 'UTC')"});
+  ProcessResult warm = k2({"warm", "query",
+                           "SELECT count() FROM raw_trades WHERE ingested_at < "
+                           "toDateTime('2026-11-01 03:00:00', 'UTC')"});
   EXPECT_EQ(warm.exit_code, 0) << warm.err;
   K2_ASSERT_OK_AND_ASSIGN(
       auto cold, QueryChdb(fmt::format("SELECT toString(count()) AS c FROM icebergLocal('{}')",

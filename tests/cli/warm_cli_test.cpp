@@ -170,5 +170,27 @@ TEST(WarmCliTest, LoadBinanceCapturesEmbedded) {
   EXPECT_EQ(absent.exit_code, 2);
 }
 
+TEST(WarmCliTest, GenerateOnTheEmbeddedEngineExitsWithItsStatusAndSummary) {
+  // Three hours or more used to crash inside libchdb at exit (background
+  // merges beside its static destructors) and still exit 0.
+  auto lib = ChdbLibraryPath();
+  if (!lib) GTEST_SKIP() << "libchdb.so not installed (scripts/install-deps)";
+  for (int run = 0; run < 2; ++run) {
+    TempDir dir;
+    std::string config = dir / "k2.yaml";
+    std::ofstream(config) << "data_dir: " << (dir / "data") << "\nwarm: {kind: embedded, "
+                          << "chdb_library: " << *lib << "}\n";
+    ProcessResult r = K2({"--config", config, "generate", "--hours", "3", "--rate", "30", "--seed",
+                          std::to_string(run + 1)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("generated "), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(r.err.find("Segmentation"), std::string::npos) << r.err;
+    ProcessResult q =
+        K2({"--config", config, "warm", "query", "SELECT count() > 0 FROM raw_trades"});
+    EXPECT_EQ(q.exit_code, 0) << q.err;
+    EXPECT_EQ(Trim(q.out), "1");
+  }
+}
+
 }  // namespace
 }  // namespace k2::testing
