@@ -59,12 +59,6 @@ Result<int64_t> Decoder::ReadLong() {
   return static_cast<int64_t>((n >> 1) ^ (~(n & 1) + 1));
 }
 
-Result<int32_t> Decoder::ReadInt() {
-  K2_ASSIGN_OR_RETURN(int64_t v, ReadLong());
-  if (v < INT32_MIN || v > INT32_MAX) return std::unexpected(CorruptError("int out of range"));
-  return static_cast<int32_t>(v);
-}
-
 Result<float> Decoder::ReadFloat() {
   if (remaining() < 4) return std::unexpected(CorruptError("truncated float"));
   float v;

@@ -41,7 +41,6 @@ class Decoder {
 
   Result<bool> ReadBool();
   Result<int64_t> ReadLong();
-  Result<int32_t> ReadInt();
   Result<float> ReadFloat();
   Result<double> ReadDouble();
   /// Length-prefixed bytes; the view points into the decoder's input.

@@ -378,15 +378,40 @@ Result<int64_t> ParseByteSize(const std::string& text) {
   return MakeError(ErrorKind::kInvalidInput, "'{}' is not a size (use e.g. 128MB)", text);
 }
 
-std::string RedactUri(const std::string& uri) {
-  size_t scheme = uri.find("://");
-  if (scheme == std::string::npos) return uri;
-  size_t at = uri.find('@', scheme + 3);
-  size_t slash = uri.find('/', scheme + 3);
-  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return uri;
-  size_t colon = uri.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return uri;
-  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+std::string RedactUri(std::string_view uri) {
+  std::string out(uri);
+  size_t scheme_end = out.find("://");
+  if (scheme_end != std::string::npos) {
+    size_t auth_begin = scheme_end + 3;
+    size_t auth_end = out.find_first_of("/?#", auth_begin);
+    if (auth_end == std::string::npos) auth_end = out.size();
+    size_t at = out.rfind('@', auth_end == 0 ? 0 : auth_end - 1);
+    if (at != std::string::npos && at >= auth_begin && at < auth_end) {
+      size_t colon = out.find(':', auth_begin);
+      if (colon != std::string::npos && colon < at) {
+        out.replace(colon + 1, at - colon - 1, "***");
+      }
+    }
+  }
+  // libpq also accepts ?password=... and key=value conninfo strings; tokens
+  // and secrets in query strings are hidden the same way.
+  for (std::string_view key : {"password=", "token=", "secret="}) {
+    size_t pos = 0;
+    while ((pos = out.find(key, pos)) != std::string::npos) {
+      bool at_boundary =
+          pos == 0 || out[pos - 1] == '?' || out[pos - 1] == '&' || out[pos - 1] == ' ';
+      size_t value_begin = pos + key.size();
+      if (!at_boundary) {
+        pos = value_begin;
+        continue;
+      }
+      size_t value_end = out.find_first_of("& ", value_begin);
+      if (value_end == std::string::npos) value_end = out.size();
+      out.replace(value_begin, value_end - value_begin, "***");
+      pos = value_begin + 3;
+    }
+  }
+  return out;
 }
 
 Config DefaultConfig(const std::string& data_dir) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -154,7 +155,8 @@ std::string ExampleConfigYaml();
 Result<int64_t> ParseDurationSeconds(const std::string& text);
 /// Parses sizes "128MB", "1GiB", "512k", or bare bytes.
 Result<int64_t> ParseByteSize(const std::string& text);
-/// Replaces user:password@ in URIs by user:***@ for logs and errors.
-std::string RedactUri(const std::string& uri);
+/// `uri` for logs and errors: the password of its user-info and password=,
+/// token=, secret= parameters (URI query or libpq conninfo) become "***".
+std::string RedactUri(std::string_view uri);
 
 }  // namespace k2

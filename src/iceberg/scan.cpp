@@ -1,6 +1,7 @@
 #include "iceberg/scan.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "iceberg/expression_eval.h"
@@ -18,10 +19,10 @@ Result<std::vector<ManifestFile>> SnapshotManifests(FileIO& io, const Snapshot& 
     m.v1 = true;
     K2_ASSIGN_OR_RETURN(auto meta, ReadManifestMetadata(io, path));
     if (auto it = meta.find("partition-spec-id"); it != meta.end()) {
-      try {
-        m.partition_spec_id = std::stoi(it->second);
-      } catch (const std::exception&) {
-        return MakeError(ErrorKind::kCorrupt, "{}: bad partition-spec-id '{}'", path, it->second);
+      const std::string& v = it->second;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), m.partition_spec_id);
+      if (ec != std::errc() || end != v.data() + v.size()) {
+        return MakeError(ErrorKind::kCorrupt, "{}: bad partition-spec-id '{}'", path, v);
       }
     }
     if (meta["content"] == "deletes") m.content = ManifestContent::kDeletes;

@@ -912,20 +912,6 @@ std::string_view ConvertedTypeName(ConvertedType c) {
   return kNames[i];
 }
 
-std::string_view PageTypeName(PageType t) {
-  switch (t) {
-    case PageType::kDataPage:
-      return "DATA_PAGE";
-    case PageType::kIndexPage:
-      return "INDEX_PAGE";
-    case PageType::kDictionaryPage:
-      return "DICTIONARY_PAGE";
-    case PageType::kDataPageV2:
-      return "DATA_PAGE_V2";
-  }
-  return "UNKNOWN";
-}
-
 std::string LogicalTypeName(const LogicalType& t) {
   using K = LogicalType::Kind;
   auto unit = [&] {

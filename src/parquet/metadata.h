@@ -225,7 +225,6 @@ std::string_view TypeName(Type t);
 std::string_view EncodingName(Encoding e);
 std::string_view CodecName(CompressionCodec c);
 std::string_view ConvertedTypeName(ConvertedType c);
-std::string_view PageTypeName(PageType t);
 std::string LogicalTypeName(const LogicalType& t);
 
 }  // namespace k2::parquet::format

@@ -11,11 +11,6 @@ void CancellationToken::Cancel(CancelReason reason) {
   cv_.notify_all();
 }
 
-bool CancellationToken::WaitCancelled(std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return IsCancelled(); });
-}
-
 Status CancellationToken::Check(std::string_view what) const {
   CancelReason r = reason();
   if (r == CancelReason::kNone) return OkStatus();

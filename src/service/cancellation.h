@@ -36,9 +36,6 @@ class CancellationToken {
   /// OK if not cancelled; otherwise kCancelled (kTimeout for a timeout) naming
   /// `what` (e.g. "offload raw.trades before commit"). Jobs call this before committing.
   Status Check(std::string_view what) const;
-  /// Blocks up to `timeout` of real time until cancelled (for jobs that wait
-  /// on something external); returns whether cancelled.
-  bool WaitCancelled(std::chrono::milliseconds timeout) const;
 
  private:
   std::atomic<CancelReason> reason_{CancelReason::kNone};

@@ -13,13 +13,6 @@ std::string_view MisfirePolicyName(MisfirePolicy policy) {
   return policy == MisfirePolicy::kSkip ? "skip" : "run_once";
 }
 
-Result<MisfirePolicy> ParseMisfirePolicy(std::string_view name) {
-  if (name == "run_once") return MisfirePolicy::kRunOnce;
-  if (name == "skip") return MisfirePolicy::kSkip;
-  return MakeError(ErrorKind::kInvalidInput, "misfire policy '{}': expected run_once or skip",
-                   name);
-}
-
 Duration BackoffDelay(const RetryPolicy& policy, int attempt, double unit_random) {
   using Seconds = std::chrono::duration<double>;
   double base = std::chrono::duration_cast<Seconds>(policy.base).count();

@@ -22,7 +22,6 @@ enum class MisfirePolicy {
   kSkip      ///< drop the missed slots; wait for the next fire time
 };
 std::string_view MisfirePolicyName(MisfirePolicy policy);
-Result<MisfirePolicy> ParseMisfirePolicy(std::string_view name);
 
 /// Exponential backoff with jitter between attempts of one run.
 struct RetryPolicy {

@@ -113,6 +113,11 @@ TEST(ConfigTest, TablesGetDefaultsAndPathsResolveNextToTheFile) {
   EXPECT_EQ(c.tables[0].target, "market.bronze_trades");
   EXPECT_EQ(c.tables[0].partition, std::vector<std::string>{"hour"});
   EXPECT_EQ(RedactUri(c.catalog.uri), "postgresql://u:***@h:5432/db");
+  // One redaction for every URI: query-string and conninfo secrets too.
+  EXPECT_EQ(RedactUri("postgresql://h/db?user=u&password=p4ss"),
+            "postgresql://h/db?user=u&password=***");
+  EXPECT_EQ(RedactUri("host=h password=p4ss dbname=k2"), "host=h password=*** dbname=k2");
+  EXPECT_EQ(RedactUri("https://cat/v1?token=abc&x=1"), "https://cat/v1?token=***&x=1");
 }
 
 TEST(ConfigTest, WarmTlsCaFileResolvesNextToTheFile) {

@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/config.h"
 #include "common/result.h"
 
 namespace k2::sql {
@@ -70,8 +71,7 @@ class CatalogStore {
 /// database cannot be opened or reached. Messages never contain the password.
 Result<std::unique_ptr<CatalogStore>> OpenCatalogStore(const std::string& uri_or_path);
 
-/// Returns `uri` with the password of its user-info (if any) replaced by "***".
-std::string RedactUri(std::string_view uri);
+using ::k2::RedactUri;  // common/config.h: one redaction for every URI k2 prints
 
 /// Parses a decimal int64 cell; kCorrupt naming `what` if NULL or not a number.
 Result<int64_t> ParseInt64Cell(const std::optional<std::string>& cell, std::string_view what);

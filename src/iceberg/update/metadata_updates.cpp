@@ -112,10 +112,6 @@ UpdateSpec& UpdateSpec::AddField(std::string column, std::string transform) {
   adds_.emplace_back(std::move(column), std::move(transform));
   return *this;
 }
-UpdateSpec& UpdateSpec::RemoveField(std::string name) {
-  removes_.push_back(std::move(name));
-  return *this;
-}
 Status UpdateSpec::Commit() {
   return table_->CommitUpdate(*this);
 }

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "iceberg/expression_eval.h"
+#include "iceberg/scan.h"
 #include "iceberg/table.h"
 
 namespace k2::iceberg {
@@ -94,23 +95,7 @@ Result<ManifestFile> SnapshotUpdate::WriteManifest(const TableMetadata& base, in
 
 Result<std::vector<ManifestFile>> SnapshotUpdate::ParentManifests(const Snapshot* parent) {
   if (parent == nullptr) return std::vector<ManifestFile>{};
-  if (!parent->manifest_list.empty()) return ReadManifestList(table_->io(), parent->manifest_list);
-  std::vector<ManifestFile> out;
-  for (const std::string& path : parent->v1_manifests) {
-    ManifestFile m;
-    m.manifest_path = path;
-    m.added_snapshot_id = parent->snapshot_id;
-    m.v1 = true;
-    K2_ASSIGN_OR_RETURN(auto meta, ReadManifestMetadata(table_->io(), path));
-    if (auto it = meta.find("partition-spec-id"); it != meta.end()) {
-      try {
-        m.partition_spec_id = std::stoi(it->second);
-      } catch (const std::exception&) {
-      }
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
+  return SnapshotManifests(table_->io(), *parent);  // the scan's reading, v1 lists included
 }
 
 Status SnapshotUpdate::RunValidations(const TableMetadata& base) {

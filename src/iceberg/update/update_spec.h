@@ -18,8 +18,6 @@ class UpdateSpec : public PendingUpdate {
   explicit UpdateSpec(Table* table) : table_(table) {}
   /// Adds a partition field `transform` ("day", "bucket[16]", ...) of `column`.
   UpdateSpec& AddField(std::string column, std::string transform);
-  /// Removes the partition field named `name`.
-  UpdateSpec& RemoveField(std::string name);
   /// Commits; kInvalidInput for unknown columns/fields or a bad transform.
   Status Commit();
 
