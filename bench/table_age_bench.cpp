@@ -1,0 +1,164 @@
+// Costs that stay flat as a table ages: a year of hourly offload commits
+// (8,760) to one table, each recording its window in the ledger property and
+// its snapshot summary as the offload does, with the daily maintenance the
+// daemon runs (manifest rewrite, expiry keeping 7 days of snapshots). At 10,
+// 1,000 and 8,760 windows it reports the mean commit time of the last 10
+// commits, the time to plan the next offload from the table's metadata
+// (ledger read + catch-up plan: what the offload does before it asks
+// ClickHouse anything), the metadata file size and this process's RSS.
+//
+// Data files are registered, not written (one entry of 100k rows per window):
+// this measures the commit path, which is what grows with age; the writing of
+// a window is measured by offload_bench.
+//
+//   build/bench/table_age_bench [--windows 8760]
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "catalog/catalog_factory.h"
+#include "iceberg/table.h"
+#include "iceberg/update/expire_snapshots.h"
+#include "io/file_io.h"
+#include "jobs/maintenance/manifest_rewrite.h"
+#include "jobs/offload_ledger.h"
+#include "jobs/offload_plan.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kHourUs = 3600LL * 1000000;
+constexpr int64_t kStartUs = 1767225600LL * 1000000;  // 2026-01-01T00:00:00Z
+
+long RssKiB() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmRSS: %ld", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
+}
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+int Fail(const k2::Error& e, const char* what) {
+  std::fprintf(stderr, "table_age_bench: %s: %s\n", what, e.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int windows = 8760;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--windows") windows = std::atoi(argv[i + 1]);
+  }
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = fmt::format("{}/k2-table-age-{}", tmp && *tmp ? tmp : "/tmp", getpid());
+  std::filesystem::create_directories(dir);
+
+  auto catalog = k2::OpenSqlCatalog(dir + "/catalog.db", "bench");
+  if (!catalog) return Fail(catalog.error(), "catalog");
+  auto io = k2::NewFileIOFor(dir);
+  if (!io) return Fail(io.error(), "io");
+  k2::TableIdentifier id{{"market"}, "aging"};
+  (void)(*catalog)->CreateNamespace({"market"}, {});
+  k2::Schema schema;
+  schema.fields = {{1, "ts", k2::DataType::Timestamp(), false},
+                   {2, "symbol", k2::DataType::String(), false},
+                   {3, "price", k2::DataType::Int64(), false}};
+  k2::iceberg::CreateOptions opts;
+  opts.location = dir + "/warehouse/market/aging";
+  auto created = k2::iceberg::Table::Create(**catalog, **io, id, schema,
+                                            k2::iceberg::PartitionSpec::Unpartitioned(), opts);
+  if (!created) return Fail(created.error(), "create");
+  k2::iceberg::Table table = std::move(*created);
+
+  std::fprintf(stdout,
+               "%8s %14s %14s %16s %12s %10s\n", "windows", "commit_ms", "plan_ms",
+               "metadata_bytes", "snapshots", "rss_kib");
+  std::vector<double> recent;
+  for (int w = 0; w < windows; ++w) {
+    k2::jobs::WindowRecord record;
+    record.window = {kStartUs + w * kHourUs, kStartUs + (w + 1) * kHourUs};
+    record.source_rows = 100000;
+    record.source_checksum = std::to_string(1234567890123ULL * (w + 1));
+    record.checksum_kind = "binary";
+    record.run_id = "bench";
+    k2::iceberg::DataFile file;
+    file.file_path = fmt::format("{}/data/w{}.parquet", opts.location, w);
+    file.record_count = record.source_rows;
+    file.file_size_in_bytes = 2 << 20;
+
+    auto t0 = Clock::now();
+    if (auto st = table.Refresh(); !st) return Fail(st.error(), "refresh");
+    auto append = table.NewFastAppend();
+    append.AppendFile(file);
+    for (const auto& [k, v] : k2::jobs::SummaryFor("aging", record, false)) append.Set(k, v);
+    append.ChangeMetadata([&append, record](const k2::iceberg::TableMetadata& latest)
+                              -> k2::Result<k2::iceberg::TableMetadata> {
+      K2_ASSIGN_OR_RETURN(k2::jobs::OffloadLedger ledger,
+                          k2::jobs::OffloadLedger::FromMetadata(latest));
+      k2::jobs::WindowRecord r = record;
+      r.snapshot_id = append.snapshot_id();
+      r.schema_id = latest.current_schema_id;
+      ledger.Record(r);
+      k2::iceberg::TableMetadata next = latest;
+      next.properties[k2::jobs::kLedgerProperty] = ledger.ToProperty();
+      return next;
+    });
+    if (auto c = append.Commit(); !c) return Fail(c.error(), "commit");
+    recent.push_back(Ms(Clock::now() - t0));
+    if (recent.size() > 10) recent.erase(recent.begin());
+
+    if ((w + 1) % 24 == 0) {
+      // The daily maintenance: manifest rewrite, expiry keeping 7 days.
+      auto mr = k2::jobs::RewriteManifests(**catalog, **io, id, k2::jobs::ManifestRewriteOptions{});
+      if (!mr) return Fail(mr.error(), "manifest rewrite");
+      if (auto st = table.Refresh(); !st) return Fail(st.error(), "refresh");
+      k2::iceberg::ExpireSnapshots expire(&table);
+      expire.ExpireOlderThan(k2::iceberg::NowMillis() + 1000);
+      expire.RetainLast(7 * 24);
+      if (auto r = expire.Commit(); !r) return Fail(r.error(), "expire");
+    }
+
+    int n = w + 1;
+    if (n == 10 || n == 1000 || n == windows) {
+      if (auto st = table.Refresh(); !st) return Fail(st.error(), "refresh");
+      auto p0 = Clock::now();
+      auto ledger = k2::jobs::OffloadLedger::FromMetadata(table.metadata());
+      if (!ledger) return Fail(ledger.error(), "ledger");
+      k2::jobs::CatchUpInput in;
+      in.ledger = &*ledger;
+      in.now_us = kStartUs + (w + 2) * kHourUs + 600LL * 1000000;
+      auto plan = k2::jobs::PlanCatchUp(in);
+      double plan_ms = Ms(Clock::now() - p0);
+      if (plan.size() != 1) {
+        std::fprintf(stderr, "table_age_bench: planned %zu windows, expected 1\n", plan.size());
+        return 1;
+      }
+      double mean = 0;
+      for (double r : recent) mean += r;
+      mean /= static_cast<double>(recent.size());
+      std::error_code ec;
+      auto bytes = std::filesystem::file_size(table.metadata_location(), ec);
+      std::fprintf(stdout, "%8d %14.2f %14.3f %16ju %12zu %10ld\n", n, mean, plan_ms,
+                   static_cast<uintmax_t>(bytes), table.metadata().snapshots.size(), RssKiB());
+      std::fflush(stdout);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return 0;
+}
