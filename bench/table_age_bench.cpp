@@ -50,7 +50,9 @@ long RssKiB() {
   return kib;
 }
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 int Fail(const k2::Error& e, const char* what) {
   std::fprintf(stderr, "table_age_bench: %s: %s\n", what, e.ToString().c_str());
@@ -85,8 +87,7 @@ int main(int argc, char** argv) {
   if (!created) return Fail(created.error(), "create");
   k2::iceberg::Table table = std::move(*created);
 
-  std::fprintf(stdout,
-               "%8s %14s %14s %16s %12s %10s\n", "windows", "commit_ms", "plan_ms",
+  std::fprintf(stdout, "%8s %14s %14s %16s %12s %10s\n", "windows", "commit_ms", "plan_ms",
                "metadata_bytes", "snapshots", "rss_kib");
   std::vector<double> recent;
   for (int w = 0; w < windows; ++w) {

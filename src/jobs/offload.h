@@ -38,6 +38,7 @@
 #include "io/file_io.h"
 #include "jobs/warm_source.h"
 #include "jobs/window.h"
+#include "warm/driver_factory.h"
 #include "warm/reference_schema.h"
 #include "warm/warm_driver.h"
 
@@ -99,8 +100,10 @@ using WarmFactory = std::function<Result<std::unique_ptr<warm::WarmDriver>>()>;
 /// layers (kNotFound / kInvalidInput).
 Status CheckOffloadOptions(const Config& config, const OffloadOptions& options);
 
-/// Opens the warm driver the config describes.
-Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config);
+/// Opens the warm driver the config describes (warm/driver_factory.h).
+inline Result<std::unique_ptr<warm::WarmDriver>> OpenWarmDriver(const Config& config) {
+  return warm::OpenWarmDriver(config);
+}
 
 class OffloadJob {
  public:

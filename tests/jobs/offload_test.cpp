@@ -275,7 +275,34 @@ TEST_F(OffloadTest, DryRunPlansWithoutWriting) {
   ASSERT_TRUE(r.ok()) << r.ToJson().dump(2);
   ASSERT_EQ(r.tables[0].windows.size(), 3u);
   EXPECT_EQ(r.tables[0].windows[0].action, "planned");
+  EXPECT_EQ(r.tables[0].windows[0].reason, "append (new)");
+  // Rows per planned window, counted in the warm tier.
+  int64_t planned_rows = 0;
+  for (const auto& w : r.tables[0].windows) planned_rows += w.rows;
+  EXPECT_EQ(std::to_string(planned_rows),
+            Warm("SELECT count() FROM raw_trades WHERE ingested_at < toDateTime('2026-11-20 "
+                 "03:00:00', 'UTC')"));
   EXPECT_FALSE(std::filesystem::exists(Location("raw_trades")));
+}
+
+TEST_F(OffloadTest, AnHourlyWindowForADailyTableIsItsDayOrAClearSkip) {
+  Generate(2, 5, kStartUs);
+  OffloadOptions o;
+  o.tables = {"raw_trades", "gold_ohlcv_1d"};
+  o.window = "2026-11-20T01:00Z";
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport r, Offload(o));
+  ASSERT_TRUE(r.ok()) << r.ToJson().dump(2);  // not a partial failure
+  EXPECT_EQ(r.tables[0].windows.at(0).action, "append");
+  ASSERT_EQ(r.tables[1].windows.size(), 1u);
+  EXPECT_EQ(r.tables[1].windows[0].action, "skipped");
+  EXPECT_NE(r.tables[1].windows[0].reason.find("has not closed"), std::string::npos);
+  // Once the day has closed, the same --window offloads the day.
+  now_us_ = kStartUs + 25 * kHourUs;
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport day, Offload(o));
+  ASSERT_TRUE(day.ok()) << day.ToJson().dump(2);
+  ASSERT_EQ(day.tables[1].windows.size(), 1u);
+  EXPECT_EQ(day.tables[1].windows[0].action, "append");
+  EXPECT_EQ(day.tables[1].windows[0].window.start_us, kStartUs);
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+#pragma once
+/// Streams one window's rows from ClickHouse into Parquet files: each row
+/// carries its checksum hash (toInt64(cityHash64(...)) in one extra column),
+/// summed by k2 and dropped before writing, so the window's count and
+/// checksum are those of exactly the rows written, in one pass. A prefetch
+/// thread decodes the next batch while the current one is encoded (HTTP
+/// driver); files roll at the target size. Memory: three batches and one row
+/// group of the open file.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/file_io.h"
+#include "jobs/offload/table_context.h"
+#include "jobs/rolling_writer.h"
+#include "jobs/window_stats.h"
+#include "parquet/file_writer.h"
+#include "warm/warm_driver.h"
+
+namespace k2::jobs {
+
+/// The offload's Parquet writer options (codec, 32 MiB row groups, two
+/// encoding threads).
+parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& policy);
+
+/// Streams `sql` (one window of the source) into Parquet files; `stats` gets
+/// the count and checksum (kCommitChecksumKind) of exactly the rows written,
+/// `partition` the window's partition. `writer` is set before the first
+/// write, for Abort() by the caller when the commit does not happen.
+Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
+                                             const Config& config, TableContext& ctx,
+                                             const std::string& sql, WindowStats& stats,
+                                             iceberg::PartitionValues& partition,
+                                             std::unique_ptr<RollingParquetWriter>& writer);
+
+}  // namespace k2::jobs
