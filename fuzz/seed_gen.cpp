@@ -1,0 +1,277 @@
+// Writes the seed corpora of the fuzz targets (scripts/fuzz runs it first):
+//   seed_gen <out_dir> [fixtures_dir]
+// out_dir/<target>/ receives, as that target's input layout wants them:
+//   - files k2 writes: a small partitioned Iceberg table (Parquet data files,
+//     manifests, manifest lists, metadata JSON with the offload's snapshot
+//     summaries, a gzipped metadata file), RowBinary rows, the example k2.yaml,
+//     cron expressions, and zone files of the system's zone directory;
+//   - files other engines wrote, from fixtures_dir when present
+//     (../shared/fixtures: parquet-testing and iceberg-tables), never copied
+//     into the repository.
+// Captured ClickHouse streams are checked in (fuzz/seeds, capture_streams.mjs).
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "catalog/memory_catalog.h"
+#include "columnar/value.h"
+#include "common/config.h"
+#include "iceberg/table.h"
+#include "jobs/offload_ledger.h"
+#include "parquet/file_writer.h"
+#include "warm/row_binary.h"
+
+namespace fs = std::filesystem;
+
+// The k2 stages are compiled with trace-pc for the fuzzers; this program is
+// not one, so their coverage callback does nothing here.
+extern "C" void __sanitizer_cov_trace_pc() {}
+
+namespace {
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int written = 0;
+
+void WriteSeed(const fs::path& dir, const std::string& name, std::string_view prefix,
+               std::string_view bytes) {
+  fs::create_directories(dir);
+  std::ofstream out(dir / name, std::ios::binary);
+  out.write(prefix.data(), static_cast<std::streamsize>(prefix.size()));
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ++written;
+}
+
+std::string Gzip(std::string_view in) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string Prefix(char c) {
+  return std::string(1, c);
+}
+
+/// Seeds from one file, by kind, for every target that reads that kind.
+void AddFile(const fs::path& out, const fs::path& file, const std::string& tag) {
+  std::string bytes = ReadFile(file);
+  if (bytes.size() > (1 << 20)) return;
+  std::string name = tag + "-" + file.filename().string();
+  std::string ext = file.extension().string();
+  if (ext == ".parquet") {
+    WriteSeed(out / "parquet", name, "", bytes);
+    if (bytes.size() >= 12 && bytes.compare(bytes.size() - 4, 4, "PAR1") == 0) {
+      uint32_t len = 0;
+      std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
+      if (len <= bytes.size() - 12) {
+        std::string footer = bytes.substr(bytes.size() - 8 - len, len);
+        WriteSeed(out / "thrift_compact", name + ".footer", Prefix(1), footer);
+        WriteSeed(out / "thrift_compact", name + ".walk", Prefix(0), footer);
+      }
+      WriteSeed(out / "thrift_compact", name + ".page", Prefix(2), bytes.substr(4, 256));
+    }
+  } else if (ext == ".avro") {
+    WriteSeed(out / "avro_container", name, "", bytes);
+    bool list = file.filename().string().starts_with("snap-");
+    WriteSeed(out / "manifest", name, Prefix(list ? 0 : 1), bytes);
+    if (!list) WriteSeed(out / "manifest", name + ".v1", Prefix(5), bytes);
+    WriteSeed(out / "manifest", name + ".meta", Prefix(2), bytes);
+  } else if (ext == ".json") {
+    WriteSeed(out / "table_metadata", name, Prefix(0), bytes);
+    WriteSeed(out / "table_metadata", name + ".gz", Prefix(1), Gzip(bytes));
+    WriteSeed(out / "offload_ledger", name, "", bytes);
+  }
+}
+
+void AddTree(const fs::path& out, const fs::path& root, const std::string& tag) {
+  if (!fs::is_directory(root)) return;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) AddFile(out, e.path(), tag);
+  }
+}
+
+/// A partitioned trades table, three offload-like commits and a delete: the
+/// files k2 writes for Iceberg, under `dir`.
+k2::Status WriteK2Table(const fs::path& dir) {
+  using namespace k2;
+  using namespace k2::iceberg;
+  auto io = NewLocalFileIO();
+  auto catalog = NewMemoryCatalog("k2");
+  K2_RETURN_IF_ERROR(catalog->CreateNamespace({"market"}, {}));
+  Schema schema{{{1, "ts", DataType::Timestamp(), false, ""},
+                 {2, "symbol", DataType::String(), true, ""},
+                 {3, "price", DataType::Double(), true, ""},
+                 {4, "qty", DataType::Int64(), true, ""}}};
+  K2_ASSIGN_OR_RETURN(auto spec, PartitionSpec::Make(schema, {{"ts", "day"}}));
+  CreateOptions opts;
+  opts.location = (dir / "warehouse/market/trades").string();
+  K2_ASSIGN_OR_RETURN(Table table,
+                      Table::Create(*catalog, *io, {{"market"}, "trades"}, schema, spec, opts));
+  std::vector<std::string> files;
+  for (int day = 0; day < 3; ++day) {
+    auto shared = std::make_shared<const Schema>(table.schema());
+    ColumnBatch batch(shared);
+    for (int i = 0; i < 5; ++i) {
+      K2_ASSIGN_OR_RETURN(int64_t us, ParseTimestampMicros("2026-11-2" + std::to_string(day) +
+                                                           "T10:00:0" + std::to_string(i)));
+      batch.columns[0].Append<int64_t>(us);
+      if (i == 3) {
+        batch.columns[1].AppendNull();
+      } else {
+        batch.columns[1].AppendBytes(i % 2 ? "BTCUSDT" : "ETHUSDT");
+      }
+      batch.columns[2].Append<double>(100.5 + i);
+      batch.columns[3].Append<int64_t>(i * 7);
+    }
+    K2_ASSIGN_OR_RETURN(PartitionValues partition,
+                        table.metadata().DefaultSpec().PartitionFor(batch, 0));
+    std::string path =
+        table.NewDataFilePath(table.metadata().DefaultSpec().PartitionPath(partition));
+    K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(path));
+    K2_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(std::move(out), shared));
+    K2_RETURN_IF_ERROR(writer->Write(batch));
+    K2_ASSIGN_OR_RETURN(auto metrics, writer->Finish());
+    files.push_back(path);
+    jobs::WindowRecord record;
+    record.window = {int64_t{1795600000000000} + day * int64_t{86400000000},
+                     int64_t{1795600000000000} + (day + 1) * int64_t{86400000000}};
+    record.source_rows = 5;
+    record.source_checksum = std::to_string(1234567890123 * (day + 1));
+    record.checksum_kind = "binary";
+    record.run_id = "run-" + std::to_string(day);
+    auto append = table.NewFastAppend();
+    append.AppendFile(MakeDataFile(metrics, path, 0, std::move(partition)));
+    for (const auto& [k, v] : jobs::SummaryFor("market.trades", record, day == 2)) append.Set(k, v);
+    K2_RETURN_IF_ERROR(append.Commit().transform([](int64_t) {}));
+  }
+  K2_RETURN_IF_ERROR(table.NewDelete().DeleteFile(files[0]).Commit().transform([](int64_t) {}));
+  return OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: seed_gen <out_dir> [fixtures_dir]\n");
+    return 2;
+  }
+  fs::path out = argv[1];
+  fs::path work = out / ".k2-table";
+  fs::remove_all(work);
+  fs::create_directories(work);
+  if (auto st = WriteK2Table(work); !st) {
+    std::fprintf(stderr, "seed_gen: %s\n", st.error().ToString().c_str());
+    return 1;
+  }
+  AddTree(out, work, "k2");
+  // The newest metadata file gzipped as k2 would find it (.gz.metadata.json).
+  for (const auto& e : fs::recursive_directory_iterator(work)) {
+    if (e.path().extension() == ".json") {
+      WriteSeed(out / "table_metadata", "k2-raw-gz-" + e.path().filename().string(), Prefix(2),
+                ReadFile(e.path()));
+    }
+  }
+  fs::remove_all(work);
+
+  if (argc > 2) {
+    fs::path fixtures = argv[2];
+    AddTree(out, fixtures / "parquet-testing/data", "pt");
+    AddTree(out, fixtures / "iceberg-tables", "ice");
+  }
+
+  // RowBinaryWithNamesAndTypes as k2 encodes it (warm/row_binary).
+  {
+    using namespace k2;
+    std::vector<std::pair<std::string, std::string>> columns = {
+        {"ts", "DateTime64(6, 'UTC')"},
+        {"symbol", "LowCardinality(String)"},
+        {"price", "Decimal(18, 8)"},
+        {"qty", "Nullable(UInt32)"},
+        {"side", "Enum8('buy' = 1, 'sell' = 2)"}};
+    auto types = warm::MapClickHouseColumns(columns);
+    if (types) {
+      auto schema = std::make_shared<const Schema>(warm::SchemaOf(columns, *types));
+      ColumnBatch batch(schema);
+      for (int i = 0; i < 4; ++i) {
+        batch.columns[0].Append<int64_t>(1795600000000000 + i);
+        batch.columns[1].AppendBytes(i % 2 ? "BTCUSDT" : "ETHUSDT");
+        batch.columns[2].AppendDecimal(12345678900 + i);
+        if (i == 2) {
+          batch.columns[3].AppendNull();
+        } else {
+          batch.columns[3].Append<int64_t>(i);
+        }
+        batch.columns[4].AppendBytes(i % 2 ? "buy" : "sell");
+      }
+      std::string body;
+      auto varint = [&body](uint64_t v) {
+        while (v >= 0x80) {
+          body.push_back(static_cast<char>((v & 0x7f) | 0x80));
+          v >>= 7;
+        }
+        body.push_back(static_cast<char>(v));
+      };
+      varint(columns.size());
+      for (const auto& c : columns) {
+        varint(c.first.size());
+        body += c.first;
+      }
+      for (const auto& c : columns) {
+        varint(c.second.size());
+        body += c.second;
+      }
+      if (warm::EncodeRowBinary(batch, *types, 0, batch.num_rows(), body)) {
+        WriteSeed(out / "row_binary", "k2-encoded", std::string("\x07\x20", 2), body);
+      }
+    }
+  }
+
+  WriteSeed(out / "config", "example.yaml", "", k2::ExampleConfigYaml());
+
+  const char* crons[] = {"0 5 * * * *",
+                         "*/15 * * * *",
+                         "0 0 1-30/5 * MON-FRI",
+                         "@hourly",
+                         "@yearly",
+                         "CRON_TZ=Europe/Berlin 30 2 * * *",
+                         "TZ=America/New_York 0 0 12 ? JAN,JUL SUN",
+                         "0 0 0 29 FEB *",
+                         "5/15 1,2,3 * * * 7",
+                         "0 0 0 30 FEB *"};
+  int n = 0;
+  for (const char* c : crons) {
+    WriteSeed(out / "cron", "cron" + std::to_string(n++), Prefix(1), c);
+  }
+  for (const char* z : {"+02:00", "UTC+05:30", "-11:00", "Z", "UTC"}) {
+    WriteSeed(out / "cron", "zone" + std::to_string(n++), Prefix(0), z);
+  }
+  for (const char* z : {"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
+                        "UTC", "America/Sao_Paulo"}) {
+    fs::path p = fs::path("/usr/share/zoneinfo") / z;
+    if (fs::is_regular_file(p)) {
+      std::string name = z;
+      std::replace(name.begin(), name.end(), '/', '_');
+      WriteSeed(out / "tzif", name, "", ReadFile(p));
+    }
+  }
+  std::printf("seed_gen: %d seeds in %s\n", written, out.c_str());
+  return 0;
+}
