@@ -20,10 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "catalog/memory_catalog.h"
 #include "columnar/value.h"
 #include "common/config.h"
-#include "iceberg/table.h"
+#include "iceberg/manifest.h"
+#include "iceberg/table_metadata.h"
+#include "io/file_io.h"
 #include "jobs/offload_ledger.h"
 #include "parquet/file_writer.h"
 #include "warm/row_binary.h"
@@ -108,26 +109,34 @@ void AddTree(const fs::path& out, const fs::path& root, const std::string& tag) 
   }
 }
 
-/// A partitioned trades table, three offload-like commits and a delete: the
-/// files k2 writes for Iceberg, under `dir`.
+/// A partitioned trades table as k2's offload writes it, under `dir`: per
+/// window a Parquet file, a manifest, a manifest list, and a metadata file
+/// whose snapshots carry the offload ledger's summaries. Written with the
+/// writers the commit path uses (no catalog needed).
 k2::Status WriteK2Table(const fs::path& dir) {
   using namespace k2;
   using namespace k2::iceberg;
   auto io = NewLocalFileIO();
-  auto catalog = NewMemoryCatalog("k2");
-  K2_RETURN_IF_ERROR(catalog->CreateNamespace({"market"}, {}));
+  const std::string location = (dir / "warehouse/market/trades").string();
   Schema schema{{{1, "ts", DataType::Timestamp(), false, ""},
                  {2, "symbol", DataType::String(), true, ""},
                  {3, "price", DataType::Double(), true, ""},
                  {4, "qty", DataType::Int64(), true, ""}}};
+  TableSchema table_schema;
+  table_schema.schema = schema;
+  table_schema.highest_field_id = 4;
   K2_ASSIGN_OR_RETURN(auto spec, PartitionSpec::Make(schema, {{"ts", "day"}}));
-  CreateOptions opts;
-  opts.location = (dir / "warehouse/market/trades").string();
-  K2_ASSIGN_OR_RETURN(Table table,
-                      Table::Create(*catalog, *io, {{"market"}, "trades"}, schema, spec, opts));
-  std::vector<std::string> files;
+  TableMetadata m;
+  m.table_uuid = "9c12d441-03fe-4693-9a96-a0705ddf69c1";
+  m.location = location;
+  m.last_column_id = 4;
+  m.schemas = {table_schema};
+  m.specs = {spec};
+  m.last_partition_id = kFirstPartitionFieldId;
+  m.sort_orders = {SortOrder::Unsorted()};
+  auto shared = std::make_shared<const Schema>(schema);
+  std::vector<ManifestFile> manifests;
   for (int day = 0; day < 3; ++day) {
-    auto shared = std::make_shared<const Schema>(table.schema());
     ColumnBatch batch(shared);
     for (int i = 0; i < 5; ++i) {
       K2_ASSIGN_OR_RETURN(int64_t us, ParseTimestampMicros("2026-11-2" + std::to_string(day) +
@@ -141,15 +150,35 @@ k2::Status WriteK2Table(const fs::path& dir) {
       batch.columns[2].Append<double>(100.5 + i);
       batch.columns[3].Append<int64_t>(i * 7);
     }
-    K2_ASSIGN_OR_RETURN(PartitionValues partition,
-                        table.metadata().DefaultSpec().PartitionFor(batch, 0));
-    std::string path =
-        table.NewDataFilePath(table.metadata().DefaultSpec().PartitionPath(partition));
-    K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(path));
+    K2_ASSIGN_OR_RETURN(PartitionValues partition, spec.PartitionFor(batch, 0));
+    const int64_t snapshot_id = 1000 + day;
+    const std::string data_path = location + "/data/" + spec.PartitionPath(partition) + "/" +
+                                  std::to_string(day) + ".parquet";
+    fs::create_directories(fs::path(data_path).parent_path());
+    K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(data_path));
     K2_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(std::move(out), shared));
     K2_RETURN_IF_ERROR(writer->Write(batch));
     K2_ASSIGN_OR_RETURN(auto metrics, writer->Finish());
-    files.push_back(path);
+
+    fs::create_directories(location + "/metadata");
+    const std::string manifest_path =
+        location + "/metadata/m" + std::to_string(snapshot_id) + ".avro";
+    K2_ASSIGN_OR_RETURN(auto mw, ManifestWriter::Open(*io, manifest_path, table_schema, spec,
+                                                      ManifestContent::kData, snapshot_id));
+    ManifestEntry entry;
+    entry.file = MakeDataFile(metrics, data_path, 0, std::move(partition));
+    K2_RETURN_IF_ERROR(mw->Add(entry));
+    K2_ASSIGN_OR_RETURN(ManifestFile mf, mw->Finish());
+    mf.sequence_number = day + 1;
+    mf.min_sequence_number = day + 1;
+    mf.added_snapshot_id = snapshot_id;
+    manifests.push_back(mf);
+    const std::string list_path =
+        location + "/metadata/snap-" + std::to_string(snapshot_id) + ".avro";
+    std::optional<int64_t> parent;
+    if (day > 0) parent = snapshot_id - 1;
+    K2_RETURN_IF_ERROR(WriteManifestList(*io, list_path, snapshot_id, parent, day + 1, manifests));
+
     jobs::WindowRecord record;
     record.window = {int64_t{1795600000000000} + day * int64_t{86400000000},
                      int64_t{1795600000000000} + (day + 1) * int64_t{86400000000}};
@@ -157,12 +186,26 @@ k2::Status WriteK2Table(const fs::path& dir) {
     record.source_checksum = std::to_string(1234567890123 * (day + 1));
     record.checksum_kind = "binary";
     record.run_id = "run-" + std::to_string(day);
-    auto append = table.NewFastAppend();
-    append.AppendFile(MakeDataFile(metrics, path, 0, std::move(partition)));
-    for (const auto& [k, v] : jobs::SummaryFor("market.trades", record, day == 2)) append.Set(k, v);
-    K2_RETURN_IF_ERROR(append.Commit().transform([](int64_t) {}));
+    Snapshot snap;
+    snap.snapshot_id = snapshot_id;
+    snap.parent_snapshot_id = parent;
+    snap.sequence_number = day + 1;
+    snap.timestamp_ms = 1795600000000 + day;
+    snap.manifest_list = list_path;
+    snap.operation = day == 2 ? "overwrite" : "append";
+    snap.summary = jobs::SummaryFor("market.trades", record, day == 2);
+    snap.summary["added-data-files"] = "1";
+    snap.schema_id = 0;
+    m.snapshots.push_back(snap);
+    m.snapshot_log.push_back({snap.timestamp_ms, snapshot_id});
+    m.current_snapshot_id = snapshot_id;
+    m.refs[kMainBranch] = SnapshotRef{snapshot_id, RefType::kBranch, {}, {}, {}};
+    m.last_sequence_number = day + 1;
+    m.last_updated_ms = snap.timestamp_ms;
+    K2_RETURN_IF_ERROR(io->WriteAll(
+        location + "/metadata/0000" + std::to_string(day + 1) + "-9c12d441.metadata.json",
+        m.ToJson()));
   }
-  K2_RETURN_IF_ERROR(table.NewDelete().DeleteFile(files[0]).Commit().transform([](int64_t) {}));
   return OkStatus();
 }
 

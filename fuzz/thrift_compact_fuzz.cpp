@@ -18,6 +18,13 @@ namespace {
 
 k2::Status Value(k2::parquet::thrift::Reader& r, CType type, int depth);
 
+/// The status of a read whose value is not needed.
+template <typename T>
+k2::Status Drop(const k2::Result<T>& r) {
+  if (!r) return std::unexpected(r.error());
+  return k2::OkStatus();
+}
+
 /// Reads a struct's fields until its stop byte (the reader limits nesting).
 k2::Status Struct(k2::parquet::thrift::Reader& r, int depth) {
   K2_RETURN_IF_ERROR(r.BeginStruct());
@@ -44,18 +51,18 @@ k2::Status Value(k2::parquet::thrift::Reader& r, CType type, int depth) {
   switch (type) {
     case CType::kTrue:
     case CType::kFalse:
-      return r.ListBool().transform([](bool) {});
+      return Drop(r.ListBool());
     case CType::kByte:
-      return r.I8().transform([](int8_t) {});
+      return Drop(r.I8());
     case CType::kI16:
     case CType::kI32:
-      return r.I32().transform([](int32_t) {});
+      return Drop(r.I32());
     case CType::kI64:
-      return r.I64().transform([](int64_t) {});
+      return Drop(r.I64());
     case CType::kDouble:
-      return r.Double().transform([](double) {});
+      return Drop(r.Double());
     case CType::kBinary:
-      return r.Binary().transform([](const std::string&) {});
+      return Drop(r.Binary());
     case CType::kList:
     case CType::kSet: {
       CType elem;
