@@ -255,6 +255,10 @@ Result<std::unique_ptr<ContainerReader>> ContainerReader::Open(std::unique_ptr<I
       while (true) {
         K2_ASSIGN_OR_RETURN(int64_t count, d.ReadLong());
         if (count == 0) break;
+        if (count == INT64_MIN) {
+          return MakeError(ErrorKind::kCorrupt, "{}: byte offset {}: bad metadata count", path,
+                           d.position());
+        }
         if (count < 0) {
           count = -count;
           K2_RETURN_IF_ERROR(d.ReadLong());

@@ -75,6 +75,15 @@ Result<double> Decoder::ReadDouble() {
   return v;
 }
 
+Status Decoder::CountItems(uint64_t n) {
+  if (n > data_.size() || items_ + n > data_.size()) {
+    return std::unexpected(
+        CorruptError(fmt::format("{} more items than the data's {} bytes hold", n, data_.size())));
+  }
+  items_ += n;
+  return OkStatus();
+}
+
 Result<std::string_view> Decoder::ReadBytes() {
   K2_ASSIGN_OR_RETURN(int64_t n, ReadLong());
   if (n < 0) return std::unexpected(CorruptError("negative length"));

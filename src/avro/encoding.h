@@ -47,6 +47,10 @@ class Decoder {
   Result<std::string_view> ReadBytes();
   Result<std::string_view> ReadFixed(size_t n);
   Status Skip(size_t n);
+  /// Counts `n` more array/map items against the input's size: items of zero
+  /// bytes (nulls) cannot make a small input claim billions of them.
+  /// kCorrupt once the items decoded exceed the input's bytes.
+  Status CountItems(uint64_t n);
 
   size_t position() const { return pos_; }
   size_t remaining() const { return data_.size() - pos_; }
@@ -59,6 +63,7 @@ class Decoder {
   std::string context_;
   uint64_t base_ = 0;
   size_t pos_ = 0;
+  uint64_t items_ = 0;
 };
 
 }  // namespace k2::avro

@@ -1,5 +1,7 @@
 #include "avro/schema.h"
 
+#include "common/json.h"
+
 namespace k2::avro {
 
 namespace {
@@ -174,10 +176,10 @@ const Node* Node::NonNullBranch() const {
 }
 
 Result<NodePtr> ParseSchema(std::string_view json_text) {
-  Json j = Json::parse(json_text, nullptr, false);
-  if (j.is_discarded()) return MakeError(ErrorKind::kInvalidInput, "avro schema is not JSON");
+  auto j = ParseUntrustedJson(json_text, "avro schema");
+  if (!j) return MakeError(ErrorKind::kInvalidInput, "{}", j.error().message);
   Names names;
-  return Parse(j, names, "", 0);
+  return Parse(*j, names, "", 0);
 }
 
 Datum Datum::Bool(bool v) {
@@ -404,6 +406,7 @@ Result<Datum> DecodeDatum(const Node& schema, Decoder& in) {
       while (true) {
         K2_ASSIGN_OR_RETURN(int64_t count, in.ReadLong());
         if (count == 0) break;
+        if (count == INT64_MIN) return std::unexpected(in.CorruptError("bad block count"));
         if (count < 0) {
           count = -count;
           K2_ASSIGN_OR_RETURN(int64_t bytes, in.ReadLong());
@@ -412,6 +415,7 @@ Result<Datum> DecodeDatum(const Node& schema, Decoder& in) {
         if (static_cast<uint64_t>(count) > in.remaining()) {
           return std::unexpected(in.CorruptError("block count exceeds remaining bytes"));
         }
+        K2_RETURN_IF_ERROR(in.CountItems(static_cast<uint64_t>(count)));
         for (int64_t i = 0; i < count; ++i) {
           if (schema.type == Type::kMap) {
             K2_ASSIGN_OR_RETURN(std::string_view k, in.ReadBytes());
