@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "common/json.h"
 #include "iceberg/expression_eval.h"
 #include "iceberg/table.h"
 
@@ -33,8 +34,9 @@ Result<std::vector<ManifestFile>> SnapshotManifests(FileIO& io, const Snapshot& 
 
 std::set<int> MappedFieldIds(const std::string& name_mapping_json) {
   std::set<int> out;
-  nlohmann::json j = nlohmann::json::parse(name_mapping_json, nullptr, false);
-  if (!j.is_array()) return out;
+  auto parsed = ParseUntrustedJson(name_mapping_json, "schema.name-mapping.default");
+  if (!parsed || !parsed->is_array()) return out;
+  const nlohmann::json& j = *parsed;
   for (const auto& e : j) {
     if (e.is_object() && e.contains("field-id") && e["field-id"].is_number_integer()) {
       out.insert(e["field-id"].get<int>());

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "common/json.h"
 #include "iceberg/expression_eval.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
@@ -163,8 +164,9 @@ Result<Column> ConvertColumn(const Column& in, const DataType& to, const std::st
 /// field id -> names from schema.name-mapping.default (top level).
 std::map<std::string, int> ParseNameMapping(const std::string& text) {
   std::map<std::string, int> out;
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_array()) return out;
+  auto parsed = ParseUntrustedJson(text, "schema.name-mapping.default");
+  if (!parsed || !parsed->is_array()) return out;
+  const nlohmann::json& j = *parsed;
   for (const auto& e : j) {
     if (!e.is_object() || !e.contains("field-id") || !e["field-id"].is_number_integer()) continue;
     for (const auto& n : e.value("names", nlohmann::json::array())) {

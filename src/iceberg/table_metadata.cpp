@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/json.h"
+
 namespace k2::iceberg {
 
 namespace {
@@ -36,6 +38,7 @@ const std::vector<std::string> kKnownKeys = {"format-version",
                                              "partition-statistics"};
 
 Result<std::string> Gunzip(std::string_view bytes, const std::string& path) {
+  // A few KB of gzip can claim gigabytes (a gzip bomb): stop at the limit.
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
     return MakeError(ErrorKind::kInternal, "inflateInit2 failed");
@@ -52,6 +55,11 @@ Result<std::string> Gunzip(std::string_view bytes, const std::string& path) {
     if (rc != Z_OK && rc != Z_STREAM_END) {
       inflateEnd(&zs);
       return MakeError(ErrorKind::kCorrupt, "{}: byte offset {}: bad gzip data", path, zs.total_in);
+    }
+    if (out.size() + (sizeof(buf) - zs.avail_out) > kMaxMetadataBytes) {
+      inflateEnd(&zs);
+      return MakeError(ErrorKind::kCorrupt, "{}: gzip data inflates past {} MiB", path,
+                       kMaxMetadataBytes >> 20);
     }
     out.append(buf, sizeof(buf) - zs.avail_out);
     if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
@@ -147,8 +155,10 @@ Result<TableMetadata> TableMetadata::FromFileBytes(std::string_view bytes,
 }
 
 Result<TableMetadata> TableMetadata::FromJson(std::string_view text) {
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  auto parsed = ParseUntrustedJson(text, "table metadata");
+  if (!parsed) return std::unexpected(parsed.error());
+  Json j = std::move(*parsed);
+  if (!j.is_object()) {
     return MakeError(ErrorKind::kCorrupt, "table metadata is not a JSON object");
   }
   TableMetadata m;

@@ -54,6 +54,10 @@ struct MetadataLogEntry {
   std::string metadata_file;
 };
 
+/// Largest metadata JSON k2 reads (after gzip): far above any real table's,
+/// low enough that a gzip bomb cannot exhaust memory.
+inline constexpr size_t kMaxMetadataBytes = size_t{256} << 20;
+
 /// Parsed table metadata. A plain value: copy it, change it, serialize it.
 /// The update classes build the next version from the current one.
 class TableMetadata {
@@ -85,6 +89,8 @@ class TableMetadata {
   /// Parses metadata JSON text (v1 or v2). kCorrupt names the bad field.
   static Result<TableMetadata> FromJson(std::string_view text);
   /// Parses a metadata file: plain JSON or gzip (.metadata.json.gz or gzip magic).
+  /// kCorrupt for gzip that inflates past kMaxMetadataBytes or JSON nested
+  /// deeper than kMaxJsonDepth (common/json.h).
   static Result<TableMetadata> FromFileBytes(std::string_view bytes, const std::string& path);
   /// Serializes as format v2 (or the table's version if higher).
   std::string ToJson() const;
