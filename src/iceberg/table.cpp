@@ -179,6 +179,8 @@ Status Table::CommitUpdate(PendingUpdate& update) {
       return std::unexpected(next.error().WithContext("commit to " + id_.ToString()));
     }
     TableMetadata& m = *next;
+    // A v1 table may lack a uuid; k2 writes v2, which requires one.
+    if (m.table_uuid.empty()) m.table_uuid = NewUuid();
     m.last_updated_ms = std::max(NowMillis(), base->last_updated_ms + 1);
     m.metadata_log.push_back({base->last_updated_ms, base_location});
     const int64_t keep =
