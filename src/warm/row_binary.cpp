@@ -282,13 +282,20 @@ RowBinaryDecoder::Step RowBinaryDecoder::DecodeValue(size_t col, const uint8_t*&
     case WireKind::kDateTime64: {
       if (!need(8)) return Step::kNeedMore;
       int64_t ticks = Load<int64_t>(p);
-      int64_t v;
+      int64_t v = 0;
+      bool overflow = false;
       if (c.type().id == TypeId::kTimestampNs) {
-        v = ticks * kPow10[9 - t.scale];
+        overflow = __builtin_mul_overflow(ticks, kPow10[9 - t.scale], &v);
       } else if (t.scale <= 6) {
-        v = ticks * kPow10[6 - t.scale];
+        overflow = __builtin_mul_overflow(ticks, kPow10[6 - t.scale], &v);
       } else {
         v = FloorDiv(ticks, kPow10[t.scale - 6]);
+      }
+      if (overflow) {  // past any DateTime64 ClickHouse stores: not a value
+        error_ = Error{ErrorKind::kCorrupt,
+                       fmt::format("column '{}' ({}) value {} is out of the timestamp range",
+                                   batch_.schema->fields[col].name, t.text, ticks)};
+        return Step::kError;
       }
       Put<int64_t>(dst, v);
       p += 8;
