@@ -98,6 +98,7 @@ class PosixParser {
     size_t start = pos_;
     int v = 0;
     while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
+      if (v > 99999) return false;  // no field of a rule has more than 6 digits
       v = v * 10 + (text_[pos_] - '0');
       ++pos_;
     }
@@ -118,6 +119,8 @@ class PosixParser {
       if (!Number(&m)) return false;
       if (Eat(':') && !Number(&s)) return false;
     }
+    // RFC 8536 3.3.1: hours -167..167 (POSIX: 0..24), minutes and seconds 0..59.
+    if (h > 167 || m > 59 || s > 59) return false;
     *out = sign * (h * 3600 + m * 60 + s);
     return true;
   }
