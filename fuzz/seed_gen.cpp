@@ -75,7 +75,8 @@ std::string Prefix(char c) {
 void AddFile(const fs::path& out, const fs::path& file, const std::string& tag) {
   std::string bytes = ReadFile(file);
   if (bytes.size() > (1 << 20)) return;
-  std::string name = tag + "-" + file.filename().string();
+  // Tables reuse file names (v1.metadata.json): number them.
+  std::string name = tag + "-" + std::to_string(written) + "-" + file.filename().string();
   std::string ext = file.extension().string();
   if (ext == ".parquet") {
     WriteSeed(out / "parquet", name, "", bytes);
