@@ -91,7 +91,7 @@ TEST(StreamUntrusted, RowBinaryStringOf2GiBIsCorruptInBoundedMemory) {
                        ErrorKind::kCorrupt);
   K2_ASSERT_ERROR_KIND(ReadRowBinary(Varint(1) + Varint(k2GiB) + "s", 7), ErrorKind::kCorrupt);
   K2_ASSERT_ERROR_KIND(ReadRowBinary(Varint(1) + Str("s") + Str("FixedString(2147483648)"), 7),
-                       ErrorKind::kUnsupported);
+                       ErrorKind::kInvalidInput);
 }
 
 TEST(StreamUntrusted, NativeLengthsOf2GiBAreCorruptInBoundedMemory) {
