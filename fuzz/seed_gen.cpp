@@ -78,7 +78,9 @@ void AddFile(const fs::path& out, const fs::path& file, const std::string& tag) 
   // Tables reuse file names (v1.metadata.json): number them.
   std::string name = tag + "-" + std::to_string(written) + "-" + file.filename().string();
   std::string ext = file.extension().string();
-  if (ext == ".parquet") {
+  if (file.filename().string().starts_with("k2-ledger")) {
+    WriteSeed(out / "offload_ledger", name, Prefix(0), bytes);
+  } else if (ext == ".parquet") {
     WriteSeed(out / "parquet", name, "", bytes);
     if (bytes.size() >= 12 && bytes.compare(bytes.size() - 4, 4, "PAR1") == 0) {
       uint32_t len = 0;
@@ -99,7 +101,7 @@ void AddFile(const fs::path& out, const fs::path& file, const std::string& tag) 
   } else if (ext == ".json") {
     WriteSeed(out / "table_metadata", name, Prefix(0), bytes);
     WriteSeed(out / "table_metadata", name + ".gz", Prefix(1), Gzip(bytes));
-    WriteSeed(out / "offload_ledger", name, "", bytes);
+    WriteSeed(out / "offload_ledger", name, Prefix(1), bytes);
   }
 }
 
@@ -137,6 +139,7 @@ k2::Status WriteK2Table(const fs::path& dir) {
   m.sort_orders = {SortOrder::Unsorted()};
   auto shared = std::make_shared<const Schema>(schema);
   std::vector<ManifestFile> manifests;
+  jobs::OffloadLedger ledger;
   for (int day = 0; day < 3; ++day) {
     ColumnBatch batch(shared);
     for (int i = 0; i < 5; ++i) {
@@ -196,6 +199,10 @@ k2::Status WriteK2Table(const fs::path& dir) {
     snap.operation = day == 2 ? "overwrite" : "append";
     snap.summary = jobs::SummaryFor("market.trades", record, day == 2);
     snap.summary["added-data-files"] = "1";
+    if (day < 2) {  // the last window only in its summary: a carry-over
+      ledger.Record(record);
+      m.properties[jobs::kLedgerProperty] = ledger.ToProperty();
+    }
     snap.schema_id = 0;
     m.snapshots.push_back(snap);
     m.snapshot_log.push_back({snap.timestamp_ms, snapshot_id});
@@ -207,6 +214,7 @@ k2::Status WriteK2Table(const fs::path& dir) {
         location + "/metadata/0000" + std::to_string(day + 1) + "-9c12d441.metadata.json",
         m.ToJson()));
   }
+  K2_RETURN_IF_ERROR(io->WriteAll((dir / "k2-ledger.json").string(), ledger.ToProperty()));
   return OkStatus();
 }
 

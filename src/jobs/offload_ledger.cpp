@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json.h"
+
 namespace k2::jobs {
 
 namespace {
@@ -146,8 +148,9 @@ std::string OffloadLedger::ToProperty(size_t detail_windows) const {
 }
 
 Result<OffloadLedger> OffloadLedger::ParseProperty(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return std::unexpected(Corrupt("not a JSON object"));
+  auto parsed = ParseUntrustedJson(text, kLedgerProperty);  // nesting-limited
+  if (!parsed || !parsed->is_object()) return std::unexpected(Corrupt("not a JSON object"));
+  const nlohmann::json& j = *parsed;
   if (!j.contains("format") || !j["format"].is_number_integer() || j["format"] != kFormat) {
     return std::unexpected(
         Corrupt(fmt::format("unknown format (this k2 reads format {})", kFormat)));
