@@ -236,7 +236,13 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
   const iceberg::TableMetadata& meta = table.metadata();
   auto read = OffloadLedger::FromMetadata(meta);
   if (!read) return fail(read.error());
-  // Every window the ledger knows, whether or not its snapshot still exists.
+  // Every window the ledger knows, whether or not its snapshot still exists
+  // (a century of hourly windows is under a million).
+  if (int64_t n = read->CountWindows(cfg.window_s, options.since_us); n > 5000000) {
+    return fail({ErrorKind::kCorrupt,
+                 fmt::format("the ledger of {} lists {} windows; audit a part with --since",
+                             cfg.target, n)});
+  }
   std::map<int64_t, WindowRecord> records;  // by window start
   for (WindowRecord& r : read->Windows(cfg.window_s, options.since_us)) {
     records[r.window.start_us] = std::move(r);

@@ -1,5 +1,6 @@
 #include "jobs/offload_ledger.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -111,6 +112,16 @@ std::vector<WindowRecord> OffloadLedger::Windows(int64_t window_s, int64_t since
     }
   }
   return out;
+}
+
+int64_t OffloadLedger::CountWindows(int64_t window_s, int64_t since_us) const {
+  const int64_t step = window_s * kMicrosPerSecond;
+  int64_t n = 0;
+  for (const auto& [start, end] : ranges_) {
+    int64_t from = std::max(start, since_us);
+    if (from < end) n += (end - from + step - 1) / step;
+  }
+  return n;
 }
 
 bool OffloadLedger::Covers(const OffloadLedger& other) const {

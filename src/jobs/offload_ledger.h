@@ -94,8 +94,11 @@ class OffloadLedger {
   /// The `n` newest windows with details, newest first.
   std::vector<WindowRecord> Newest(size_t n) const;
   /// Every committed window of `window_s` seconds starting at or after
-  /// `since_us`, oldest first (details where known).
+  /// `since_us`, oldest first (details where known). Check CountWindows
+  /// first where the ledger came from outside (a range may span millennia).
   std::vector<WindowRecord> Windows(int64_t window_s, int64_t since_us = 0) const;
+  /// How many windows Windows() would list, without listing them.
+  int64_t CountWindows(int64_t window_s, int64_t since_us = 0) const;
   /// Committed ranges [start, end), oldest first, adjacent ones merged.
   const std::map<int64_t, int64_t>& ranges() const { return ranges_; }
   /// Whether every window of `other` is in this ledger.

@@ -121,6 +121,13 @@ TEST(OffloadLedgerTest, AYearOfHourlyWindowsStaysSmallAndListsEveryWindow) {
   EXPECT_FALSE(old->detailed());
   EXPECT_EQ(back.Newest(3).front().source_rows, (kWindows - 1) % 50);
   EXPECT_EQ(back.Windows(3600, kT0 + 100 * kH).size(), static_cast<size_t>(kWindows - 100));
+  EXPECT_EQ(back.CountWindows(3600), kWindows);
+  EXPECT_EQ(back.CountWindows(3600, kT0 + 100 * kH), kWindows - 100);
+  // A range spanning millennia is counted, not listed.
+  K2_ASSERT_OK_AND_ASSIGN(
+      OffloadLedger huge,
+      OffloadLedger::ParseProperty("{\"format\": 1, \"windows\": [[0, 253402300000]]}"));
+  EXPECT_GT(huge.CountWindows(3600), 70000000);
 }
 
 TEST(OffloadLedgerTest, PropertyWinsAndSummariesOnlyAddWhatItLacks) {
