@@ -35,6 +35,9 @@ class S3Server {
   Status Backdate(const std::string& key, int64_t seconds, bool upload = false) const;
   /// True if the object exists in the bucket (read through s3rver's folder).
   bool ObjectExists(const std::string& key) const;
+  /// The folder where s3rver keeps the bucket's objects (key K is at
+  /// <bucket_dir>/K._S3rver_object), for checks that bypass k2.
+  std::string bucket_dir() const { return dir_.path() + "/data/" + bucket_; }
   /// A warehouse.s3 YAML block (flow style) for this endpoint.
   std::string ConfigYaml() const;
 
