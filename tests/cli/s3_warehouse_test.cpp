@@ -39,7 +39,8 @@ class S3WarehouseTest : public ::testing::Test {
                            << "}\nwarehouse:\n  location: s3://" << server_->bucket()
                            << "/lake\n  s3: {endpoint: \"" << server_->endpoint()
                            << "\", access_key_id: " << S3Server::kAccessKey
-                           << ", secret_access_key: " << secret << ", part_size: 5MiB" << s3_extra << "}\n"
+                           << ", secret_access_key: " << secret << ", part_size: 5MiB" << s3_extra
+                           << "}\n"
                            << "offload: {max_windows_per_run: 100}\n"
                            << "maintenance:\n  expire: {older_than: 0s, retain_last: 1}\n"
                            << "  orphans: {older_than: 2d}\n"
@@ -66,8 +67,8 @@ class S3WarehouseTest : public ::testing::Test {
 
   /// "window<TAB>count<TAB>sums..." lines, ordered, from chDB over S3.
   std::string ColdByWindow(const std::string& table, const std::string& select) {
-    auto rows = QueryChdb(fmt::format("SELECT {} FROM {} GROUP BY w ORDER BY w", select,
-                                      IcebergS3(table)));
+    auto rows =
+        QueryChdb(fmt::format("SELECT {} FROM {} GROUP BY w ORDER BY w", select, IcebergS3(table)));
     if (!rows) return "error: " + rows.error().ToString();
     std::string out;
     for (const auto& r : *rows) {
@@ -82,8 +83,8 @@ class S3WarehouseTest : public ::testing::Test {
 
   /// The same from the warm tier (the embedded engine), as TSV.
   std::string WarmByWindow(const std::string& from, const std::string& select) {
-    ProcessResult r = K2(
-        {"warm", "query", fmt::format("SELECT {} FROM {} GROUP BY w ORDER BY w", select, from)});
+    ProcessResult r =
+        K2({"warm", "query", fmt::format("SELECT {} FROM {} GROUP BY w ORDER BY w", select, from)});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   }
@@ -98,7 +99,8 @@ class S3WarehouseTest : public ::testing::Test {
   }
 
   std::string WarmRawTotals() {
-    ProcessResult r = K2({"warm", "query", "SELECT count(), sum(cityHash64(message)) FROM raw_trades"});
+    ProcessResult r =
+        K2({"warm", "query", "SELECT count(), sum(cityHash64(message)) FROM raw_trades"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out.substr(0, r.out.find('\n'));
   }
@@ -182,7 +184,8 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
   // Gold: one candle per (exchange, symbol, interval); volumes finalized by the offload.
   for (const char* gold : {"gold_ohlcv_1m", "gold_ohlcv_1h", "gold_ohlcv_1d"}) {
     const int64_t w = std::string(gold) == "gold_ohlcv_1d" ? 86400 : 3600;
-    const std::string by = fmt::format("toString(intDiv(toUnixTimestamp(candle_time), {})) AS w", w);
+    const std::string by =
+        fmt::format("toString(intDiv(toUnixTimestamp(candle_time), {})) AS w", w);
     const std::string warm = WarmByWindow(
         fmt::format("(SELECT candle_time, sumMerge(volume) AS v, countMerge(trade_count) AS t "
                     "FROM {} GROUP BY exchange, symbol, candle_time)",
@@ -206,7 +209,8 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
   // Audit and scan read the S3 warehouse too.
   ProcessResult audit = K2({"audit", "--json"});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
-  ProcessResult scan = K2({"scan", "market.raw_trades", "--columns", "message", "--format", "json"});
+  ProcessResult scan =
+      K2({"scan", "market.raw_trades", "--columns", "message", "--format", "json"});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   const std::string totals = WarmRawTotals();
   EXPECT_EQ(std::to_string(std::count(scan.out.begin(), scan.out.end(), '\n')),
@@ -312,8 +316,8 @@ TEST_F(S3WarehouseTest, RandomFaultsThroughOffloadAndMaintenanceLoseNothing) {
   EXPECT_EQ(stats["open_uploads"].get<int64_t>(), 0) << stats.dump();
   ProcessResult audit = K2({"audit", "--json"});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
-  std::cerr << "fault test: " << failed_runs << " offload runs failed cleanly, "
-            << stats["faults"] << " faults injected\n";
+  std::cerr << "fault test: " << failed_runs << " offload runs failed cleanly, " << stats["faults"]
+            << " faults injected\n";
 }
 
 TEST_F(S3WarehouseTest, AWrongSecretFailsNamingSignatureDoesNotMatch) {
@@ -329,7 +333,8 @@ TEST_F(S3WarehouseTest, AWrongSecretFailsNamingSignatureDoesNotMatch) {
   EXPECT_TRUE(Objects("lake/").empty());
 
   // config check validates the S3 keys.
-  std::ofstream(dir_ / "bad.yaml") << "warehouse:\n  location: s3://b-1/x\n  s3: {part_size: 1MB}\n";
+  std::ofstream(dir_ / "bad.yaml")
+      << "warehouse:\n  location: s3://b-1/x\n  s3: {part_size: 1MB}\n";
   ProcessResult bad = K2({"config", "check", dir_ / "bad.yaml"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("warehouse.s3.part_size"), std::string::npos) << bad.err;

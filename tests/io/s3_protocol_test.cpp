@@ -76,14 +76,15 @@ TEST(S3XmlTest, DecodesCharacterReferencesAndSkipsAttributesAndPrefixes) {
   K2_ASSERT_OK_AND_ASSIGN(XmlElement root,
                           ParseXml("<s3:R a='x>y' b=\"1\"><s3:K>&#233;&#x41;</s3:K><E/></R>"));
   EXPECT_EQ(root.name, "R");
-  EXPECT_EQ(root.ChildText("K"), "\xC3\xA9"
-                                 "A");
+  EXPECT_EQ(root.ChildText("K"),
+            "\xC3\xA9"
+            "A");
   ASSERT_NE(root.Child("E"), nullptr);
 }
 
 TEST(S3XmlTest, RejectsMalformedDocumentsWithTheOffset) {
-  for (const char* bad : {"", "<a>", "<a></b>", "<a>&bogus;</a>", "<a><b></a>", "text", "<a/>x",
-                          "<a>&#xZZ;</a>"}) {
+  for (const char* bad :
+       {"", "<a>", "<a></b>", "<a>&bogus;</a>", "<a><b></a>", "text", "<a/>x", "<a>&#xZZ;</a>"}) {
     auto r = ParseXml(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::kCorrupt) << bad;
@@ -103,8 +104,9 @@ TEST(S3ErrorTest, ParsesErrorBodiesIncludingA200CompleteFailure) {
   EXPECT_EQ(e->code, "SlowDown");
   EXPECT_EQ(e->message, "Reduce your rate");
   EXPECT_EQ(e->request_id, "R1");
-  EXPECT_FALSE(ParseS3ErrorBody("<CompleteMultipartUploadResult><ETag>x</ETag>"
-                                "</CompleteMultipartUploadResult>"));
+  EXPECT_FALSE(
+      ParseS3ErrorBody("<CompleteMultipartUploadResult><ETag>x</ETag>"
+                       "</CompleteMultipartUploadResult>"));
   EXPECT_FALSE(ParseS3ErrorBody(""));
   EXPECT_FALSE(ParseS3ErrorBody("<Error>"));
 }
@@ -121,8 +123,8 @@ TEST(S3ErrorTest, MapsCodesToKinds) {
   EXPECT_EQ(S3ErrorKind(500, "InternalError"), ErrorKind::kRemote);
   EXPECT_EQ(S3ErrorKind(400, "RequestTimeout"), ErrorKind::kTimeout);
   EXPECT_EQ(S3ErrorKind(501, "NotImplemented"), ErrorKind::kUnsupported);
-  for (const char* code : {"NoSuchBucket", "AccessDenied", "SignatureDoesNotMatch",
-                           "InvalidAccessKeyId"}) {
+  for (const char* code :
+       {"NoSuchBucket", "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId"}) {
     EXPECT_FALSE(S3ErrorHint(code).empty()) << code;
   }
 }

@@ -31,8 +31,8 @@ Result<std::unique_ptr<S3Server>> S3Server::Start(const std::string& bucket) {
     f = freopen(log.c_str(), "a", stderr);
     (void)f;
     const std::string port = std::to_string(server->port_);
-    execlp("node", "node", front.c_str(), "--port", port.c_str(), "--dir", data.c_str(),
-           "--bucket", bucket.c_str(), "--access-key", kAccessKey, "--secret", kSecret,
+    execlp("node", "node", front.c_str(), "--port", port.c_str(), "--dir", data.c_str(), "--bucket",
+           bucket.c_str(), "--access-key", kAccessKey, "--secret", kSecret,
            static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -71,8 +71,7 @@ Status S3Server::SetFaults(const std::string& json) const {
 }
 
 Result<nlohmann::json> S3Server::Stats() const {
-  ProcessResult r =
-      RunProcess({"curl", "-sf", "--max-time", "5", endpoint() + "/__admin/stats"});
+  ProcessResult r = RunProcess({"curl", "-sf", "--max-time", "5", endpoint() + "/__admin/stats"});
   if (r.exit_code != 0) return MakeError(ErrorKind::kRemote, "stats: {}", r.err);
   return nlohmann::json::parse(r.out);
 }

@@ -92,10 +92,10 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::array<uint8_t, 16> Md5(std::string_view data) {
-  static constexpr int kShift[64] = {7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22,
-                                     5,  9,  14, 20, 5,  9,  14, 20, 5,  9,  14, 20, 5,  9,  14, 20,
-                                     4,  11, 16, 23, 4,  11, 16, 23, 4,  11, 16, 23, 4,  11, 16, 23,
-                                     6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21};
+  static constexpr int kShift[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+                                     5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
+                                     4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                                     6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
   static const auto kTable = [] {
     std::array<uint32_t, 64> k{};
     for (int i = 0; i < 64; ++i) {
@@ -110,7 +110,8 @@ std::array<uint8_t, 16> Md5(std::string_view data) {
     uint32_t w[16];
     for (int i = 0; i < 16; ++i) {
       const uint8_t* b = p + off + i * 4;
-      w[i] = uint32_t{b[0]} | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24);
+      w[i] =
+          uint32_t{b[0]} | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16) | (uint32_t{b[3]} << 24);
     }
     uint32_t a = a0, b = b0, c = c0, d = d0;
     for (int i = 0; i < 64; ++i) {
@@ -156,7 +157,8 @@ std::string Base64(std::string_view data) {
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     uint32_t v = (uint32_t{static_cast<uint8_t>(data[i])} << 16) |
-                 (uint32_t{static_cast<uint8_t>(data[i + 1])} << 8) | static_cast<uint8_t>(data[i + 2]);
+                 (uint32_t{static_cast<uint8_t>(data[i + 1])} << 8) |
+                 static_cast<uint8_t>(data[i + 2]);
     out.push_back(kAlphabet[(v >> 18) & 63]);
     out.push_back(kAlphabet[(v >> 12) & 63]);
     out.push_back(kAlphabet[(v >> 6) & 63]);

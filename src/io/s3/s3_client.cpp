@@ -94,13 +94,15 @@ size_t HeaderLine(char* data, size_t size, size_t nitems, void* user) {
     // A new status line (after 100 Continue or a redirect): start over.
     r.headers.clear();
     size_t sp = line.find(' ');
-    r.status = sp == std::string_view::npos ? 0 : std::atol(std::string(line.substr(sp + 1, 3)).c_str());
+    r.status =
+        sp == std::string_view::npos ? 0 : std::atol(std::string(line.substr(sp + 1, 3)).c_str());
     return n;
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
   std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
@@ -111,7 +113,8 @@ size_t HeaderLine(char* data, size_t size, size_t nitems, void* user) {
 }
 
 std::string Target(const S3Request& r) {
-  return r.key.empty() ? fmt::format("s3://{}", r.bucket) : fmt::format("s3://{}/{}", r.bucket, r.key);
+  return r.key.empty() ? fmt::format("s3://{}", r.bucket)
+                       : fmt::format("s3://{}/{}", r.bucket, r.key);
 }
 
 }  // namespace
@@ -144,8 +147,10 @@ Result<S3Options> S3OptionsFrom(const WarehouseConfig& c) {
   }
   // Test hooks: small pages and quick retries make pagination and fault
   // tests fast; never needed in production.
-  if (std::string v = Env("K2_S3_LIST_PAGE_SIZE"); !v.empty()) o.list_page_size = std::atoi(v.c_str());
-  if (std::string v = Env("K2_S3_RETRY_BASE_MS"); !v.empty()) o.retry_base_ms = std::atoll(v.c_str());
+  if (std::string v = Env("K2_S3_LIST_PAGE_SIZE"); !v.empty())
+    o.list_page_size = std::atoi(v.c_str());
+  if (std::string v = Env("K2_S3_RETRY_BASE_MS"); !v.empty())
+    o.retry_base_ms = std::atoll(v.c_str());
   return o;
 }
 
@@ -207,16 +212,19 @@ Result<S3Response> S3Client::Send(const S3Request& request) const {
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, ("x-amz-content-sha256: " + payload_hash).c_str());
     if (!options_.session_token.empty()) {
-      headers = curl_slist_append(headers, ("x-amz-security-token: " + options_.session_token).c_str());
+      headers =
+          curl_slist_append(headers, ("x-amz-security-token: " + options_.session_token).c_str());
     }
-    for (const auto& [k, v] : request.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    for (const auto& [k, v] : request.headers)
+      headers = curl_slist_append(headers, (k + ": " + v).c_str());
     const std::string userpwd = options_.access_key_id + ":" + options_.secret_access_key;
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4_.c_str());
     curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout_ms));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_ms));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
@@ -231,11 +239,14 @@ Result<S3Response> S3Client::Send(const S3Request& request) const {
       curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadBody);
       curl_easy_setopt(curl, CURLOPT_READDATA, &t);
-      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
     } else if (request.method == "POST") {
       curl_easy_setopt(curl, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      // Never NULL: curl would then read the body from stdin.
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
     } else {
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
@@ -257,14 +268,14 @@ Result<S3Response> S3Client::Send(const S3Request& request) const {
     }
     if (!IsRetryable(transport_error, response.status, code)) return response;
     last_timeout = rc == CURLE_OPERATION_TIMEDOUT;
-    last_failure = transport_error ? std::string(curl_easy_strerror(rc))
-                                   : fmt::format("HTTP {}{}", response.status,
-                                                 code.empty() ? "" : " " + code);
+    last_failure = transport_error
+                       ? std::string(curl_easy_strerror(rc))
+                       : fmt::format("HTTP {}{}", response.status, code.empty() ? "" : " " + code);
     if (attempt >= max_attempts) {
       if (!transport_error) return response;  // the caller turns it into an error
       return MakeError(last_timeout ? ErrorKind::kTimeout : ErrorKind::kIo,
-                       "S3 {} {} at {}: {} (after {} attempt{})", request.method,
-                       Target(request), endpoint_, last_failure, attempt, attempt == 1 ? "" : "s");
+                       "S3 {} {} at {}: {} (after {} attempt{})", request.method, Target(request),
+                       endpoint_, last_failure, attempt, attempt == 1 ? "" : "s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(
         BackoffMillis(attempt, options_.retry_base_ms, options_.retry_max_ms, rng())));
@@ -281,7 +292,8 @@ Error S3Client::ErrorFor(const S3Request& request, const S3Response& response) c
                                  endpoint_, response.status);
   if (!body.code.empty()) text += " " + body.code;
   if (!body.message.empty()) text += ": " + body.message;
-  if (std::string_view hint = S3ErrorHint(body.code); !hint.empty()) text += fmt::format(" ({})", hint);
+  if (std::string_view hint = S3ErrorHint(body.code); !hint.empty())
+    text += fmt::format(" ({})", hint);
   if (response.attempts > 1) text += fmt::format(" (after {} attempts)", response.attempts);
   return Error{S3ErrorKind(response.status, body.code), text};
 }

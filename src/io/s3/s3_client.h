@@ -55,7 +55,7 @@ struct S3Request {
   std::string key;
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string_view body;  ///< must outlive Send()
+  std::string_view body;   ///< must outlive Send()
   bool hash_body = false;  ///< sign the body's SHA-256 instead of UNSIGNED-PAYLOAD
   bool idempotent = true;  ///< only idempotent requests are retried
   /// If set, a 2xx body is written here (at most `sink_capacity` bytes; more is

@@ -15,7 +15,8 @@ std::optional<S3ErrorBody> ParseS3ErrorBody(std::string_view body) {
   }
   auto doc = ParseXml(body);
   if (!doc || doc->name != "Error") return std::nullopt;
-  return S3ErrorBody{doc->ChildText("Code"), doc->ChildText("Message"), doc->ChildText("RequestId")};
+  return S3ErrorBody{doc->ChildText("Code"), doc->ChildText("Message"),
+                     doc->ChildText("RequestId")};
 }
 
 ErrorKind S3ErrorKind(long http_status, std::string_view code) {

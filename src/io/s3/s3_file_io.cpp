@@ -58,8 +58,8 @@ class S3InputFile final : public InputFile {
     r.sink_capacity = length;
     K2_ASSIGN_OR_RETURN(S3Response resp, client_->Send(r));
     if (!resp.ok()) {
-      return std::unexpected(
-          client_->ErrorFor(r, resp).WithContext(fmt::format("{} bytes at offset {}", length, offset)));
+      return std::unexpected(client_->ErrorFor(r, resp).WithContext(
+          fmt::format("{} bytes at offset {}", length, offset)));
     }
     if (resp.sink_bytes != length) {
       return MakeError(ErrorKind::kIo, "{}: GET of {} bytes at offset {} returned {} bytes", path_,
@@ -119,7 +119,8 @@ class S3FileIO final : public FileIO {
     K2_ASSIGN_OR_RETURN(S3Response resp, client_->Send(r));
     if (resp.ok() || resp.status == 404) return {};
     Error e = client_->ErrorFor(r, resp);
-    if (e.kind == ErrorKind::kNotFound && e.message.find("NoSuchBucket") == std::string::npos) return {};
+    if (e.kind == ErrorKind::kNotFound && e.message.find("NoSuchBucket") == std::string::npos)
+      return {};
     return std::unexpected(e);
   }
 
@@ -273,7 +274,8 @@ class S3FileIO final : public FileIO {
       const std::string code = e->ChildText("Code");
       if (code == "NoSuchKey") continue;
       auto it = path_of.find(key);
-      const std::string path = it != path_of.end() ? it->second : fmt::format("s3://{}/{}", bucket, key);
+      const std::string path =
+          it != path_of.end() ? it->second : fmt::format("s3://{}/{}", bucket, key);
       failed.push_back(DeleteFailure{
           path, Error{S3ErrorKind(403, code),
                       fmt::format("S3 DeleteObjects s3://{}/{} at {}: {}: {}", bucket, key,
@@ -295,7 +297,8 @@ Result<int64_t> ParseS3Time(std::string_view text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   std::string t(text);
   int consumed = 0;
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6) {
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
     return MakeError(ErrorKind::kCorrupt, "'{}' is not an ISO 8601 time", text);
   }
   int64_t ms = 0;

@@ -23,7 +23,8 @@ std::string HexOf(const std::array<uint8_t, 16>& bytes) {
 }
 
 std::string Unquote(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
   return etag;
 }
 
@@ -58,7 +59,8 @@ class S3OutputFile final : public OutputFile {
     while (length > 0) {
       size_t take = std::min<size_t>(length, part_size_ - buffer_.size());
       if (buffer_.capacity() < part_size_ && buffer_.size() + take > buffer_.capacity()) {
-        buffer_.reserve(std::min<size_t>(part_size_, std::max(buffer_.size() * 2, buffer_.size() + take)));
+        buffer_.reserve(
+            std::min<size_t>(part_size_, std::max(buffer_.size() * 2, buffer_.size() + take)));
       }
       buffer_.append(p, take);
       p += take;
@@ -98,7 +100,7 @@ class S3OutputFile final : public OutputFile {
       // The upload stays until orphan cleanup aborts it (it lists uploads older
       // than its threshold); the path itself never became visible.
       spdlog::warn("{}: could not abort multipart upload {}: {}", path_, upload_id_,
-                  resp ? client_.ErrorFor(r, *resp).ToString() : resp.error().ToString());
+                   resp ? client_.ErrorFor(r, *resp).ToString() : resp.error().ToString());
     }
     upload_id_.clear();
   }
@@ -136,9 +138,10 @@ class S3OutputFile final : public OutputFile {
     }
     if (client_.options().conditional_writes != "auto") return false;
     context_->conditional_supported.store(false);
-    spdlog::warn("S3 endpoint {} does not support If-None-Match; exclusive writes fall back to a "
-                "HEAD check (not atomic)",
-                client_.endpoint());
+    spdlog::warn(
+        "S3 endpoint {} does not support If-None-Match; exclusive writes fall back to a "
+        "HEAD check (not atomic)",
+        client_.endpoint());
     return true;
   }
 
@@ -162,7 +165,8 @@ class S3OutputFile final : public OutputFile {
       if (h && h->ok() && Unquote(h->Header("etag")) == HexOf(Md5(buffer_))) return {};
     }
     Error e = client_.ErrorFor(r, resp);
-    if (e.kind == ErrorKind::kAlreadyExists) e.message = path_ + ": already exists (" + e.message + ")";
+    if (e.kind == ErrorKind::kAlreadyExists)
+      e.message = path_ + ": already exists (" + e.message + ")";
     return std::unexpected(e);
   }
 
@@ -212,7 +216,8 @@ class S3OutputFile final : public OutputFile {
     }
     part.etag = resp.Header("etag");
     if (part.etag.empty()) {
-      return MakeError(ErrorKind::kRemote, "{}: part {} answered without an ETag", path_, part.number);
+      return MakeError(ErrorKind::kRemote, "{}: part {} answered without an ETag", path_,
+                       part.number);
     }
     part.body = std::string();  // free the memory as soon as it is sent
     return {};
@@ -267,7 +272,8 @@ class S3OutputFile final : public OutputFile {
     // 200 with an <Error> document: the upload failed after the answer began.
     if (auto err = ParseS3ErrorBody(resp.body)) {
       resp.status = 500;
-      return std::unexpected(client_.ErrorFor(r, resp).WithContext("CompleteMultipartUpload answered 200 with an error"));
+      return std::unexpected(client_.ErrorFor(r, resp).WithContext(
+          "CompleteMultipartUpload answered 200 with an error"));
     }
     upload_id_.clear();
     return {};

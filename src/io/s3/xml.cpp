@@ -69,7 +69,8 @@ class Parser {
 
   Status SkipPast(std::string_view end) {
     size_t e = s_.find(end, pos_);
-    if (e == std::string_view::npos) return Fail(fmt::format("unterminated construct (no '{}')", end));
+    if (e == std::string_view::npos)
+      return Fail(fmt::format("unterminated construct (no '{}')", end));
     pos_ = e + end.size();
     return {};
   }
@@ -82,7 +83,8 @@ class Parser {
     }
     if (pos_ == start) return Fail("empty tag name");
     std::string_view name = s_.substr(start, pos_ - start);
-    if (size_t colon = name.find(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+    if (size_t colon = name.find(':'); colon != std::string_view::npos)
+      name.remove_prefix(colon + 1);
     return std::string(name);
   }
 
@@ -92,8 +94,8 @@ class Parser {
     ++pos_;  // '<'
     K2_ASSIGN_OR_RETURN(out.name, Name());
     // Attributes: skipped, honouring quotes.
-    while (pos_ < s_.size() && s_[pos_] != '>' && !(s_[pos_] == '/' && pos_ + 1 < s_.size() &&
-                                                     s_[pos_ + 1] == '>')) {
+    while (pos_ < s_.size() && s_[pos_] != '>' &&
+           !(s_[pos_] == '/' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '>')) {
       char c = s_[pos_];
       if (c == '"' || c == '\'') {
         size_t e = s_.find(c, pos_ + 1);
@@ -222,12 +224,23 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
