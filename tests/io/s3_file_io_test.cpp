@@ -169,7 +169,7 @@ TEST_F(S3FileIOTest, ListsPagesAndDeletesInBatches) {
   EXPECT_TRUE(io->List(root_ + "/t")->empty());
   EXPECT_EQ(io->List(root_ + "/t2")->size(), 1u);
   K2_ASSERT_OK(io->Delete(root_ + "/t2/data/other.parquet"));
-  K2_ASSERT_OK(io->Delete(root_ + "/t2/data/other.parquet")) << "missing is not an error";
+  K2_ASSERT_OK(io->Delete(root_ + "/t2/data/other.parquet"));  // missing is not an error
 }
 
 TEST_F(S3FileIOTest, FindsAndAbortsPendingUploads) {
@@ -193,7 +193,7 @@ TEST_F(S3FileIOTest, FindsAndAbortsPendingUploads) {
                           .count();
   EXPECT_LT(pending[0].initiated_ms, now - 2 * 86400'000LL);
   K2_ASSERT_OK(io_->AbortPendingUpload(pending[0]));
-  K2_ASSERT_OK(io_->AbortPendingUpload(pending[0])) << "already gone is not an error";
+  K2_ASSERT_OK(io_->AbortPendingUpload(pending[0]));  // already gone is not an error
   EXPECT_TRUE(io_->ListPendingUploads(root_ + "/t")->empty());
 }
 

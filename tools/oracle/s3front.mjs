@@ -8,6 +8,9 @@
 //   - If-None-Match: * on PUT and CompleteMultipartUpload (412 when the key exists).
 //   - ListMultipartUploads and AbortMultipartUpload (s3rver answers
 //     NotImplemented / MethodNotAllowed): the front keeps the open uploads.
+//   - ListObjectsV2 pagination: s3rver's continuation tokens use DES, gone
+//     from OpenSSL 3 (every truncated page answered 500); the front serves V2
+//     from s3rver's V1 listing with tokens of its own.
 //   - Fault injection (POST /__admin/faults with JSON, or --faults JSON):
 //       {"seed": 7, "rate": 0.1, "kinds": ["500","503","slowdown","drop","slow"],
 //        "nth": {"12": "503"}, "slow_ms": 3000, "complete_error": 1, "methods": ["PUT"]}
@@ -219,6 +222,34 @@ function listUploads(res, bucket, q) {
   sendXml(res, 200, body);
 }
 
+/// ListObjectsV2 served from s3rver's V1 listing: s3rver's own continuation
+/// tokens use DES, which OpenSSL 3 no longer offers (every truncated V2 page
+/// answers 500). The front's tokens are the last key, base64url.
+async function listV2(req, res, bucket, q, body) {
+  const v1 = new URLSearchParams();
+  if (q.has('prefix')) v1.set('prefix', q.get('prefix'));
+  if (q.has('delimiter')) v1.set('delimiter', q.get('delimiter'));
+  if (q.has('max-keys')) v1.set('max-keys', q.get('max-keys'));
+  const token = q.get('continuation-token');
+  const marker = token ? Buffer.from(token, 'base64url').toString() : q.get('start-after');
+  if (marker) v1.set('marker', marker);
+  const answer = await forward(req, `/${bucket}/?${v1}`, body);
+  let xml = answer.body.toString();
+  if (answer.status === 200) {
+    const keys = [...xml.matchAll(/<Contents>\s*<Key>([^<]*)<\/Key>/g)].map((m) =>
+      m[1].replace(/&(lt|gt|quot|apos|amp|#(\d+));/g, (_, e, n) =>
+        n ? String.fromCharCode(Number(n)) : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]),
+    );
+    const truncated = /<IsTruncated>true<\/IsTruncated>/.test(xml);
+    const next = truncated && keys.length
+      ? `<NextContinuationToken>${Buffer.from(keys[keys.length - 1]).toString('base64url')}</NextContinuationToken>`
+      : '';
+    xml = xml.replace('</ListBucketResult>', `<KeyCount>${keys.length}</KeyCount>${next}</ListBucketResult>`);
+  }
+  res.writeHead(answer.status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(xml) });
+  res.end(xml);
+}
+
 async function admin(req, res, rawPath, q) {
   if (rawPath === '/__admin/health') return sendXml(res, 200, 'ok');
   if (rawPath === '/__admin/stats') {
@@ -322,6 +353,7 @@ async function handle(req, res) {
     }
   }
 
+  if (req.method === 'GET' && key === '' && q.get('list-type') === '2') return listV2(req, res, bucket, q, body);
   const answer = await forward(req, rawUrl, body);
   if (req.method === 'POST' && q.has('uploads') && answer.status === 200) {
     const id = /<UploadId>([^<]+)<\/UploadId>/.exec(answer.body.toString())?.[1];

@@ -26,11 +26,11 @@ ErrorKind S3ErrorKind(long http_status, std::string_view code) {
   }
   if (code == "PreconditionFailed" || http_status == 412) return ErrorKind::kAlreadyExists;
   if (code == "RequestTimeout" || http_status == 408) return ErrorKind::kTimeout;
+  if (code == "NotImplemented") return ErrorKind::kUnsupported;
   if (code == "SlowDown" || code == "InternalError" || code == "ServiceUnavailable" ||
       http_status >= 500 || http_status == 429) {
     return ErrorKind::kRemote;
   }
-  if (code == "NotImplemented") return ErrorKind::kUnsupported;
   if (http_status == 404) return ErrorKind::kNotFound;
   if (http_status == 409 && code == "OperationAborted") return ErrorKind::kRemote;
   if (http_status >= 400) return ErrorKind::kInvalidInput;
