@@ -65,26 +65,35 @@ class S3WarehouseTest : public ::testing::Test {
                        server_->bucket(), table, S3Server::kAccessKey, S3Server::kSecret);
   }
 
-  /// "window<TAB>count<TAB>sums..." lines, ordered, from chDB over S3.
-  std::string ColdByWindow(const std::string& table, const std::string& select) {
-    auto rows =
-        QueryChdb(fmt::format("SELECT {} FROM {} GROUP BY w ORDER BY w", select, IcebergS3(table)));
+  /// `exprs` (window first) as "c0, c1, ..." aliases, all strings.
+  static std::string Select(const std::vector<std::string>& exprs) {
+    std::string out;
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      out += fmt::format("{}toString({}) AS c{}", i ? ", " : "", exprs[i], i);
+    }
+    return out;
+  }
+
+  /// "window<TAB>count<TAB>sums..." lines, ordered by window, from chDB over S3.
+  std::string ColdByWindow(const std::string& table, const std::vector<std::string>& exprs) {
+    auto rows = QueryChdb(
+        fmt::format("SELECT {} FROM {} GROUP BY c0 ORDER BY c0", Select(exprs), IcebergS3(table)));
     if (!rows) return "error: " + rows.error().ToString();
     std::string out;
     for (const auto& r : *rows) {
-      std::string line;
-      for (const auto& [k, v] : r.items()) {
-        line += (line.empty() ? "" : "\t") + (v.is_string() ? v.get<std::string>() : v.dump());
+      for (size_t i = 0; i < exprs.size(); ++i) {
+        out += (i ? "\t" : "") + r[fmt::format("c{}", i)].get<std::string>();
       }
-      out += line + "\n";
+      out += "\n";
     }
     return out;
   }
 
   /// The same from the warm tier (the embedded engine), as TSV.
-  std::string WarmByWindow(const std::string& from, const std::string& select) {
+  std::string WarmByWindow(const std::string& from, const std::vector<std::string>& exprs) {
     ProcessResult r =
-        K2({"warm", "query", fmt::format("SELECT {} FROM {} GROUP BY w ORDER BY w", select, from)});
+        K2({"warm", "query",
+            fmt::format("SELECT {} FROM {} GROUP BY c0 ORDER BY c0", Select(exprs), from)});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   }
@@ -163,38 +172,37 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
 
   // Window by window, warm and cold agree: count and sums, chDB reading the
   // Iceberg tables from S3 with its own client (signatures verified).
-  const std::string hour = "toString(intDiv(toUnixTimestamp({}), 3600)) AS w";
   struct Check {
-    std::string table, warm_from, time, sums;
+    std::string table, warm_from;
+    std::vector<std::string> exprs;  ///< window, count, sums
   };
   const std::vector<Check> checks = {
-      {"raw_trades", "raw_trades", "ingested_at", "toString(sum(cityHash64(message)))"},
-      {"bronze_trades", "bronze_trades", "event_time",
-       "toString(sum(trade_id)), toString(sum(price))"},
-      {"silver_trades", "silver_trades FINAL", "event_time",
-       "toString(sum(trade_id)), toString(sum(quantity))"},
+      {"raw_trades",
+       "raw_trades",
+       {"intDiv(toUnixTimestamp(ingested_at), 3600)", "count()", "sum(cityHash64(message))"}},
+      {"bronze_trades",
+       "bronze_trades",
+       {"intDiv(toUnixTimestamp(event_time), 3600)", "count()", "sum(trade_id)", "sum(price)"}},
+      {"silver_trades",
+       "silver_trades FINAL",
+       {"intDiv(toUnixTimestamp(event_time), 3600)", "count()", "sum(trade_id)", "sum(quantity)"}},
   };
   for (const Check& c : checks) {
-    const std::string select =
-        fmt::format(fmt::runtime(hour), c.time) + ", toString(count()) AS n, " + c.sums;
-    const std::string warm = WarmByWindow(c.warm_from, select);
+    const std::string warm = WarmByWindow(c.warm_from, c.exprs);
     EXPECT_GE(std::count(warm.begin(), warm.end(), '\n'), 3) << c.table << ": " << warm;
-    EXPECT_EQ(ColdByWindow(c.table, select), warm) << c.table;
+    EXPECT_EQ(ColdByWindow(c.table, c.exprs), warm) << c.table;
   }
   // Gold: one candle per (exchange, symbol, interval); volumes finalized by the offload.
   for (const char* gold : {"gold_ohlcv_1m", "gold_ohlcv_1h", "gold_ohlcv_1d"}) {
     const int64_t w = std::string(gold) == "gold_ohlcv_1d" ? 86400 : 3600;
-    const std::string by =
-        fmt::format("toString(intDiv(toUnixTimestamp(candle_time), {})) AS w", w);
+    const std::string window = fmt::format("intDiv(toUnixTimestamp(candle_time), {})", w);
     const std::string warm = WarmByWindow(
-        fmt::format("(SELECT candle_time, sumMerge(volume) AS v, countMerge(trade_count) AS t "
-                    "FROM {} GROUP BY exchange, symbol, candle_time)",
+        fmt::format("(SELECT candle_time, sumMerge(volume) AS volume, countMerge(trade_count) "
+                    "AS trade_count FROM {} GROUP BY exchange, symbol, candle_time)",
                     gold),
-        by + ", toString(count()) AS n, toString(sum(v)), toString(sum(t))");
+        {window, "count()", "sum(volume)", "sum(trade_count)"});
     EXPECT_FALSE(warm.empty()) << gold;
-    EXPECT_EQ(ColdByWindow(gold, by + ", toString(count()) AS n, toString(sum(volume)), "
-                                      "toString(sum(trade_count))"),
-              warm)
+    EXPECT_EQ(ColdByWindow(gold, {window, "count()", "sum(volume)", "sum(trade_count)"}), warm)
         << gold;
   }
 
