@@ -40,7 +40,9 @@ std::string IsoHour(int64_t epoch_s) {
 
 /// Data starts this many whole hours before the current hour: every window
 /// from it to now is closed and gets a commit (empty ones too), so tests
-/// keep the span short.
+/// keep the span short. Generated data ends an hour before the current hour
+/// at least: the generator's last row falls on its end time, whose window
+/// must be closed and settled for warm and cold to agree.
 std::string HoursAgo(int64_t hours) {
   return IsoHour(NowSeconds() / 3600 * 3600 - hours * 3600);
 }
@@ -188,12 +190,12 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
   WriteConfig("");  // the platform's tables
   ProcessResult check = K2({"config", "check", config_});
   ASSERT_EQ(check.exit_code, 0) << check.err;
-  // Three hours ending at midnight: yesterday's daily candle window is closed
-  // (settled) too, unless midnight was minutes ago.
+  // Three hours ending an hour before midnight: yesterday's daily candle
+  // window is closed and settled too, unless midnight was minutes ago.
   int64_t midnight = NowSeconds() / 86400 * 86400;
-  if (NowSeconds() - midnight < 900) midnight -= 86400;
+  if (NowSeconds() - midnight < 2 * 3600) midnight -= 86400;
   ProcessResult gen = K2({"generate", "--hours", "3", "--rate", "1", "--symbols", "2", "--seed",
-                          "7", "--start", IsoHour(midnight - 3 * 3600)});
+                          "7", "--start", IsoHour(midnight - 4 * 3600)});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   ProcessResult off = K2({"offload", "--json"});
   ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
@@ -259,7 +261,7 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
 TEST_F(S3WarehouseTest, MaintainAllKeepsRowsDeletesExpiredFilesOrphansAndStaleUploads) {
   WriteConfig("tables:\n  - {name: raw_trades}\n");
   ProcessResult gen = K2({"generate", "--hours", "30", "--rate", "1", "--symbols", "3", "--seed",
-                          "9", "--start", HoursAgo(31)});
+                          "9", "--start", HoursAgo(32)});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   ProcessResult off = K2({"offload"});
   ASSERT_EQ(off.exit_code, 0) << off.err;
@@ -313,8 +315,8 @@ TEST_F(S3WarehouseTest, MaintainAllKeepsRowsDeletesExpiredFilesOrphansAndStaleUp
 
 TEST_F(S3WarehouseTest, RandomFaultsThroughOffloadAndMaintenanceLoseNothing) {
   WriteConfig("tables:\n  - {name: raw_trades}\n", S3Server::kSecret, ", retries: 1");
-  ProcessResult gen = K2({"generate", "--hours", "8", "--rate", "1", "--symbols", "2", "--seed",
-                          "4", "--start", HoursAgo(9)});
+  ProcessResult gen = K2({"generate", "--hours", "4", "--rate", "1", "--symbols", "2", "--seed",
+                          "4", "--start", HoursAgo(6)});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   // 500/503/SlowDown/dropped connections at random requests (seeded), with
   // one retry per request so that faults reach the jobs too.
