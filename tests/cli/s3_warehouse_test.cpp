@@ -197,6 +197,7 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
   ProcessResult gen = K2({"generate", "--hours", "3", "--rate", "1", "--symbols", "2", "--seed",
                           "7", "--start", IsoHour(midnight - 4 * 3600)});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const int64_t first_run = NowSeconds();
   ProcessResult off = K2({"offload", "--json"});
   ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
 
@@ -242,7 +243,13 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
   for (const auto& [t, n] : before) EXPECT_GE(n, 1) << t;
   ProcessResult again = K2({"offload", "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(SnapshotCounts(), before);
+  // Unless the wall clock crossed hh:05 meanwhile (another hour settled, and
+  // its empty window is due: one more commit per hourly table).
+  const bool hour_settled = (first_run - 300) / 3600 != (NowSeconds() - 300) / 3600;
+  for (const auto& [t, n] : SnapshotCounts()) {
+    const bool hourly = t != "market.gold_ohlcv_1d";
+    EXPECT_EQ(n, before.at(t) + (hour_settled && hourly ? 1 : 0)) << t;
+  }
 
   // Audit and scan read the S3 warehouse too.
   ProcessResult audit = K2({"audit", "--json"});
