@@ -39,8 +39,9 @@ class S3InputFile final : public InputFile {
     const uint64_t tail_start = size_ > kTailBytes ? size_ - kTailBytes : 0;
     if (offset >= tail_start && length < kTailBytes) {
       if (tail_.empty()) {
-        tail_.resize(size_ - tail_start);
-        K2_RETURN_IF_ERROR(Get(tail_start, tail_.size(), reinterpret_cast<uint8_t*>(tail_.data())));
+        std::string tail(size_ - tail_start, '\0');
+        K2_RETURN_IF_ERROR(Get(tail_start, tail.size(), reinterpret_cast<uint8_t*>(tail.data())));
+        tail_ = std::move(tail);  // kept only once complete
       }
       std::memcpy(out, tail_.data() + (offset - tail_start), length);
       return {};
