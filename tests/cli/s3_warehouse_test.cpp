@@ -244,12 +244,12 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
   for (const auto& [t, n] : before) EXPECT_GE(n, 1) << t;
   ProcessResult again = K2({"offload", "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  // Unless the wall clock crossed hh:05 meanwhile (another hour settled, and
-  // its empty window is due: one more commit per hourly table).
+  // At most the hour that settled meanwhile (if the wall clock crossed hh:05).
   const bool hour_settled = (first_run - 300) / 3600 != (NowSeconds() - 300) / 3600;
   for (const auto& [t, n] : SnapshotCounts()) {
     const bool hourly = t != "market.gold_ohlcv_1d";
-    EXPECT_EQ(n, before.at(t) + (hour_settled && hourly ? 1 : 0)) << t;
+    EXPECT_GE(n, before.at(t)) << t;
+    EXPECT_LE(n, before.at(t) + (hour_settled && hourly ? 1 : 0)) << t;
   }
 
   // Audit and scan read the S3 warehouse too.
