@@ -322,9 +322,9 @@ TEST_F(S3WarehouseTest, MaintainAllKeepsRowsDeletesExpiredFilesOrphansAndStaleUp
 }
 
 TEST_F(S3WarehouseTest, RandomFaultsThroughOffloadAndMaintenanceLoseNothing) {
-  // Expiry keeps the window commits: the offload ledger lives in snapshot
-  // summaries, and an offload after every window snapshot expired re-offloads
-  // them (a ledger issue independent of S3, reported separately).
+  // Expiry keeps the window commits here: this test is about faults, and
+  // written before the ledger moved into a table property (50bd4bd), an
+  // offload after every window snapshot expired re-offloaded the windows.
   WriteConfig("tables:\n  - {name: raw_trades}\n", S3Server::kSecret, ", retries: 1",
               "{older_than: 0s, retain_last: 50}");
   ProcessResult gen = K2({"generate", "--hours", "4", "--rate", "1", "--symbols", "2", "--seed",
