@@ -155,7 +155,7 @@ Result<std::unique_ptr<service::Job>> MakeOffloadJob(const std::string& name,
                      "job '{}': no layer or table with a schedule of its own has that name", name);
   }
   K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   return std::make_unique<OffloadLayerJob>(config, name, layer, std::move(tables),
                                            std::move(catalog), std::move(io));
 }
@@ -270,7 +270,7 @@ Result<service::TableStatsProvider> MakeTableStats(const Config& config) {
   }
   std::shared_ptr<FileIO> io;
   {
-    K2_ASSIGN_OR_RETURN(auto i, NewFileIOFor(config.warehouse.location));
+    K2_ASSIGN_OR_RETURN(auto i, NewFileIOFor(config.warehouse.location, config.warehouse));
     io = std::move(i);
   }
   auto tables = std::make_shared<std::vector<TableConfig>>(config.tables);
@@ -337,7 +337,7 @@ void RegisterBuiltinJobs() {
          op = std::string(op)](const Config& config) -> Result<std::unique_ptr<service::Job>> {
           K2_ASSIGN_OR_RETURN(auto catalog,
                               OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-          K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+          K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
           return std::make_unique<MaintenanceJob>(config, name, op, std::move(catalog),
                                                   std::move(io));
         });
@@ -345,7 +345,7 @@ void RegisterBuiltinJobs() {
   registry.RegisterJobFactory(
       "audit", [](const Config& config) -> Result<std::unique_ptr<service::Job>> {
         K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-        K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+        K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
         return std::make_unique<AuditServiceJob>(config, std::move(catalog), std::move(io));
       });
   registry.SetTableStatsFactory(MakeTableStats);

@@ -43,7 +43,7 @@ Status RunAudit(CliContext& ctx, const AuditArgs& args) {
     options.since_us = *since;
   }
   K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   jobs::AuditJob job(config, *catalog, *io, [&config] { return jobs::OpenWarmDriver(config); });
   K2_ASSIGN_OR_RETURN(jobs::AuditReport report, job.Run(options));
 

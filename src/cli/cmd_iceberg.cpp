@@ -37,7 +37,7 @@ Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx, bool need_ca
     }
     K2_ASSIGN_OR_RETURN(s->catalog, OpenSqlCatalog(s->config.catalog.uri, s->config.catalog.name));
   }
-  K2_ASSIGN_OR_RETURN(s->io, NewFileIOFor(s->config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(s->io, NewFileIOFor(s->config.warehouse.location, s->config.warehouse));
   return s;
 }
 

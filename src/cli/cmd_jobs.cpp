@@ -61,7 +61,7 @@ Status RunOffload(const CliContext& ctx, const OffloadArgs& args, int& exit_code
                      "(k2 generate or k2 load fill it)",
                      config.warm.data_dir);
   }
-  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   jobs::OffloadJob job(config, *catalog, *io, [&config] { return jobs::OpenWarmDriver(config); });
   K2_ASSIGN_OR_RETURN(jobs::OffloadReport report, job.Run(args.options));
   if (args.json) {

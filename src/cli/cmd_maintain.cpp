@@ -30,7 +30,7 @@ Status RunMaintain(CliContext& ctx, const std::string& op, const MaintainArgs& a
                      config.catalog.type);
   }
   K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(auto tables, jobs::MaintainedTables(config, *catalog, args.table));
   // One table at a time so a terminal sees progress; the reports are the same.
   const bool progress = isatty(STDERR_FILENO) != 0;

@@ -524,11 +524,29 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   MapReader s3 = wh.Child("s3");
   K2_RETURN_IF_ERROR(s3.CheckIsMap());
   K2_RETURN_IF_ERROR(s3.String("endpoint", c.warehouse.s3_endpoint));
+  if (const std::string& e = c.warehouse.s3_endpoint;
+      !e.empty() && !e.starts_with("http://") && !e.starts_with("https://")) {
+    return MapReader::Fail("warehouse.s3.endpoint", s3.Raw("endpoint"),
+                           fmt::format("'{}' is not an http:// or https:// URL", e));
+  }
   K2_RETURN_IF_ERROR(s3.String("region", c.warehouse.s3_region));
+  K2_RETURN_IF_ERROR(s3.OneOf("path_style", c.warehouse.s3_path_style, {"auto", "true", "false"}));
   K2_RETURN_IF_ERROR(s3.String("access_key_id", c.warehouse.s3_access_key_id));
   K2_RETURN_IF_ERROR(s3.String("secret_access_key", c.warehouse.s3_secret_access_key));
-  K2_RETURN_IF_ERROR(s3.Bool("path_style", c.warehouse.s3_path_style));
+  K2_RETURN_IF_ERROR(s3.String("session_token", c.warehouse.s3_session_token));
+  K2_RETURN_IF_ERROR(s3.String("ca_file", c.warehouse.s3_ca_file));
+  K2_RETURN_IF_ERROR(s3.Size("part_size", c.warehouse.s3_part_size));
+  if (c.warehouse.s3_part_size < (5LL << 20) || c.warehouse.s3_part_size > (5LL << 30)) {
+    return MapReader::Fail("warehouse.s3.part_size", s3.Raw("part_size"),
+                           fmt::format("{} bytes is outside S3's part size range 5MiB..5GiB",
+                                       c.warehouse.s3_part_size));
+  }
+  K2_RETURN_IF_ERROR(
+      s3.OneOf("conditional_writes", c.warehouse.s3_conditional_writes, {"auto", "on", "off"}));
+  K2_RETURN_IF_ERROR(s3.Duration("request_timeout", c.warehouse.s3_request_timeout_s, 1));
+  K2_RETURN_IF_ERROR(s3.Integer("retries", c.warehouse.s3_retries, 0, 20));
   K2_RETURN_IF_ERROR(s3.CheckNoUnknownKeys());
+  c.warehouse.s3_ca_file = Absolute(c.warehouse.s3_ca_file, base);
   K2_RETURN_IF_ERROR(wh.CheckNoUnknownKeys());
   c.warehouse.location = Absolute(c.warehouse.location, base);
 
@@ -668,12 +686,18 @@ catalog:
 
 warehouse:
   location: k2-data/warehouse     # or s3://bucket/prefix
-  # s3:
-  #   endpoint: http://127.0.0.1:9000
+  # s3:                           # for s3:// locations (docs/s3.md)
+  #   endpoint: http://127.0.0.1:9000   # MinIO; omit for AWS
   #   region: us-east-1
+  #   path_style: auto            # auto: path-style with an endpoint, virtual-hosted on AWS
   #   access_key_id: ${AWS_ACCESS_KEY_ID}
   #   secret_access_key: ${AWS_SECRET_ACCESS_KEY}
-  #   path_style: true
+  #   session_token: ${AWS_SESSION_TOKEN:-}
+  #   ca_file: ""                 # https: CA bundle (default: the system's)
+  #   part_size: 16MiB            # multipart part size for data files
+  #   conditional_writes: auto    # If-None-Match: * on new files: auto | on | off
+  #   request_timeout: 5m
+  #   retries: 4
 
 offload:
   namespace: market               # Iceberg namespace of the tables below

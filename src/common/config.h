@@ -51,11 +51,19 @@ struct CatalogConfig {
 /// Where data and metadata files go.
 struct WarehouseConfig {
   std::string location;  ///< local path or s3://bucket/prefix (default <data_dir>/warehouse)
+  /// s3: scheme://host[:port]; empty = AWS (https://s3.<region>.amazonaws.com).
   std::string s3_endpoint;
-  std::string s3_region = "us-east-1";
-  std::string s3_access_key_id;
-  std::string s3_secret_access_key;  ///< secret
-  bool s3_path_style = true;
+  std::string s3_region;  ///< empty: $AWS_REGION, else us-east-1
+  /// "auto" (path-style for an explicit endpoint, virtual-hosted for AWS) | "true" | "false"
+  std::string s3_path_style = "auto";
+  std::string s3_access_key_id;                ///< empty: $AWS_ACCESS_KEY_ID
+  std::string s3_secret_access_key;            ///< secret; empty: $AWS_SECRET_ACCESS_KEY
+  std::string s3_session_token;                ///< secret; empty: $AWS_SESSION_TOKEN
+  std::string s3_ca_file;                      ///< https: CA bundle (PEM); default: the system's
+  int64_t s3_part_size = 16LL << 20;           ///< multipart part size (5 MiB .. 5 GiB)
+  std::string s3_conditional_writes = "auto";  ///< If-None-Match: * : "auto" | "on" | "off"
+  int64_t s3_request_timeout_s = 300;          ///< per request
+  int s3_retries = 4;  ///< retries of an idempotent request after the first try
 };
 
 /// One ClickHouse table offloaded to one Iceberg table.

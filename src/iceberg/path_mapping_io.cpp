@@ -20,6 +20,18 @@ class PathMappingFileIO : public FileIO {
   Result<std::vector<FileInfo>> List(const std::string& prefix) override {
     return base_.List(Map(prefix));
   }
+  std::vector<DeleteFailure> DeleteFiles(const std::vector<std::string>& paths) override {
+    std::vector<std::string> mapped;
+    mapped.reserve(paths.size());
+    for (const std::string& p : paths) mapped.push_back(Map(p));
+    return base_.DeleteFiles(mapped);
+  }
+  Result<std::vector<PendingUpload>> ListPendingUploads(const std::string& prefix) override {
+    return base_.ListPendingUploads(Map(prefix));
+  }
+  Status AbortPendingUpload(const PendingUpload& upload) override {
+    return base_.AbortPendingUpload(upload);
+  }
 
  private:
   std::string Map(const std::string& path) const {

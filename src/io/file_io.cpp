@@ -1,5 +1,10 @@
 #include "io/file_io.h"
 
+#include "common/config.h"
+#include "io/s3/s3_client.h"
+#include "io/s3/s3_file_io.h"
+#include "io/s3/s3_uri.h"
+
 namespace k2 {
 
 Result<std::string> InputFile::ReadAll() {
@@ -20,15 +25,39 @@ Result<std::string> FileIO::ReadAll(const std::string& path) {
   return in->ReadAll();
 }
 
-Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location) {
-  if (location.starts_with("s3://") || location.starts_with("s3a://")) {
-    return MakeError(ErrorKind::kUnsupported,
-                     "warehouse '{}': S3 FileIO is not available in this build", location);
+std::vector<DeleteFailure> FileIO::DeleteFiles(const std::vector<std::string>& paths) {
+  std::vector<DeleteFailure> failed;
+  for (const std::string& p : paths) {
+    if (auto st = Delete(p); !st) failed.push_back(DeleteFailure{p, st.error()});
+  }
+  return failed;
+}
+
+Result<std::vector<PendingUpload>> FileIO::ListPendingUploads(const std::string& prefix) {
+  return std::vector<PendingUpload>{};
+}
+
+Status FileIO::AbortPendingUpload(const PendingUpload& upload) {
+  return {};
+}
+
+Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location,
+                                             const WarehouseConfig& warehouse) {
+  if (s3::IsS3Uri(location)) {
+    K2_RETURN_IF_ERROR(s3::ParseS3Uri(location));
+    K2_ASSIGN_OR_RETURN(s3::S3Options options, s3::S3OptionsFrom(warehouse));
+    return s3::NewS3FileIO(std::move(options));
   }
   if (location.find("://") != std::string_view::npos && !location.starts_with("file://")) {
     return MakeError(ErrorKind::kUnsupported, "warehouse '{}': unknown URI scheme", location);
   }
   return NewLocalFileIO();
+}
+
+Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location) {
+  WarehouseConfig defaults;
+  defaults.location = std::string(location);
+  return NewFileIOFor(location, defaults);
 }
 
 }  // namespace k2

@@ -54,6 +54,21 @@ struct FileInfo {
   int64_t modified_ms = 0;  ///< last modification, ms since epoch
 };
 
+/// A file a batch delete could not remove, and why.
+struct DeleteFailure {
+  std::string path;
+  Error error;
+};
+
+/// A write that was started but neither published nor discarded (an S3
+/// multipart upload left by a crash). Local files have none: their
+/// temporaries are plain files that orphan cleanup finds by listing.
+struct PendingUpload {
+  std::string path;       ///< the file it would have published
+  std::string upload_id;  ///< the store's handle for it
+  int64_t initiated_ms = 0;
+};
+
 class FileIO {
  public:
   virtual ~FileIO() = default;
@@ -67,6 +82,16 @@ class FileIO {
   virtual Status Delete(const std::string& path) = 0;
   /// Every file under `prefix` (recursively).
   virtual Result<std::vector<FileInfo>> List(const std::string& prefix) = 0;
+  /// Deletes many files (batched where the store allows: S3 DeleteObjects,
+  /// 1000 keys a request). Missing files are not failures. Returns the files
+  /// that could not be deleted with their errors (empty: all gone).
+  virtual std::vector<DeleteFailure> DeleteFiles(const std::vector<std::string>& paths);
+  /// Unfinished uploads under `prefix` (S3: ListMultipartUploads). The
+  /// default (local disk) has none. Errors: kIo/kRemote from the store.
+  virtual Result<std::vector<PendingUpload>> ListPendingUploads(const std::string& prefix);
+  /// Discards an unfinished upload (S3: AbortMultipartUpload). An upload
+  /// already gone is not an error.
+  virtual Status AbortPendingUpload(const PendingUpload& upload);
 
   /// Convenience: writes `bytes` to `path` atomically.
   Status WriteAll(const std::string& path, std::string_view bytes, bool exclusive = true);
@@ -77,8 +102,15 @@ class FileIO {
 /// Local disk. Accepts plain paths and file:// URIs.
 std::unique_ptr<FileIO> NewLocalFileIO();
 
-/// Picks an implementation for a warehouse location by its scheme
-/// (none/file:// -> local; s3:// -> S3 once configured). kUnsupported otherwise.
+struct WarehouseConfig;
+
+/// Picks an implementation for a location by its scheme: none/file:// ->
+/// local; s3://, s3a://, s3n:// -> S3 configured by `warehouse` (endpoint,
+/// credentials; AWS_* environment variables fill what it leaves empty).
+/// kUnsupported for other schemes, kInvalidInput for a bad S3 URI or config.
+Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location,
+                                             const WarehouseConfig& warehouse);
+/// As above with a default WarehouseConfig (S3 from the environment only).
 Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location);
 
 /// Strips a file:// scheme (file:///a -> /a, file:/a -> /a); other paths unchanged.

@@ -46,7 +46,13 @@ try {
     process.exit(2);
   }
   // Exit only once stdout has drained: a pipe takes ~64 KB before it blocks.
-  process.stdout.write(JSON.stringify(out), () => process.exit(0));
+  // Then let node end on its own: process.exit() while chDB's S3 client is
+  // alive (icebergS3/s3 queries) segfaults in its teardown (chDB 3.4); the
+  // unref'd timer only fires if something would keep node alive.
+  process.stdout.write(JSON.stringify(out), () => {
+    process.exitCode = 0;
+    setTimeout(() => process.exit(0), 10000).unref();
+  });
 } catch (e) {
   console.error(String(e && e.message ? e.message : e));
   process.exit(1);

@@ -221,8 +221,8 @@ Result<ExpireResult> ExpireSnapshots::Commit() {
   }
   result.files = std::move(*files);
   auto remove = [&](const std::vector<std::string>& paths) {
-    for (const std::string& p : paths) {
-      if (!table_->io().Delete(p)) result.failed_deletes.push_back(p);
+    for (const DeleteFailure& f : table_->io().DeleteFiles(paths)) {
+      result.failed_deletes.push_back(f.path);
     }
   };
   remove(result.files.data_files);

@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "iceberg/manifest.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
@@ -26,6 +28,8 @@ nlohmann::json OrphanReport::ToJson() const {
   j["bytes_deleted"] = bytes_deleted;
   j["orphans"] = orphans;
   j["failed_deletes"] = failed_deletes;
+  j["uploads_found"] = uploads_found;
+  j["uploads_aborted"] = uploads_aborted;
   return j;
 }
 
@@ -149,17 +153,34 @@ Result<OrphanReport> RemoveOrphanFiles(Catalog& catalog, FileIO& io, const Table
     report.orphan_bytes += static_cast<int64_t>(f.size);
     if (report.orphans.size() < 1000) report.orphans.push_back(f.path);
   }
+  K2_ASSIGN_OR_RETURN(std::vector<PendingUpload> uploads, io.ListPendingUploads(m.location));
+  std::erase_if(uploads, [&](const PendingUpload& u) { return u.initiated_ms >= cutoff; });
+  report.uploads_found = static_cast<int64_t>(uploads.size());
   if (options.dry_run) return report;
   if (cancel != nullptr && cancel->IsCancelled()) {
     return MakeError(ErrorKind::kCancelled, "orphans of {}: cancelled before deleting",
                      report.table);
   }
+  std::vector<std::string> paths;
+  paths.reserve(orphans.size());
+  for (const FileInfo& f : orphans) paths.push_back(f.path);
+  std::set<std::string> failed;
+  for (const DeleteFailure& f : io.DeleteFiles(paths)) {
+    spdlog::warn("orphans of {}: {}", report.table, f.error.ToString());
+    failed.insert(f.path);
+    report.failed_deletes.push_back(f.path);
+  }
   for (const FileInfo& f : orphans) {
-    if (io.Delete(f.path)) {
-      ++report.files_deleted;
-      report.bytes_deleted += static_cast<int64_t>(f.size);
+    if (failed.count(f.path)) continue;
+    ++report.files_deleted;
+    report.bytes_deleted += static_cast<int64_t>(f.size);
+  }
+  for (const PendingUpload& u : uploads) {
+    if (auto st = io.AbortPendingUpload(u); !st) {
+      spdlog::warn("orphans of {}: {}", report.table, st.error().ToString());
+      report.failed_deletes.push_back(u.path + " (upload " + u.upload_id + ")");
     } else {
-      report.failed_deletes.push_back(f.path);
+      ++report.uploads_aborted;
     }
   }
   return report;

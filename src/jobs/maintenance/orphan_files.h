@@ -10,7 +10,9 @@
 /// normalized URIs (file:/x = file:///x = /x; s3a:// = s3://); a listed file
 /// whose path matches a referenced one under a different scheme or authority
 /// fails the run (prefix mismatch) instead of guessing; 4. delete orphans
-/// older than the threshold.
+/// older than the threshold; 5. abort unfinished uploads (S3 multipart
+/// uploads a crashed writer left) under the location that are older than the
+/// threshold.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -52,6 +54,8 @@ struct OrphanReport {
   int64_t bytes_deleted = 0;
   std::vector<std::string> orphans;  ///< the first 1000 paths
   std::vector<std::string> failed_deletes;
+  int64_t uploads_found = 0;    ///< unfinished uploads older than the threshold
+  int64_t uploads_aborted = 0;  ///< of those, aborted (0 in a dry run)
 
   nlohmann::json ToJson() const;
 };
