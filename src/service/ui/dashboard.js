@@ -145,24 +145,43 @@
       }
       body.appendChild(el('tr', { 'data-job': job }, el('td', { text: job }), statusCell(r.status),
         el('td', { text: time(r.finished) }), el('td', { class: 'num', text: duration(r.duration_seconds) }),
-        el('td', { class: r.error ? 'err' : '', text: r.error || summarize(r.detail) })));
+        el('td', { class: r.error ? 'err' : '', text: r.error || (job === 'audit' ?
+          auditLine(r) : summarize(r.detail)) })));
     });
     maint.appendChild(body);
     card.appendChild(maint);
     return { card: card, chart: chart };
   }
 
-  // Maintenance details are JSON reports; show their numbers in one line.
+  // Maintenance details are the operation's JSON report: one line of what changed.
   function summarize(detail) {
     if (!detail) return '';
-    try {
-      var j = JSON.parse(detail);
-      return Object.keys(j).filter(function (k) {
-        return typeof j[k] === 'number' || typeof j[k] === 'boolean';
-      }).map(function (k) { return k.replace(/_/g, ' ') + ' ' + j[k]; }).join(', ');
-    } catch (e) {
-      return detail;
+    var j;
+    try { j = JSON.parse(detail); } catch (e) { return detail; }
+    var n = function (k) { return j[k] === undefined ? '?' : count(j[k]); };
+    switch (j.operation) {
+      case 'compact':
+        return 'files ' + n('files_before') + ' → ' + n('files_after') + ', ' +
+          bytes(j.bytes_before) + ' → ' + bytes(j.bytes_after) + '; groups ' +
+          n('groups_committed') + ' committed, ' + n('groups_skipped') + ' skipped, ' +
+          n('groups_failed') + ' failed';
+      case 'expire':
+        return 'snapshots ' + n('snapshots_before') + ' → ' + n('snapshots_after') + '; ' +
+          n('data_files_deleted') + ' data files, ' + bytes(j.bytes_deleted) + ' deleted';
+      case 'orphans':
+        return n('orphans_found') + ' orphans of ' + n('files_listed') + ' files, ' +
+          n('files_deleted') + ' deleted (' + bytes(j.bytes_deleted) + ')';
+      case 'manifests':
+        return 'manifests ' + n('manifests_before') + ' → ' + n('manifests_after');
+      default:
+        return detail.length > 200 ? detail.slice(0, 200) + '…' : detail;
     }
+  }
+
+  function auditLine(r) {
+    if (r.audit_failures === undefined) return r.detail || '';
+    return r.audit_failures === 0 ? 'every window agrees' :
+      r.audit_failures + ' windows disagree: ' + (r.detail || '');
   }
 
   function drawChart(container, t, hours, now) {
