@@ -1,4 +1,4 @@
-// k2 serve: the daemon; k2 jobs [history|run]: talk to a running daemon's API.
+// k2 serve: the daemon; k2 jobs [history]: the job store (--url: a daemon); jobs run: the daemon.
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
