@@ -9,6 +9,7 @@
 #include "cli/child_job.h"
 #include "cli/commands.h"
 #include "common/config.h"
+#include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "jobs/audit.h"
 #include "jobs/maintenance/maintenance.h"
@@ -234,6 +235,7 @@ class AuditServiceJob final : public service::Job {
       service::TableOutcome to;
       to.table = t.value("target", "");
       to.audit_ok = t.value("ok", false);
+      to.audit_failures = 0;
       for (const auto& w : t.value("windows", nlohmann::json::array())) {
         ++windows;
         to.rows += w.value("cold_rows", int64_t{0});
@@ -242,6 +244,7 @@ class AuditServiceJob final : public service::Job {
           continue;
         }
         ++failing;
+        ++*to.audit_failures;
         if (to.detail.size() < 400) {
           to.detail += fmt::format("{}{} {}: {}", to.detail.empty() ? "" : "; ",
                                    w.value("window", ""), status, w.value("detail", ""));
@@ -261,58 +264,153 @@ class AuditServiceJob final : public service::Job {
   std::unique_ptr<FileIO> io_;
 };
 
+/// The catalog and file IO the table providers share (opened once per daemon).
+struct TableSources {
+  std::shared_ptr<Catalog> catalog;
+  std::shared_ptr<FileIO> io;
+  std::vector<TableConfig> tables;
+  int64_t small_file_bytes = 0;
+};
+
+Result<std::shared_ptr<const TableSources>> OpenTableSources(const Config& config) {
+  auto sources = std::make_shared<TableSources>();
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  sources->catalog = std::move(catalog);
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
+  sources->io = std::move(io);
+  sources->tables = config.tables;
+  sources->small_file_bytes = config.maintenance.compaction_min_file_size_bytes;
+  return sources;
+}
+
+int64_t SummaryNumber(const std::map<std::string, std::string>& summary, const char* key) {
+  auto it = summary.find(key);
+  if (it == summary.end()) return 0;
+  int64_t v = 0;
+  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  return v;
+}
+
+/// Watermark, lag and totals of a loaded table, from its current snapshot summary
+/// and offload ledger.
+service::TableStats StatsOf(const std::string& name, const iceberg::TableMetadata& m,
+                            std::chrono::system_clock::time_point now) {
+  service::TableStats s;
+  s.table = name;
+  s.snapshots = static_cast<int64_t>(m.snapshots.size());
+  if (const iceberg::Snapshot* head = m.CurrentSnapshot()) {
+    s.data_files = SummaryNumber(head->summary, "total-data-files");
+    s.total_bytes = SummaryNumber(head->summary, "total-files-size");
+    s.total_rows = SummaryNumber(head->summary, "total-records");
+  }
+  auto read = jobs::OffloadLedger::FromMetadata(m);
+  jobs::OffloadLedger ledger = read ? std::move(*read) : jobs::OffloadLedger{};
+  if (auto wm = ledger.WatermarkUs()) {
+    s.watermark = service::TimePoint(std::chrono::microseconds(*wm));
+    s.lag_seconds = std::max(
+        0.0, std::chrono::duration<double>(
+                 now - std::chrono::system_clock::time_point(std::chrono::microseconds(*wm)))
+                 .count());
+  }
+  return s;
+}
+
 /// Reads every configured table's metadata for /metrics and /api/tables.
 Result<service::TableStatsProvider> MakeTableStats(const Config& config) {
-  std::shared_ptr<Catalog> catalog;
-  {
-    K2_ASSIGN_OR_RETURN(auto c, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-    catalog = std::move(c);
-  }
-  std::shared_ptr<FileIO> io;
-  {
-    K2_ASSIGN_OR_RETURN(auto i, NewFileIOFor(config.warehouse.location, config.warehouse));
-    io = std::move(i);
-  }
-  auto tables = std::make_shared<std::vector<TableConfig>>(config.tables);
-  return service::TableStatsProvider([catalog, io,
-                                      tables]() -> Result<std::vector<service::TableStats>> {
+  K2_ASSIGN_OR_RETURN(auto sources, OpenTableSources(config));
+  return service::TableStatsProvider([sources]() -> Result<std::vector<service::TableStats>> {
     std::vector<service::TableStats> out;
     auto now = std::chrono::system_clock::now();
-    for (const TableConfig& t : *tables) {
+    for (const TableConfig& t : sources->tables) {
       K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(t.target));
-      auto table = iceberg::Table::Load(*catalog, *io, id);
+      auto table = iceberg::Table::Load(*sources->catalog, *sources->io, id);
       if (!table && table.error().kind == ErrorKind::kNotFound) continue;
       if (!table) return std::unexpected(table.error());
-      const auto& m = table->metadata();
-      service::TableStats s;
-      s.table = t.target;
-      s.snapshots = static_cast<int64_t>(m.snapshots.size());
-      if (const iceberg::Snapshot* head = m.CurrentSnapshot()) {
-        auto num = [&](const char* key) -> int64_t {
-          auto it = head->summary.find(key);
-          int64_t v = 0;
-          if (it != head->summary.end()) {
-            std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-          }
-          return v;
-        };
-        s.data_files = num("total-data-files");
-        s.total_bytes = num("total-files-size");
-        s.total_rows = num("total-records");
-      }
-      auto read = jobs::OffloadLedger::FromMetadata(m);
-      jobs::OffloadLedger ledger = read ? std::move(*read) : jobs::OffloadLedger{};
-      if (auto wm = ledger.WatermarkUs()) {
-        s.watermark = service::TimePoint(std::chrono::microseconds(*wm));
-        s.lag_seconds = std::max(
-            0.0, std::chrono::duration<double>(
-                     now - std::chrono::system_clock::time_point(std::chrono::microseconds(*wm)))
-                     .count());
-      }
-      out.push_back(std::move(s));
+      out.push_back(StatsOf(t.target, table->metadata(), now));
     }
     return out;
   });
+}
+
+/// One offload commit's window, if `snap` is one.
+std::optional<service::WindowStat> OffloadWindowOf(const iceberg::Snapshot& snap) {
+  if (!snap.summary.contains(jobs::kSummaryWindowStart)) return std::nullopt;
+  auto us = [](int64_t v) { return service::TimePoint(std::chrono::microseconds(v)); };
+  service::WindowStat w;
+  w.start = us(SummaryNumber(snap.summary, jobs::kSummaryWindowStart));
+  w.end = us(SummaryNumber(snap.summary, jobs::kSummaryWindowEnd));
+  w.committed = service::TimePoint(std::chrono::milliseconds(snap.timestamp_ms));
+  w.rows = SummaryNumber(snap.summary, "added-records");
+  w.bytes = SummaryNumber(snap.summary, "added-files-size");
+  w.files = SummaryNumber(snap.summary, "added-data-files");
+  return w;
+}
+
+/// The dashboard's view of one table: stats, file sizes, deletes, recent windows.
+Result<service::TableDetail> DetailOf(const TableSources& sources, const std::string& name,
+                                      const iceberg::Table& table, service::TimePoint since,
+                                      std::chrono::system_clock::time_point now) {
+  const auto& m = table.metadata();
+  service::TableDetail d;
+  d.stats = StatsOf(name, m, now);
+  d.small_file_threshold_bytes = sources.small_file_bytes;
+  d.file_size_buckets.assign(std::size(service::kFileSizeBucketBounds) + 1, 0);
+  std::vector<const iceberg::Snapshot*> ancestry = m.MainAncestry();
+  if (ancestry.empty()) return d;
+  const auto& head = ancestry.front()->summary;
+  d.delete_files = SummaryNumber(head, "total-delete-files");
+  d.position_deletes = SummaryNumber(head, "total-position-deletes");
+  d.equality_deletes = SummaryNumber(head, "total-equality-deletes");
+
+  K2_ASSIGN_OR_RETURN(std::vector<iceberg::FileScanTask> tasks, table.NewScan().PlanFiles());
+  bool first = true;
+  for (const iceberg::FileScanTask& task : tasks) {
+    int64_t size = task.file.file_size_in_bytes;
+    size_t bucket = 0;
+    while (bucket < std::size(service::kFileSizeBucketBounds) &&
+           size > service::kFileSizeBucketBounds[bucket]) {
+      ++bucket;
+    }
+    ++d.file_size_buckets[bucket];
+    if (size < sources.small_file_bytes) {
+      ++d.small_files;
+      d.small_file_bytes += size;
+    }
+    d.smallest_file_bytes = first ? size : std::min(d.smallest_file_bytes, size);
+    d.largest_file_bytes = std::max(d.largest_file_bytes, size);
+    first = false;
+  }
+
+  // Newest commit of each window wins (a --replace re-offload supersedes the first).
+  std::map<int64_t, service::WindowStat> windows;
+  for (const iceberg::Snapshot* snap : ancestry) {
+    auto w = OffloadWindowOf(*snap);
+    if (!w) continue;
+    if (!d.last_offload) d.last_offload = *w;
+    if (w->start < since) continue;
+    windows.try_emplace(w->start.time_since_epoch().count(), *w);
+  }
+  for (auto& [start, w] : windows) d.windows.push_back(w);
+  return d;
+}
+
+Result<service::TableDetailProvider> MakeTableDetails(const Config& config) {
+  K2_ASSIGN_OR_RETURN(auto sources, OpenTableSources(config));
+  return service::TableDetailProvider(
+      [sources](service::TimePoint since) -> Result<std::vector<service::TableDetail>> {
+        std::vector<service::TableDetail> out;
+        auto now = std::chrono::system_clock::now();
+        for (const TableConfig& t : sources->tables) {
+          K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(t.target));
+          auto table = iceberg::Table::Load(*sources->catalog, *sources->io, id);
+          if (!table && table.error().kind == ErrorKind::kNotFound) continue;
+          if (!table) return std::unexpected(table.error());
+          K2_ASSIGN_OR_RETURN(service::TableDetail d,
+                              DetailOf(*sources, t.target, *table, since, now));
+          out.push_back(std::move(d));
+        }
+        return out;
+      });
 }
 
 }  // namespace
@@ -349,6 +447,7 @@ void RegisterBuiltinJobs() {
         return std::make_unique<AuditServiceJob>(config, std::move(catalog), std::move(io));
       });
   registry.SetTableStatsFactory(MakeTableStats);
+  registry.SetTableDetailFactory(MakeTableDetails);
 }
 
 }  // namespace k2::cli

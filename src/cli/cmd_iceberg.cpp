@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "catalog/catalog_factory.h"
 #include "cli/cli_config.h"
@@ -90,9 +91,17 @@ Status RunTables(const CliContext& ctx, bool as_json) {
       const auto* snap = t->metadata().CurrentSnapshot();
       row["location"] = t->metadata().location;
       row["snapshots"] = t->metadata().snapshots.size();
-      row["records"] = snap && snap->summary.count("total-records")
-                           ? snap->summary.at("total-records")
-                           : std::string("0");
+      auto total = [snap](const char* key) -> int64_t {
+        if (!snap || !snap->summary.contains(key)) return 0;
+        const std::string& text = snap->summary.at(key);
+        int64_t v = 0;
+        std::from_chars(text.data(), text.data() + text.size(), v);
+        return v;
+      };
+      row["records"] = total("total-records");
+      row["data_files"] = total("total-data-files");
+      row["delete_files"] = total("total-delete-files");
+      row["bytes"] = total("total-files-size");
     } else {
       row["error"] = t.error().ToString();
     }
@@ -102,13 +111,31 @@ Status RunTables(const CliContext& ctx, bool as_json) {
     fmt::print("{}\n", out.dump(2));
     return OkStatus();
   }
-  fmt::print("{:<40} {:>10} {:>14}  {}\n", "TABLE", "SNAPSHOTS", "RECORDS", "LOCATION");
+  constexpr const char* kRow = "{:<32} {:>9} {:>12} {:>10} {:>12} {:>12}  {}\n";
+  fmt::print(kRow, "TABLE", "SNAPSHOTS", "RECORDS", "DATA FILES", "DELETE FILES", "BYTES",
+             "LOCATION");
+  auto num = [](const json& r, const char* key) {
+    return r.contains(key) ? r[key].dump() : std::string("-");
+  };
   for (const auto& r : out) {
-    fmt::print("{:<40} {:>10} {:>14}  {}\n", r["table"].get<std::string>(),
-               r.value("snapshots", json(0)).dump(), r.value("records", std::string("-")),
+    fmt::print(kRow, r["table"].get<std::string>(), num(r, "snapshots"), num(r, "records"),
+               num(r, "data_files"), num(r, "delete_files"), num(r, "bytes"),
                r.value("location", r.value("error", std::string())));
   }
   return OkStatus();
+}
+
+/// The offload window a snapshot committed ("k2.window-start-us"/"-end-us"
+/// in its summary, jobs/offload_ledger.h), as RFC 3339 UTC times, if any.
+std::optional<std::pair<std::string, std::string>> SnapshotWindow(const iceberg::Snapshot& s) {
+  auto start = s.summary.find("k2.window-start-us");
+  auto end = s.summary.find("k2.window-end-us");
+  if (start == s.summary.end() || end == s.summary.end()) return std::nullopt;
+  int64_t a = 0, b = 0;
+  std::from_chars(start->second.data(), start->second.data() + start->second.size(), a);
+  std::from_chars(end->second.data(), end->second.data() + end->second.size(), b);
+  return std::make_pair(FormatTimestampMicros(a).substr(0, 19) + "Z",
+                        FormatTimestampMicros(b).substr(0, 19) + "Z");
 }
 
 json SnapshotJson(const iceberg::Snapshot& s) {
@@ -117,6 +144,8 @@ json SnapshotJson(const iceberg::Snapshot& s) {
       {"timestamp-ms", s.timestamp_ms}, {"timestamp", FormatTimestampMicros(s.timestamp_ms * 1000)},
       {"operation", s.operation},       {"summary", s.summary}};
   j["parent-snapshot-id"] = s.parent_snapshot_id ? json(*s.parent_snapshot_id) : json(nullptr);
+  auto window = SnapshotWindow(s);
+  j["window"] = window ? json{{"start", window->first}, {"end", window->second}} : json(nullptr);
   return j;
 }
 
@@ -166,14 +195,20 @@ Status RunSnapshots(const CliContext& ctx, const std::string& name, bool as_json
     fmt::print("{}\n", out.dump(2));
     return OkStatus();
   }
-  fmt::print("{:<20} {:<20} {:>5} {:<27} {:<10} {:>12}\n", "SNAPSHOT", "PARENT", "SEQ", "TIME",
-             "OPERATION", "RECORDS");
+  constexpr const char* kRow = "{:<20} {:>5} {:<20} {:<10} {:<37} {:>10} {:>12}\n";
+  fmt::print(kRow, "SNAPSHOT", "SEQ", "TIME", "OPERATION", "WINDOW", "ADDED", "RECORDS");
   for (const auto& snap : m.snapshots) {
-    fmt::print("{:<20} {:<20} {:>5} {:<27} {:<10} {:>12}\n", snap.snapshot_id,
-               snap.parent_snapshot_id ? std::to_string(*snap.parent_snapshot_id) : "-",
-               snap.sequence_number, FormatTimestampMicros(snap.timestamp_ms * 1000),
-               snap.operation,
-               snap.summary.count("total-records") ? snap.summary.at("total-records") : "?");
+    auto window = SnapshotWindow(snap);
+    auto summary = [&snap](const char* key) {
+      return snap.summary.contains(key) ? snap.summary.at(key) : std::string("-");
+    };
+    // Seconds are enough to tell commits apart; the JSON has milliseconds.
+    std::string time = FormatTimestampMicros(snap.timestamp_ms * 1000).substr(0, 19) + "Z";
+    fmt::print(
+        kRow, snap.snapshot_id, snap.sequence_number, time,
+        snap.summary.contains("k2.replace") ? snap.operation + "*" : snap.operation,
+        window ? window->first.substr(0, 16) + "Z .. " + window->second.substr(11, 5) + "Z" : "-",
+        summary("added-records"), summary("total-records"));
   }
   return OkStatus();
 }

@@ -23,6 +23,72 @@ struct MaintainArgs {
   bool json = false;
 };
 
+int64_t Num(const nlohmann::json& r, const char* key) {
+  auto it = r.find(key);
+  return it != r.end() && it->is_number() ? it->get<int64_t>() : 0;
+}
+
+std::string Bytes(int64_t n) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(kUnits)) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, kUnits[u]);
+}
+
+/// One row per table and operation: what was there before, what is there
+/// after, what was expired or deleted. Files are data files for compact,
+/// manifests for manifests, files under the table location for orphans.
+void PrintReports(const nlohmann::json& reports, bool dry_run) {
+  constexpr const char* kRow = "{:<28} {:<9} {:>8} {:>8} {:>11} {:>11} {:>7} {:>7}  {}\n";
+  fmt::print(kRow, "TABLE", "OPERATION", "FILES", "AFTER", "BYTES", "AFTER", "EXPIRED", "DELETED",
+             dry_run ? "NOTE (dry run: nothing changed)" : "NOTE");
+  for (const auto& r : reports) {
+    std::string table = r.value("table", "");
+    std::string op = r.value("operation", "");
+    if (r.contains("error")) {
+      fmt::print(kRow, table, op, "-", "-", "-", "-", "-", "-", "FAILED: " + r.value("error", ""));
+      continue;
+    }
+    if (op == "compact") {
+      std::string note = fmt::format("{} groups committed, {} failed, {} rows rewritten",
+                                     Num(r, "groups_committed"), Num(r, "groups_failed"),
+                                     Num(r, "rows_rewritten"));
+      if (Num(r, "delete_files_removed") > 0)
+        note += fmt::format(", {} delete files removed", Num(r, "delete_files_removed"));
+      fmt::print(kRow, table, op, Num(r, "files_before"), Num(r, "files_after"),
+                 Bytes(Num(r, "bytes_before")), Bytes(Num(r, "bytes_after")), "-", "-", note);
+    } else if (op == "manifests") {
+      fmt::print(kRow, table, op, Num(r, "manifests_before"), Num(r, "manifests_after"),
+                 Bytes(Num(r, "bytes_before")), Bytes(Num(r, "bytes_after")), "-", "-",
+                 fmt::format("manifests; {} entries rewritten", Num(r, "entries_rewritten")));
+    } else if (op == "expire") {
+      int64_t deleted = Num(r, "data_files_deleted") + Num(r, "delete_files_deleted");
+      std::string note = fmt::format("snapshots {} -> {}; {} freed, {} manifests deleted",
+                                     Num(r, "snapshots_before"), Num(r, "snapshots_after"),
+                                     Bytes(Num(r, "bytes_deleted")), Num(r, "manifests_deleted"));
+      if (Num(r, "failed_deletes") > 0)
+        note += fmt::format("; {} deletes failed", Num(r, "failed_deletes"));
+      fmt::print(kRow, table, op, "-", "-", "-", "-",
+                 Num(r, "snapshots_before") - Num(r, "snapshots_after"), deleted, note);
+    } else if (op == "orphans") {
+      int64_t listed = Num(r, "files_listed");
+      std::string note =
+          fmt::format("{} orphans found ({}), {} too new to delete", Num(r, "orphans_found"),
+                      Bytes(Num(r, "orphan_bytes")), Num(r, "too_new_skipped"));
+      if (Num(r, "failed_deletes") > 0)
+        note += fmt::format("; {} deletes failed", Num(r, "failed_deletes"));
+      fmt::print(kRow, table, op, listed, listed - Num(r, "files_deleted"), "-", "-", "-",
+                 Num(r, "files_deleted"), note);
+    } else {
+      fmt::print(kRow, table, op, "-", "-", "-", "-", "-", "-", r.dump());
+    }
+  }
+}
+
 Status RunMaintain(CliContext& ctx, const std::string& op, const MaintainArgs& args) {
   K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
   if (config.catalog.type != "sql") {
@@ -54,9 +120,7 @@ Status RunMaintain(CliContext& ctx, const std::string& op, const MaintainArgs& a
   if (args.json) {
     fmt::print("{}\n", run.reports.dump(2));
   } else {
-    for (const auto& r : run.reports) {
-      if (!r.contains("error")) spdlog::info("maintain {}: {}", op, r.dump());
-    }
+    PrintReports(run.reports, args.dry_run);
   }
   if (run.failed > 0) {
     if (run.failed == static_cast<int>(run.reports.size()) && run.first_error) {

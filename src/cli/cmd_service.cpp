@@ -1,4 +1,4 @@
-// k2 serve: the daemon; k2 jobs [history|run]: talk to a running daemon's API.
+// k2 serve: the daemon; k2 jobs [history]: the job store (--url: a daemon); jobs run: the daemon.
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,8 +11,10 @@
 
 #include "cli/cli_config.h"
 #include "service/catalog_job_store.h"
+#include "service/cron.h"
 #include "service/daemon.h"
 #include "service/http_api.h"
+#include "service/time_zone.h"
 
 namespace k2::cli {
 
@@ -72,6 +74,10 @@ Status Serve(const CliContext& ctx, const ServeArgs& args) {
   if (auto factory = registry.table_stats_factory()) {
     K2_ASSIGN_OR_RETURN(service::TableStatsProvider provider, factory(config));
     daemon.SetTableStatsProvider(std::move(provider));
+  }
+  if (auto factory = registry.table_detail_factory()) {
+    K2_ASSIGN_OR_RETURN(service::TableDetailProvider details, factory(config));
+    daemon.SetTableDetailProvider(std::move(details));
   }
   K2_RETURN_IF_ERROR(daemon.Start());
   spdlog::info("k2 serve: {} job(s) scheduled; API on port {}; SIGTERM/SIGINT stop gracefully",
@@ -161,16 +167,72 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }
 
+/// The job store of the configured catalog, read directly (no daemon needed):
+/// the daemon records every run there. kUnsupported for a REST catalog, whose
+/// history lives in the daemon's memory (use --url then).
+Result<std::unique_ptr<service::JobStore>> OpenJobStore(const Config& config) {
+  if (config.catalog.type != "sql") {
+    return MakeError(ErrorKind::kUnsupported,
+                     "catalog.type {}: the job history lives in the daemon; use --url",
+                     config.catalog.type);
+  }
+  K2_ASSIGN_OR_RETURN(auto store, service::CatalogJobStore::Open(config.catalog.uri));
+  return std::unique_ptr<service::JobStore>(std::move(store));
+}
+
+/// The jobs as `k2 serve` would schedule them, with their last run and last
+/// success from the job store and their next fire time from the cron.
+Result<nlohmann::json> JobsFromStore(const CliContext& ctx) {
+  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  K2_ASSIGN_OR_RETURN(std::vector<service::JobSchedule> schedule,
+                      service::ScheduleFromConfig(config));
+  K2_ASSIGN_OR_RETURN(auto store, OpenJobStore(config));
+  auto now = std::chrono::system_clock::now();
+  nlohmann::json jobs = nlohmann::json::array();
+  for (service::JobSchedule& s : schedule) {
+    service::JobState state;
+    state.name = s.name;
+    if (!s.cron.empty() && s.enabled) {
+      K2_ASSIGN_OR_RETURN(auto zone, service::TimeZone::Load(s.time_zone));
+      K2_ASSIGN_OR_RETURN(auto cron, service::CronSchedule::Parse(s.cron, zone));
+      if (auto next = cron.NextAfter(now)) state.next_fire = *next;
+    }
+    K2_ASSIGN_OR_RETURN(std::vector<service::JobRun> runs, store->History(s.name, 200));
+    for (const service::JobRun& run : runs) {
+      if (run.status == service::RunStatus::kSkipped) continue;
+      if (!state.last_run) state.last_run = run;
+      if (run.status == service::RunStatus::kSucceeded) {
+        state.last_success = run.finished;
+        break;
+      }
+    }
+    if (state.last_run && state.last_run->status == service::RunStatus::kRunning) {
+      state.running = true;
+      state.running_since = state.last_run->started;
+      state.attempt = state.last_run->attempt;
+    }
+    state.schedule = std::move(s);
+    jobs.push_back(state.ToJson());
+  }
+  return jobs;
+}
+
 Status ListJobs(const CliContext& ctx, const JobsArgs& args) {
-  K2_ASSIGN_OR_RETURN(nlohmann::json body, CallApi(ctx, args, "GET", "/api/jobs"));
+  nlohmann::json jobs;
+  if (args.url.empty()) {
+    K2_ASSIGN_OR_RETURN(jobs, JobsFromStore(ctx));
+  } else {
+    K2_ASSIGN_OR_RETURN(nlohmann::json body, CallApi(ctx, args, "GET", "/api/jobs"));
+    jobs = body["jobs"];
+  }
   if (args.json) {
-    fmt::print("{}\n", body["jobs"].dump(2));
+    fmt::print("{}\n", jobs.dump(2));
     return OkStatus();
   }
-  fmt::print("{:<16} {:<16} {:<8} {:<21} {:<8} {:<10} {:<21}\n", "JOB", "CRON", "ENABLED",
-             "NEXT FIRE", "RUNNING", "LAST", "LAST SUCCESS");
-  for (const auto& j : body["jobs"]) {
-    fmt::print("{:<16} {:<16} {:<8} {:<21} {:<8} {:<10} {:<21}\n", Str(j, "name"), Str(j, "cron"),
+  constexpr const char* kRow = "{:<22} {:<16} {:<8} {:<21} {:<8} {:<10} {:<21}\n";
+  fmt::print(kRow, "JOB", "CRON", "ENABLED", "NEXT FIRE", "RUNNING", "LAST", "LAST SUCCESS");
+  for (const auto& j : jobs) {
+    fmt::print(kRow, Str(j, "name"), j.value("cron", "").empty() ? "(manual)" : Str(j, "cron"),
                Str(j, "enabled"), Str(j, "next_fire"), Str(j, "running"),
                Str(j["last_run"], "status"), Str(j, "last_success"));
   }
@@ -183,18 +245,27 @@ Status JobHistory(const CliContext& ctx, const JobsArgs& args) {
     K2_RETURN_IF_ERROR(CheckJobName(args.job));
     path += "&job=" + args.job;
   }
-  K2_ASSIGN_OR_RETURN(nlohmann::json body, CallApi(ctx, args, "GET", path));
+  nlohmann::json body;
+  if (args.url.empty()) {
+    K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+    K2_ASSIGN_OR_RETURN(auto store, OpenJobStore(config));
+    K2_ASSIGN_OR_RETURN(std::vector<service::JobRun> runs, store->History(args.job, args.limit));
+    body["runs"] = nlohmann::json::array();
+    for (const service::JobRun& run : runs) body["runs"].push_back(run.ToJson());
+  } else {
+    K2_ASSIGN_OR_RETURN(body, CallApi(ctx, args, "GET", path));
+  }
   if (args.json) {
     fmt::print("{}\n", body["runs"].dump(2));
     return OkStatus();
   }
-  fmt::print("{:>6} {:<16} {:<9} {:>3} {:<21} {:<10} {:>9} {:>12}  {}\n", "ID", "JOB", "TRIGGER",
+  fmt::print("{:>6} {:<22} {:<9} {:>3} {:<21} {:<10} {:>9} {:>12}  {}\n", "ID", "JOB", "TRIGGER",
              "#", "STARTED", "STATUS", "SECS", "ROWS", "ERROR");
   for (const auto& r : body["runs"]) {
     std::string secs = r.contains("duration_seconds")
                            ? fmt::format("{:.1f}", r["duration_seconds"].get<double>())
                            : "-";
-    fmt::print("{:>6} {:<16} {:<9} {:>3} {:<21} {:<10} {:>9} {:>12}  {}\n", Str(r, "id"),
+    fmt::print("{:>6} {:<22} {:<9} {:>3} {:<21} {:<10} {:>9} {:>12}  {}\n", Str(r, "id"),
                Str(r, "job"), Str(r, "trigger"), Str(r, "attempt"), Str(r, "started"),
                Str(r, "status"), secs, Str(r["outcome"], "rows"),
                r.contains("error") ? Str(r, "error") : "");
@@ -222,10 +293,16 @@ void RegisterServiceCommands(CLI::App& root, CliContext& ctx) {
   serve->callback([&ctx] { ctx.Finish(Serve(ctx, serve_args)); });
 
   static JobsArgs jobs_args;
-  auto* jobs = root.add_subcommand("jobs", "List the daemon's jobs: schedule, next fire, last run");
-  jobs->add_option("--url", jobs_args.url, "Daemon API base URL (default http://<service.listen>)");
+  auto* jobs = root.add_subcommand(
+      "jobs",
+      "List the jobs: schedule, next fire, last run (read from the job store in the catalog "
+      "database; no daemon needed)");
+  jobs->add_option("--url", jobs_args.url,
+                   "Ask a running daemon's API instead of the job store (e.g. "
+                   "http://127.0.0.1:9464); `jobs run` always asks the daemon");
   jobs->add_flag("--json", jobs_args.json, "Print JSON");
-  auto* history = jobs->add_subcommand("history", "Recent runs, newest first");
+  auto* history =
+      jobs->add_subcommand("history", "Recent runs, newest first (from the job store, like jobs)");
   history->add_option("--job", jobs_args.job, "Only this job");
   history->add_option("--limit", jobs_args.limit, "At most this many runs")
       ->check(CLI::Range(1, 10000));

@@ -7,7 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "common/logging.h"
@@ -57,6 +62,74 @@ Exit codes: 0 ok, 1 job/command failed, 2 usage or config error,
 Config: --config, else $K2_CONFIG, else ./k2.yaml if present, else the built-in
         embedded defaults (data under ./k2-data).)";
 
+/// --help-all: the help of every command and nested subcommand, each with its
+/// options (CLI11's own lists nested subcommands by name only).
+void PrintAllHelp(CLI::App& app, const std::string& path) {
+  if (app.get_parent() == nullptr) {
+    fmt::print("{}", app.help());
+  } else {
+    fmt::print("\n{:=<78}\n{}", path + " ", app.help(path.substr(0, path.rfind(' '))));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    PrintAllHelp(*sub, path + " " + sub->get_name());
+  }
+}
+
+std::vector<std::string> CommandNames(CLI::App& app) {
+  std::vector<std::string> names;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+/// A word on the command line that should name a subcommand but names none
+/// (CLI11 would only say "A subcommand is required"): the words up to it and
+/// the commands that were possible there.
+struct UnknownCommandError {
+  std::string words;
+  std::vector<std::string> known;
+};
+
+/// The first such word, walking down nested subcommands; nullopt if the
+/// command line names known commands (CLI11 checks the rest).
+std::optional<UnknownCommandError> UnknownCommand(CLI::App& app, int argc, char** argv) {
+  CLI::App* current = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.starts_with("-")) {
+      // A global option's value is the next word ("--config k2.yaml").
+      if (current == &app && arg.find('=') == std::string_view::npos &&
+          (arg == "-c" || arg == "--config" || arg == "--log-format" || arg == "--log-level")) {
+        ++i;
+      }
+      if (current != &app) return std::nullopt;
+      continue;
+    }
+    auto subs = current->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) return std::nullopt;  // a positional argument of a leaf command
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : subs) {
+      if (sub->check_name(std::string(arg))) next = sub;
+    }
+    if (!next) {
+      // Commands that take positionals of their own as well as subcommands
+      // (e.g. "k2 table NAME") are left to CLI11.
+      if (current != &app &&
+          !current->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty()) {
+        return std::nullopt;
+      }
+      if (current != &app && !current->get_require_subcommand_min()) return std::nullopt;
+      return UnknownCommandError{
+          current == &app ? std::string(arg) : current->get_name() + " " + std::string(arg),
+          CommandNames(*current)};
+    }
+    current = next;
+  }
+  return std::nullopt;
+}
+
 int Main(int argc, char** argv) {
   CliContext ctx;
   if (const char* env = std::getenv("K2_CONFIG"); env && *env) ctx.config_path = env;
@@ -82,12 +155,18 @@ int Main(int argc, char** argv) {
 
   for (Registrar reg : kAreas) reg(app, ctx);
 
+  if (auto unknown = UnknownCommand(app, argc, argv)) {
+    fmt::print(stderr, "k2: unknown command '{}'; the commands there are: {} (see k2 --help)\n",
+               unknown->words, fmt::join(unknown->known, ", "));
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+  } catch (const CLI::CallForAllHelp&) {
+    PrintAllHelp(app, "k2");
+    return kExitOk;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;

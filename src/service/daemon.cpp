@@ -77,6 +77,9 @@ Daemon::Daemon(Clock& clock, JobStore& store, DaemonOptions options,
                  {"table"});
   metrics_.Gauge("k2_table_rows", "Rows in the table's current snapshot.", {"table"});
   metrics_.Gauge("k2_table_snapshots", "Snapshots in the table's metadata.", {"table"});
+  metrics_.Gauge("k2_table_audit_failed_windows",
+                 "Windows whose warm and cold copies disagreed in the table's last audit.",
+                 {"table"});
   metrics_.Gauge("k2_alerts_active", "Alert conditions currently firing.", {});
   metrics_.Counter("k2_alerts_sent_total", "Alert messages delivered.", {});
   metrics_.Counter("k2_alert_failures_total", "Alert deliveries that failed.", {});
@@ -130,6 +133,10 @@ void Daemon::SetTableStatsProvider(TableStatsProvider provider) {
   provider_ = std::move(provider);
 }
 
+void Daemon::SetTableDetailProvider(TableDetailProvider provider) {
+  detail_provider_ = std::move(provider);
+}
+
 Result<std::vector<TableStats>> Daemon::Tables() {
   if (!provider_) return std::vector<TableStats>{};
   return provider_();
@@ -139,8 +146,14 @@ Status Daemon::Start() {
   if (options_.lag_alert_threshold > Duration::zero() && provider_) {
     scheduler_.AddTicker(options_.lag_check_interval, [this] { CheckLag(); });
   }
-  api_ = std::make_unique<ApiServer>(ApiServer::Deps{scheduler_, store_, metrics_, *alerts_,
-                                                     [this] { return Tables(); }, options_.token});
+  ApiServer::Deps deps{scheduler_,    store_, metrics_, *alerts_, [this] { return Tables(); },
+                       options_.token};
+  deps.clock = &clock_;
+  deps.details = [this](TimePoint since) -> Result<std::vector<TableDetail>> {
+    if (!detail_provider_) return std::vector<TableDetail>{};
+    return detail_provider_(since);
+  };
+  api_ = std::make_unique<ApiServer>(std::move(deps));
   K2_RETURN_IF_ERROR(api_->Start(options_.listen));
   Status st = scheduler_.Start();
   if (!st) {
@@ -201,6 +214,8 @@ void Daemon::OnRun(const JobRun& run, bool will_retry) {
             .Observe({t.table}, t.duration_seconds);
       }
       if (t.audit_ok.has_value()) {
+        metrics_.Gauge("k2_table_audit_failed_windows", "", {"table"})
+            .Set({t.table}, static_cast<double>(t.audit_failures.value_or(*t.audit_ok ? 0 : 1)));
         if (*t.audit_ok) {
           alerts_->Resolve(AlertKind::kAuditMismatch, t.table, "audit matches again");
         } else {

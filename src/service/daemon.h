@@ -65,6 +65,8 @@ class Daemon {
   Status AddJob(std::unique_ptr<Job> job, JobSchedule schedule);
   /// Source of /api/tables, k2_table_* gauges and lag alerts. Set before Start().
   void SetTableStatsProvider(TableStatsProvider provider);
+  /// Source of the dashboard's per-table detail (/api/dashboard). Set before Start().
+  void SetTableDetailProvider(TableDetailProvider provider);
 
   /// Starts the scheduler and the HTTP server. kInvalidInput for a bad listen
   /// address, kIo if the port cannot be bound.
@@ -95,6 +97,7 @@ class Daemon {
   std::unique_ptr<AlertManager> alerts_;
   Scheduler scheduler_;
   TableStatsProvider provider_;
+  TableDetailProvider detail_provider_;
   std::unique_ptr<ApiServer> api_;
 
   std::mutex stop_mu_;

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "service/dashboard.h"
+
 namespace k2::service {
 
 Result<std::pair<std::string, int>> ParseListenAddress(std::string_view text) {
@@ -208,6 +210,7 @@ void ApiServer::Routes() {
     SendError(res, Error{kind, fmt::format("no route for {} {}", req.method, req.path)});
     res.status = status;
   });
+  DashboardRoutes();
   // httplib catches what a handler throws (json type errors, bad_alloc) and
   // hands it here; report it as a JSON 500 instead of dropping the connection.
   s.set_exception_handler(
@@ -215,6 +218,44 @@ void ApiServer::Routes() {
         spdlog::error("HTTP {} {}: handler threw", req.method, req.path);
         SendError(res, Error{ErrorKind::kInternal, "internal error while handling " + req.path});
       });
+}
+
+void ApiServer::DashboardRoutes() {
+  httplib::Server& s = *server_;
+  s.Get("/api/dashboard", [this](const httplib::Request& req, httplib::Response& res) {
+    int hours = 48;
+    if (req.has_param("hours")) {
+      std::string text = req.get_param_value("hours");
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), hours);
+      if (ec != std::errc() || ptr != text.data() + text.size() || hours < 1 || hours > 24 * 90) {
+        SendError(res, Error{ErrorKind::kInvalidInput,
+                             fmt::format("hours '{}': expected 1..2160", text)});
+        return;
+      }
+    }
+    TimePoint now = deps_.clock ? deps_.clock->Now() : std::chrono::system_clock::now();
+    auto body = BuildDashboard(
+        {deps_.scheduler, deps_.store, deps_.alerts, deps_.details, !deps_.token.empty()}, now,
+        hours);
+    if (!body) {
+      SendError(res, body.error());
+      return;
+    }
+    res.set_header("Cache-Control", "no-store");
+    SendJson(res, 200, *body);
+  });
+  for (const char* alias : {"/ui", "/ui/", "/dashboard", "/dashboard/"}) {
+    s.Get(alias, [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/"); });
+  }
+  s.Get(R"(/|/ui/[A-Za-z0-9_.\-]+)", [](const httplib::Request& req, httplib::Response& res) {
+    const UiAsset* asset = FindUiAsset(req.path);
+    if (!asset) {
+      SendError(res, Error{ErrorKind::kNotFound, "no dashboard file " + req.path});
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(std::string(asset->body), std::string(asset->content_type));
+  });
 }
 
 }  // namespace k2::service

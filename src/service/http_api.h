@@ -8,6 +8,9 @@
 ///   POST /api/jobs/{name}/run     starts a run now: 202; 404 unknown; 409 running
 ///   GET  /api/tables              watermark, lag, files, bytes, snapshots per table
 ///   GET  /api/alerts              active alert conditions
+///   GET  /api/dashboard           ?hours=N (default 48): everything the dashboard shows
+///   GET  /                        the dashboard page (/ui and /dashboard redirect here;
+///                                 assets under /ui/, embedded in the binary)
 /// With a token configured, /api/* requires "Authorization: Bearer <token>"
 /// (compared in constant time); errors are JSON {"error": {"kind", "message"}}.
 
@@ -43,6 +46,11 @@ class ApiServer {
     AlertManager& alerts;
     std::function<Result<std::vector<TableStats>>()> tables;
     std::string token;
+    /// The dashboard's per-table detail (windows starting at or after the
+    /// argument); empty: /api/dashboard lists no tables.
+    std::function<Result<std::vector<TableDetail>>(TimePoint since)> details;
+    /// The clock /api/dashboard reads "now" from (the system clock if null).
+    const Clock* clock = nullptr;
   };
   /// Everything in `deps` must outlive the server.
   explicit ApiServer(Deps deps);
@@ -60,6 +68,8 @@ class ApiServer {
 
  private:
   void Routes();
+  /// Routes of the dashboard: the page, its assets and /api/dashboard.
+  void DashboardRoutes();
 
   Deps deps_;
   std::unique_ptr<httplib::Server> server_;

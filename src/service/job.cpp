@@ -12,6 +12,7 @@ nlohmann::json JobOutcome::ToJson() const {
                         {"duration_seconds", t.duration_seconds}};
     if (t.lag_seconds) j["lag_seconds"] = *t.lag_seconds;
     if (t.audit_ok) j["audit_ok"] = *t.audit_ok;
+    if (t.audit_failures) j["audit_failures"] = *t.audit_failures;
     if (!t.detail.empty()) j["detail"] = t.detail;
     tables_json.push_back(std::move(j));
   }
@@ -42,6 +43,7 @@ Result<JobOutcome> JobOutcome::FromJson(const nlohmann::json& json) {
       table.duration_seconds = t.value("duration_seconds", 0.0);
       if (t.contains("lag_seconds")) table.lag_seconds = t["lag_seconds"].get<double>();
       if (t.contains("audit_ok")) table.audit_ok = t["audit_ok"].get<bool>();
+      if (t.contains("audit_failures")) table.audit_failures = t["audit_failures"].get<int64_t>();
       table.detail = t.value("detail", std::string());
       out.tables.push_back(std::move(table));
     }
@@ -148,6 +150,16 @@ void JobRegistry::SetTableStatsFactory(TableStatsFactory factory) {
 TableStatsFactory JobRegistry::table_stats_factory() const {
   std::lock_guard<std::mutex> guard(mu_);
   return table_stats_factory_;
+}
+
+void JobRegistry::SetTableDetailFactory(TableDetailFactory factory) {
+  std::lock_guard<std::mutex> guard(mu_);
+  table_detail_factory_ = std::move(factory);
+}
+
+TableDetailFactory JobRegistry::table_detail_factory() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  return table_detail_factory_;
 }
 
 }  // namespace k2::service

@@ -34,9 +34,10 @@ struct TableOutcome {
   int64_t bytes = 0;
   int64_t files = 0;
   double duration_seconds = 0;
-  std::optional<double> lag_seconds;  ///< cold lag after the run, if known
-  std::optional<bool> audit_ok;       ///< audit jobs: whether warm and cold agree
-  std::string detail;                 ///< one line for humans (e.g. the mismatch)
+  std::optional<double> lag_seconds;      ///< cold lag after the run, if known
+  std::optional<bool> audit_ok;           ///< audit jobs: whether warm and cold agree
+  std::optional<int64_t> audit_failures;  ///< audit jobs: windows that disagree
+  std::string detail;                     ///< one line for humans (e.g. the mismatch)
 };
 
 /// What a run did; totals plus per-table details. Keep it small: it is stored
@@ -108,6 +109,8 @@ using NamedJobFactory =
 
 /// Builds a TableStatsProvider from the configuration.
 using TableStatsFactory = std::function<Result<TableStatsProvider>(const Config& config)>;
+/// Builds a TableDetailProvider (the dashboard's per-table view) from the configuration.
+using TableDetailFactory = std::function<Result<TableDetailProvider>(const Config& config)>;
 
 /// Named job factories. `k2 serve` asks it for every job in the schedule;
 /// scheduled names without a factory are reported and left out. Thread-safe.
@@ -132,12 +135,17 @@ class JobRegistry {
   void SetTableStatsFactory(TableStatsFactory factory);
   /// The registered table stats factory (empty function if none).
   TableStatsFactory table_stats_factory() const;
+  /// Builds the provider behind /api/dashboard's tables. Replaces any previous one.
+  void SetTableDetailFactory(TableDetailFactory factory);
+  /// The registered table detail factory (empty function if none).
+  TableDetailFactory table_detail_factory() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, JobFactory> factories_;
   std::map<std::string, NamedJobFactory> families_;
   TableStatsFactory table_stats_factory_;
+  TableDetailFactory table_detail_factory_;
 };
 
 }  // namespace k2::service

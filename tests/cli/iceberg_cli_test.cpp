@@ -136,7 +136,7 @@ TEST(IcebergCliTest, CatalogTablesShowSnapshotsAndAsOf) {
   }
   ASSERT_TRUE(entry.is_object()) << tables.out;
   const std::string location = entry["location"].get<std::string>();
-  const int64_t records = std::stoll(entry["records"].get<std::string>());
+  const int64_t records = entry["records"].get<int64_t>();
   EXPECT_GT(records, 0);
   auto text = k2({"tables"});
   ASSERT_EQ(text.exit_code, 0) << text.err;

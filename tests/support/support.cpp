@@ -8,9 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+
+#include <fmt/format.h>
 
 namespace k2::testing {
 
@@ -148,6 +151,18 @@ int FreeLoopbackPort() {
   int port = ntohs(addr.sin_port);
   close(fd);
   return port;
+}
+
+std::string WholeHoursAgo(int hours) {
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  std::chrono::sys_seconds first{std::chrono::seconds{(now_s / 3600 - hours) * 3600}};
+  auto day = std::chrono::floor<std::chrono::days>(first);
+  std::chrono::year_month_day ymd{day};
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:00:00Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     std::chrono::duration_cast<std::chrono::hours>(first - day).count());
 }
 
 }  // namespace k2::testing

@@ -75,6 +75,10 @@ const std::string& EmbeddedEngineDir();
 /// The repository root (where CMakeLists.txt is).
 std::string SourceDir();
 
+/// "YYYY-MM-DDTHH:00:00Z", `hours` whole hours before the current hour: a
+/// `k2 generate --start` whose windows are all closed and recent.
+std::string WholeHoursAgo(int hours);
+
 }  // namespace k2::testing
 
 /// Asserts a Result/Status is OK, printing its error otherwise.
