@@ -154,7 +154,7 @@ Result<std::unique_ptr<service::Job>> MakeOffloadJob(const std::string& name,
     return MakeError(ErrorKind::kNotFound,
                      "job '{}': no layer or table with a schedule of its own has that name", name);
   }
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
   return std::make_unique<OffloadLayerJob>(config, name, layer, std::move(tables),
                                            std::move(catalog), std::move(io));
@@ -265,7 +265,7 @@ class AuditServiceJob final : public service::Job {
 Result<service::TableStatsProvider> MakeTableStats(const Config& config) {
   std::shared_ptr<Catalog> catalog;
   {
-    K2_ASSIGN_OR_RETURN(auto c, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+    K2_ASSIGN_OR_RETURN(auto c, OpenCatalog(config));
     catalog = std::move(c);
   }
   std::shared_ptr<FileIO> io;
@@ -335,8 +335,7 @@ void RegisterBuiltinJobs() {
         name,
         [name = std::string(name),
          op = std::string(op)](const Config& config) -> Result<std::unique_ptr<service::Job>> {
-          K2_ASSIGN_OR_RETURN(auto catalog,
-                              OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+          K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
           K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
           return std::make_unique<MaintenanceJob>(config, name, op, std::move(catalog),
                                                   std::move(io));
@@ -344,7 +343,7 @@ void RegisterBuiltinJobs() {
   }
   registry.RegisterJobFactory(
       "audit", [](const Config& config) -> Result<std::unique_ptr<service::Job>> {
-        K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+        K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
         K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
         return std::make_unique<AuditServiceJob>(config, std::move(catalog), std::move(io));
       });

@@ -148,9 +148,12 @@ Result<TableMetadata> TableMetadata::FromFileBytes(std::string_view bytes,
 
 Result<TableMetadata> TableMetadata::FromJson(std::string_view text) {
   Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return MakeError(ErrorKind::kCorrupt, "table metadata is not a JSON object");
-  }
+  if (j.is_discarded()) return MakeError(ErrorKind::kCorrupt, "table metadata is not JSON");
+  return FromJsonObject(j);
+}
+
+Result<TableMetadata> TableMetadata::FromJsonObject(const Json& j) {
+  if (!j.is_object()) return MakeError(ErrorKind::kCorrupt, "table metadata is not a JSON object");
   TableMetadata m;
   try {
     if (!j.contains("format-version")) {
@@ -286,6 +289,10 @@ Result<TableMetadata> TableMetadata::FromJson(std::string_view text) {
 }
 
 std::string TableMetadata::ToJson() const {
+  return ToJsonObject().dump(2);
+}
+
+Json TableMetadata::ToJsonObject() const {
   Json j = extra.is_object() ? extra : Json::object();
   j["format-version"] = std::max(format_version, 2);
   j["table-uuid"] = table_uuid;
@@ -344,7 +351,7 @@ std::string TableMetadata::ToJson() const {
   j["refs"] = std::move(refs_json);
   j["statistics"] = statistics;
   j["partition-statistics"] = partition_statistics;
-  return j.dump(2);
+  return j;
 }
 
 const TableSchema& TableMetadata::CurrentSchema() const {

@@ -139,12 +139,24 @@ Status Daemon::Start() {
   if (options_.lag_alert_threshold > Duration::zero() && provider_) {
     scheduler_.AddTicker(options_.lag_check_interval, [this] { CheckLag(); });
   }
-  api_ = std::make_unique<ApiServer>(ApiServer::Deps{scheduler_, store_, metrics_, *alerts_,
-                                                     [this] { return Tables(); }, options_.token});
+  const bool own_listener = options_.rest_catalog && !options_.rest_catalog_listen.empty();
+  api_ = std::make_unique<ApiServer>(
+      ApiServer::Deps{scheduler_, store_, metrics_, *alerts_, [this] { return Tables(); },
+                      options_.token, own_listener ? RestCatalogHandler() : options_.rest_catalog,
+                      options_.rest_catalog_max_body_bytes});
   K2_RETURN_IF_ERROR(api_->Start(options_.listen));
+  if (own_listener) {
+    rest_listener_ = std::make_unique<RestCatalogListener>(options_.rest_catalog,
+                                                           options_.rest_catalog_max_body_bytes);
+    if (Status st = rest_listener_->Start(options_.rest_catalog_listen); !st) {
+      api_->Stop();
+      return st;
+    }
+  }
   Status st = scheduler_.Start();
   if (!st) {
     api_->Stop();
+    if (rest_listener_) rest_listener_->Stop();
     return st;
   }
   started_ = true;
@@ -153,6 +165,10 @@ Status Daemon::Start() {
 
 int Daemon::port() const {
   return api_ ? api_->port() : 0;
+}
+
+int Daemon::rest_catalog_port() const {
+  return rest_listener_ ? rest_listener_->port() : 0;
 }
 
 void Daemon::RequestStop() {
@@ -172,6 +188,7 @@ Status Daemon::Wait() {
                std::chrono::duration_cast<std::chrono::seconds>(options_.shutdown_grace).count());
   Status st = scheduler_.Stop(options_.shutdown_grace);
   if (api_) api_->Stop();
+  if (rest_listener_) rest_listener_->Stop();
   return st;
 }
 

@@ -8,6 +8,7 @@
 ///   POST /api/jobs/{name}/run     starts a run now: 202; 404 unknown; 409 running
 ///   GET  /api/tables              watermark, lag, files, bytes, snapshots per table
 ///   GET  /api/alerts              active alert conditions
+///   *    /iceberg/v1/...          the Iceberg REST catalog, when enabled (its own auth)
 /// With a token configured, /api/* requires "Authorization: Bearer <token>"
 /// (compared in constant time); errors are JSON {"error": {"kind", "message"}}.
 
@@ -20,6 +21,7 @@
 #include "service/alerts.h"
 #include "service/job_store.h"
 #include "service/metrics.h"
+#include "service/rest_catalog_http.h"
 #include "service/scheduler.h"
 #include "service/table_stats.h"
 
@@ -43,6 +45,9 @@ class ApiServer {
     AlertManager& alerts;
     std::function<Result<std::vector<TableStats>>()> tables;
     std::string token;
+    /// The REST catalog mounted under /iceberg (none when empty).
+    RestCatalogHandler rest_catalog = {};
+    size_t max_body_bytes = 16u << 20;
   };
   /// Everything in `deps` must outlive the server.
   explicit ApiServer(Deps deps);
