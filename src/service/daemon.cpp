@@ -140,15 +140,18 @@ Status Daemon::Start() {
     scheduler_.AddTicker(options_.lag_check_interval, [this] { CheckLag(); });
   }
   const bool own_listener = options_.rest_catalog && !options_.rest_catalog_listen.empty();
-  api_ = std::make_unique<ApiServer>(
-      ApiServer::Deps{scheduler_, store_, metrics_, *alerts_, [this] { return Tables(); },
-                      options_.token, own_listener ? RestCatalogHandler() : options_.rest_catalog,
-                      options_.rest_catalog_max_body_bytes});
+  api_ = std::make_unique<ApiServer>(ApiServer::Deps{
+      scheduler_, store_, metrics_, *alerts_, [this] { return Tables(); }, options_.token,
+      own_listener ? rest::RestCatalogHandler() : options_.rest_catalog,
+      options_.rest_catalog_max_body_bytes});
   K2_RETURN_IF_ERROR(api_->Start(options_.listen));
   if (own_listener) {
-    rest_listener_ = std::make_unique<RestCatalogListener>(options_.rest_catalog,
-                                                           options_.rest_catalog_max_body_bytes);
-    if (Status st = rest_listener_->Start(options_.rest_catalog_listen); !st) {
+    rest_listener_ = std::make_unique<rest::RestCatalogListener>(
+        options_.rest_catalog, options_.rest_catalog_max_body_bytes);
+    auto address = ParseListenAddress(options_.rest_catalog_listen);
+    Status st = address ? rest_listener_->Start(address->first, address->second)
+                        : Status(std::unexpected(address.error()));
+    if (!st) {
       api_->Stop();
       return st;
     }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/rest_server/rest_http_listener.h"
 #include "common/result.h"
 #include "service/alerts.h"
 #include "service/clock.h"
@@ -26,7 +27,6 @@
 #include "service/job_schedule.h"
 #include "service/job_store.h"
 #include "service/metrics.h"
-#include "service/rest_catalog_http.h"
 #include "service/scheduler.h"
 #include "service/table_stats.h"
 
@@ -49,7 +49,7 @@ struct DaemonOptions {
   SchedulerOptions scheduler;
   /// The Iceberg REST catalog to serve (none when empty): under /iceberg on
   /// `listen`, or on `rest_catalog_listen` when that is set.
-  RestCatalogHandler rest_catalog;
+  rest::RestCatalogHandler rest_catalog;
   std::string rest_catalog_listen;
   size_t rest_catalog_max_body_bytes = 16u << 20;
 };
@@ -104,7 +104,7 @@ class Daemon {
   Scheduler scheduler_;
   TableStatsProvider provider_;
   std::unique_ptr<ApiServer> api_;
-  std::unique_ptr<RestCatalogListener> rest_listener_;
+  std::unique_ptr<rest::RestCatalogListener> rest_listener_;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -98,7 +98,7 @@ Status ApiServer::Start(const std::string& listen) {
   server_->set_payload_max_length(deps_.max_body_bytes);
   Routes();
   if (deps_.rest_catalog) {
-    MountRestCatalog(*server_, std::string(kRestCatalogMount), deps_.rest_catalog);
+    rest::MountRestCatalog(*server_, std::string(rest::kRestCatalogMount), deps_.rest_catalog);
   }
   if (address.second == 0) {
     port_ = server_->bind_to_any_port(address.first);

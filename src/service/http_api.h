@@ -17,11 +17,11 @@
 #include <string>
 #include <thread>
 
+#include "catalog/rest_server/rest_http_listener.h"
 #include "common/result.h"
 #include "service/alerts.h"
 #include "service/job_store.h"
 #include "service/metrics.h"
-#include "service/rest_catalog_http.h"
 #include "service/scheduler.h"
 #include "service/table_stats.h"
 
@@ -46,7 +46,7 @@ class ApiServer {
     std::function<Result<std::vector<TableStats>>()> tables;
     std::string token;
     /// The REST catalog mounted under /iceberg (none when empty).
-    RestCatalogHandler rest_catalog = {};
+    rest::RestCatalogHandler rest_catalog = {};
     size_t max_body_bytes = 16u << 20;
   };
   /// Everything in `deps` must outlive the server.

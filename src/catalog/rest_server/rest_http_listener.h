@@ -15,10 +15,10 @@ namespace httplib {
 class Server;
 }
 
-namespace k2::service {
+namespace k2::rest {
 
 /// Answers one REST catalog request (RestCatalogServer::Handle).
-using RestCatalogHandler = std::function<rest::RestResponse(const rest::RestRequest&)>;
+using RestCatalogHandler = std::function<RestResponse(const RestRequest&)>;
 
 /// The mount point on the daemon's listener.
 inline constexpr std::string_view kRestCatalogMount = "/iceberg";
@@ -36,9 +36,9 @@ class RestCatalogListener {
   RestCatalogListener(const RestCatalogListener&) = delete;
   RestCatalogListener& operator=(const RestCatalogListener&) = delete;
 
-  /// Binds "host:port" (port 0 = any free) and serves on a thread.
-  /// kInvalidInput for a bad address, kIo if binding fails.
-  Status Start(const std::string& listen);
+  /// Binds `host`:`port` (port 0 = any free) and serves on a thread. kIo if
+  /// binding fails.
+  Status Start(const std::string& host, int port);
   int port() const { return port_; }
   /// Stops and joins. Idempotent.
   void Stop();
@@ -51,4 +51,4 @@ class RestCatalogListener {
   int port_ = 0;
 };
 
-}  // namespace k2::service
+}  // namespace k2::rest

@@ -3,7 +3,7 @@
 // ClickHouse (chDB's DataLakeCatalog database engine lists and reads a table
 // k2 wrote).
 
-#include "service/rest_catalog_http.h"
+#include "catalog/rest_server/rest_http_listener.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "iceberg/test_tables.h"
 #include "support/support.h"
 
-namespace k2::service {
+namespace k2::rest {
 namespace {
 
 using Json = nlohmann::json;
@@ -31,7 +31,7 @@ class RestCatalogHttpTest : public ::testing::Test {
     // Engines such as ClickHouse want a scheme on every location.
     options.warehouse = "file://" + (dir_ / "warehouse");
     server_ = std::make_unique<rest::RestCatalogServer>(*catalog_, *io_, options);
-    listener_ = std::make_unique<RestCatalogListener>(
+    listener_ = std::make_unique<rest::RestCatalogListener>(
         [this](const rest::RestRequest& r) {
           rest::RestResponse response = server_->Handle(r);
           // Fault: the commit happened, but its answer is lost (server died).
@@ -43,7 +43,7 @@ class RestCatalogHttpTest : public ::testing::Test {
           return response;
         },
         1 << 20);
-    auto started = listener_->Start("127.0.0.1:0");
+    auto started = listener_->Start("127.0.0.1", 0);
     ASSERT_TRUE(started.has_value()) << started.error().ToString();
     base_ = "http://127.0.0.1:" + std::to_string(listener_->port());
   }
@@ -56,7 +56,7 @@ class RestCatalogHttpTest : public ::testing::Test {
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<FileIO> io_;
   std::unique_ptr<rest::RestCatalogServer> server_;
-  std::unique_ptr<RestCatalogListener> listener_;
+  std::unique_ptr<rest::RestCatalogListener> listener_;
   std::string base_;
   std::atomic<int> lose_commit_answers_{0};
 };
@@ -200,4 +200,4 @@ TEST_F(RestCatalogHttpTest, ClickHouseReadsK2TablesThroughTheCatalog) {
 }
 
 }  // namespace
-}  // namespace k2::service
+}  // namespace k2::rest

@@ -1,4 +1,4 @@
-#include "service/rest_catalog_http.h"
+#include "catalog/rest_server/rest_http_listener.h"
 
 #include <httplib.h>
 
@@ -6,14 +6,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "service/http_api.h"
-
-namespace k2::service {
+namespace k2::rest {
 
 namespace {
 
-rest::RestRequest Translate(const httplib::Request& req, size_t mount_size) {
-  rest::RestRequest out;
+RestRequest Translate(const httplib::Request& req, size_t mount_size) {
+  RestRequest out;
   out.method = req.method;
   // The raw target keeps %2F and %1F inside path segments apart from '/'.
   std::string_view target = req.target.empty() ? std::string_view(req.path) : req.target;
@@ -29,7 +27,7 @@ rest::RestRequest Translate(const httplib::Request& req, size_t mount_size) {
   return out;
 }
 
-void Answer(const rest::RestResponse& r, httplib::Response& res) {
+void Answer(const RestResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
   if (!r.body.empty()) res.set_content(r.body, r.content_type.c_str());
@@ -57,8 +55,7 @@ RestCatalogListener::~RestCatalogListener() {
   Stop();
 }
 
-Status RestCatalogListener::Start(const std::string& listen) {
-  K2_ASSIGN_OR_RETURN(auto address, ParseListenAddress(listen));
+Status RestCatalogListener::Start(const std::string& host, int port) {
   server_ = std::make_unique<httplib::Server>();
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   server_->set_read_timeout(30, 0);
@@ -66,17 +63,17 @@ Status RestCatalogListener::Start(const std::string& listen) {
   server_->set_payload_max_length(max_body_bytes_);
   MountRestCatalog(*server_, "", handler_);
   MountRestCatalog(*server_, std::string(kRestCatalogMount), handler_);
-  if (address.second == 0) {
-    port_ = server_->bind_to_any_port(address.first);
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(host);
   } else {
-    port_ = server_->bind_to_port(address.first, address.second) ? address.second : -1;
+    port_ = server_->bind_to_port(host, port) ? port : -1;
   }
   if (port_ <= 0) {
-    return MakeError(ErrorKind::kIo, "REST catalog: cannot listen on {} (in use or not local)",
-                     listen);
+    return MakeError(ErrorKind::kIo, "REST catalog: cannot listen on {}:{} (in use or not local)",
+                     host, port);
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
-  spdlog::info("REST catalog listening on {}:{}", address.first, port_);
+  spdlog::info("REST catalog listening on {}:{}", host, port_);
   return OkStatus();
 }
 
@@ -85,4 +82,4 @@ void RestCatalogListener::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace k2::service
+}  // namespace k2::rest
