@@ -192,7 +192,7 @@ TEST_F(RestCatalogHttpTest, ClickHouseReadsK2TablesThroughTheCatalog) {
       "chdb", {"SET allow_experimental_database_iceberg = 1",
                "CREATE DATABASE k2rest ENGINE = DataLakeCatalog('" + base_ +
                    "/iceberg/v1') SETTINGS catalog_type = 'rest', warehouse = 'k2', "
-                   "aws_access_key_id = 'unused', aws_secret_access_key = 'unused'",
+                   "vended_credentials = false",
                "SELECT name FROM system.tables WHERE database = 'k2rest'",
                "SELECT count() AS n, sum(qty) AS q FROM k2rest.`market.trades`"});
   ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
