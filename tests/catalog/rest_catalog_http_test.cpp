@@ -193,7 +193,7 @@ TEST_F(RestCatalogHttpTest, ClickHouseReadsK2TablesThroughTheCatalog) {
                "CREATE DATABASE k2rest ENGINE = DataLakeCatalog('" + base_ +
                    "/iceberg/v1') SETTINGS catalog_type = 'rest', warehouse = 'k2', "
                    "vended_credentials = false",
-               "SELECT name FROM system.tables WHERE database = 'k2rest'",
+               "SHOW TABLES FROM k2rest",
                "SELECT count() AS n, sum(qty) AS q FROM k2rest.`market.trades`"});
   ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
   EXPECT_EQ((*rows)[2], Json({{{"name", "market.trades"}}})) << rows->dump();
