@@ -35,4 +35,18 @@ Result<TableIdentifier> TableIdentifier::Parse(std::string_view text) {
   return id;
 }
 
+Status Catalog::SwapTables(const std::vector<TableSwap>& swaps) {
+  return MakeError(ErrorKind::kUnsupported, "catalog '{}' cannot swap {} tables atomically", name(),
+                   swaps.size());
+}
+
+Result<std::string> Catalog::CommitMetadata(const TableIdentifier& id,
+                                            const iceberg::TableMetadata&, const std::string&,
+                                            const iceberg::TableMetadata&) {
+  return MakeError(ErrorKind::kUnsupported,
+                   "catalog '{}' does not write metadata: commit {} by writing a file and "
+                   "swapping it in",
+                   name(), id.ToString());
+}
+
 }  // namespace k2

@@ -14,6 +14,10 @@
 
 namespace k2 {
 
+namespace iceberg {
+class TableMetadata;
+}
+
 /// A namespace is a list of levels ("market", "cold").
 using Namespace = std::vector<std::string>;
 
@@ -31,6 +35,13 @@ struct TableIdentifier {
 
 /// Joins namespace levels with '.'.
 std::string NamespaceToString(const Namespace& ns);
+
+/// One table's pointer swap in a multi-table commit.
+struct TableSwap {
+  TableIdentifier id;
+  std::string expected;
+  std::string next;
+};
 
 class Catalog {
  public:
@@ -63,6 +74,22 @@ class Catalog {
   /// kCommitStateUnknown if the outcome cannot be known (connection lost).
   virtual Status SwapTable(const TableIdentifier& id, const std::string& expected,
                            const std::string& next) = 0;
+  /// Swaps several tables' metadata locations atomically: all or none.
+  /// kCommitConflict if any table's location is not its `expected` (or the
+  /// table is gone); kUnsupported if the catalog cannot (the default).
+  virtual Status SwapTables(const std::vector<TableSwap>& swaps);
+  /// True for catalogs that write metadata files themselves (REST: the server
+  /// does): commits then go through CommitMetadata instead of writing a file
+  /// and calling SwapTable.
+  virtual bool WritesMetadata() const { return false; }
+  /// Commits `next` as the successor of `base` (read from `base_location`) and
+  /// returns the new metadata location. kCommitConflict if the table moved on
+  /// (refresh and retry); kCommitStateUnknown if the outcome cannot be known;
+  /// kUnsupported for catalogs that do not write metadata (the default).
+  virtual Result<std::string> CommitMetadata(const TableIdentifier& id,
+                                             const iceberg::TableMetadata& base,
+                                             const std::string& base_location,
+                                             const iceberg::TableMetadata& next);
   virtual Status RenameTable(const TableIdentifier& from, const TableIdentifier& to) = 0;
   /// Unregisters a table and returns its last metadata location (so the caller
   /// can purge its files). kNotFound if absent.

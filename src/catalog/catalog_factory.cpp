@@ -1,7 +1,9 @@
 #include "catalog/catalog_factory.h"
 
+#include "catalog/rest/rest_catalog.h"
 #include "catalog/sql/catalog_store.h"
 #include "catalog/sql/sql_catalog.h"
+#include "common/config.h"
 
 namespace k2 {
 
@@ -13,6 +15,26 @@ Result<std::unique_ptr<Catalog>> OpenSqlCatalog(const std::string& uri_or_path,
   }
   K2_ASSIGN_OR_RETURN(auto store, sql::OpenCatalogStore(uri_or_path));
   K2_ASSIGN_OR_RETURN(auto catalog, sql::SqlCatalog::Open(std::move(store), catalog_name));
+  return std::unique_ptr<Catalog>(std::move(catalog));
+}
+
+Result<std::unique_ptr<Catalog>> OpenCatalog(const Config& config) {
+  const CatalogConfig& c = config.catalog;
+  if (c.type == "sql") return OpenSqlCatalog(c.uri, c.name);
+  if (c.type != "rest") {
+    return MakeError(ErrorKind::kInvalidInput, "catalog.type '{}': expected sql or rest", c.type);
+  }
+  rest::RestCatalogOptions options;
+  options.name = c.name;
+  options.uri = c.uri;
+  options.warehouse = c.warehouse;
+  options.prefix = c.prefix;
+  options.token = c.token;
+  options.credential = c.credential;
+  options.oauth2_server_uri = c.oauth2_server_uri;
+  options.scope = c.scope;
+  options.headers = c.headers;
+  K2_ASSIGN_OR_RETURN(auto catalog, rest::RestCatalog::Open(std::move(options)));
   return std::unique_ptr<Catalog>(std::move(catalog));
 }
 

@@ -9,6 +9,8 @@
 
 namespace k2 {
 
+struct Config;
+
 /// Opens the SQL catalog `catalog_name` (the JDBC catalog_name column) in the
 /// database named by `uri_or_path`:
 ///   postgresql://user:pass@host:port/db or postgres://... → PostgreSQL;
@@ -20,5 +22,10 @@ namespace k2 {
 /// password. Thread-safe; the catalog may be shared by threads.
 Result<std::unique_ptr<Catalog>> OpenSqlCatalog(const std::string& uri_or_path,
                                                 const std::string& catalog_name);
+
+/// Opens the catalog k2.yaml's `catalog` section describes: sql (as
+/// OpenSqlCatalog) or rest (rest::RestCatalog: reads the server's /v1/config).
+/// The errors of the chosen kind.
+Result<std::unique_ptr<Catalog>> OpenCatalog(const Config& config);
 
 }  // namespace k2

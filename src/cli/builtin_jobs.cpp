@@ -155,7 +155,7 @@ Result<std::unique_ptr<service::Job>> MakeOffloadJob(const std::string& name,
     return MakeError(ErrorKind::kNotFound,
                      "job '{}': no layer or table with a schedule of its own has that name", name);
   }
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   return std::make_unique<OffloadLayerJob>(config, name, layer, std::move(tables),
                                            std::move(catalog), std::move(io));
@@ -274,7 +274,7 @@ struct TableSources {
 
 Result<std::shared_ptr<const TableSources>> OpenTableSources(const Config& config) {
   auto sources = std::make_shared<TableSources>();
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   sources->catalog = std::move(catalog);
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   sources->io = std::move(io);
@@ -433,8 +433,7 @@ void RegisterBuiltinJobs() {
         name,
         [name = std::string(name),
          op = std::string(op)](const Config& config) -> Result<std::unique_ptr<service::Job>> {
-          K2_ASSIGN_OR_RETURN(auto catalog,
-                              OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+          K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
           K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
           return std::make_unique<MaintenanceJob>(config, name, op, std::move(catalog),
                                                   std::move(io));
@@ -442,7 +441,7 @@ void RegisterBuiltinJobs() {
   }
   registry.RegisterJobFactory(
       "audit", [](const Config& config) -> Result<std::unique_ptr<service::Job>> {
-        K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+        K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
         K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
         return std::make_unique<AuditServiceJob>(config, std::move(catalog), std::move(io));
       });

@@ -27,10 +27,6 @@ struct AuditArgs {
 
 Status RunAudit(CliContext& ctx, const AuditArgs& args) {
   K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
-  if (config.catalog.type != "sql") {
-    return MakeError(ErrorKind::kUnsupported, "catalog.type '{}' is not supported by audit",
-                     config.catalog.type);
-  }
   if (!args.table.empty() && !args.layer.empty()) {
     return MakeError(ErrorKind::kInvalidInput, "give --table or --layer, not both");
   }
@@ -42,7 +38,7 @@ Status RunAudit(CliContext& ctx, const AuditArgs& args) {
     if (!since) return std::unexpected(since.error().WithContext("--since"));
     options.since_us = *since;
   }
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   jobs::AuditJob job(config, *catalog, *io, [&config] { return jobs::OpenWarmDriver(config); });
   K2_ASSIGN_OR_RETURN(jobs::AuditReport report, job.Run(options));

@@ -31,12 +31,7 @@ Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx, bool need_ca
   auto s = std::make_unique<Session>();
   K2_ASSIGN_OR_RETURN(s->config, LoadCliConfig(ctx));
   if (need_catalog) {
-    if (s->config.catalog.type != "sql") {
-      return MakeError(ErrorKind::kUnsupported,
-                       "catalog.type '{}' is not supported by this command",
-                       s->config.catalog.type);
-    }
-    K2_ASSIGN_OR_RETURN(s->catalog, OpenSqlCatalog(s->config.catalog.uri, s->config.catalog.name));
+    K2_ASSIGN_OR_RETURN(s->catalog, OpenCatalog(s->config));
   }
   K2_ASSIGN_OR_RETURN(s->io, NewFileIOFor(s->config.warehouse.location, s->config.warehouse));
   return s;

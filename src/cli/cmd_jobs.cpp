@@ -41,18 +41,15 @@ void PrintReport(const jobs::OffloadReport& report) {
 Status RunOffload(const CliContext& ctx, const OffloadArgs& args, int& exit_code) {
   K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
   K2_RETURN_IF_ERROR(jobs::CheckOffloadOptions(config, args.options));  // before opening anything
-  if (config.catalog.type != "sql") {
-    return MakeError(ErrorKind::kUnsupported, "catalog.type '{}' is not supported by offload yet",
-                     config.catalog.type);
-  }
   std::unique_ptr<Catalog> catalog;
   std::error_code ec;
-  const bool sqlite_file = config.catalog.uri.find("://") == std::string::npos;
+  const bool sqlite_file =
+      config.catalog.type == "sql" && config.catalog.uri.find("://") == std::string::npos;
   if (args.options.dry_run && sqlite_file && !std::filesystem::exists(config.catalog.uri, ec)) {
     // A dry run creates nothing: with no catalog yet, every table is new.
     catalog = NewMemoryCatalog(config.catalog.name);
   } else {
-    K2_ASSIGN_OR_RETURN(catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+    K2_ASSIGN_OR_RETURN(catalog, OpenCatalog(config));
   }
   if (args.options.dry_run && config.warm.kind == "embedded" &&
       !std::filesystem::exists(config.warm.data_dir, ec)) {

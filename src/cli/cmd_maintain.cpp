@@ -91,11 +91,7 @@ void PrintReports(const nlohmann::json& reports, bool dry_run) {
 
 Status RunMaintain(CliContext& ctx, const std::string& op, const MaintainArgs& args) {
   K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
-  if (config.catalog.type != "sql") {
-    return MakeError(ErrorKind::kUnsupported, "catalog.type '{}' is not supported by maintain",
-                     config.catalog.type);
-  }
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(auto tables, jobs::MaintainedTables(config, *catalog, args.table));
   // One table at a time so a terminal sees progress; the reports are the same.

@@ -9,7 +9,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "catalog/catalog_factory.h"
+#include "catalog/rest_server/rest_catalog_server.h"
 #include "cli/cli_config.h"
+#include "io/file_io.h"
 #include "service/catalog_job_store.h"
 #include "service/cron.h"
 #include "service/daemon.h"
@@ -50,13 +53,29 @@ Status Serve(const CliContext& ctx, const ServeArgs& args) {
 
   service::SystemClock clock;
   // Run history and leases live in the catalog database (shared by every k2
-  // process); a REST catalog has none, so they are kept in memory then.
-  std::unique_ptr<service::JobStore> store;
-  if (config.catalog.type == "sql") {
-    K2_ASSIGN_OR_RETURN(store, service::CatalogJobStore::Open(config.catalog.uri));
-  } else {
-    spdlog::warn("catalog.type {}: job history and leases are kept in memory", config.catalog.type);
-    store = std::make_unique<service::InMemoryJobStore>();
+  // process); with a REST catalog, in the state database (state.uri).
+  const std::string& state_uri =
+      config.catalog.type == "sql" ? config.catalog.uri : config.state.uri;
+  K2_ASSIGN_OR_RETURN(std::unique_ptr<service::JobStore> store,
+                      service::CatalogJobStore::Open(state_uri));
+  // The Iceberg REST catalog over the same SQL catalog the jobs commit to.
+  std::unique_ptr<Catalog> rest_catalog;
+  std::unique_ptr<FileIO> rest_io;
+  std::unique_ptr<rest::RestCatalogServer> rest_server;
+  if (config.service.rest_catalog.enabled) {
+    const RestCatalogServerConfig& rc = config.service.rest_catalog;
+    K2_ASSIGN_OR_RETURN(rest_catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+    K2_ASSIGN_OR_RETURN(rest_io, NewFileIOFor(config.warehouse.location));
+    rest::RestServerOptions rest_options;
+    rest_options.warehouse = config.warehouse.location;
+    rest_options.auth = {rc.tokens, rc.read_only_tokens, rc.clients, rc.token_ttl_s};
+    rest_options.max_body_bytes = static_cast<size_t>(rc.max_body_bytes);
+    rest_server = std::make_unique<rest::RestCatalogServer>(*rest_catalog, *rest_io, rest_options);
+    options.rest_catalog = [server = rest_server.get()](const rest::RestRequest& req) {
+      return server->Handle(req);
+    };
+    options.rest_catalog_listen = rc.listen;
+    options.rest_catalog_max_body_bytes = static_cast<size_t>(rc.max_body_bytes);
   }
   service::Daemon daemon(clock, *store, options);
   service::JobRegistry& registry = service::JobRegistry::Global();
@@ -82,6 +101,12 @@ Status Serve(const CliContext& ctx, const ServeArgs& args) {
   K2_RETURN_IF_ERROR(daemon.Start());
   spdlog::info("k2 serve: {} job(s) scheduled; API on port {}; SIGTERM/SIGINT stop gracefully",
                jobs, daemon.port());
+  if (rest_server) {
+    spdlog::info("REST catalog: {}",
+                 daemon.rest_catalog_port() > 0
+                     ? fmt::format("port {} (/v1 and /iceberg/v1)", daemon.rest_catalog_port())
+                     : fmt::format("port {} under /iceberg/v1", daemon.port()));
+  }
 
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {

@@ -121,7 +121,8 @@ class MapReader {
     out.clear();
     if (v.IsScalar()) {
       // "a, b" is accepted as a list too.
-      std::stringstream ss(v.Scalar());
+      K2_ASSIGN_OR_RETURN(std::string text, SubstituteEnv(v.Scalar(), Key(key), v));
+      std::stringstream ss(text);
       std::string item;
       while (std::getline(ss, item, ',')) {
         size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
@@ -133,7 +134,9 @@ class MapReader {
     for (size_t i = 0; i < v.size(); ++i) {
       if (!v[i].IsScalar())
         return Fail(fmt::format("{}[{}]", Key(key), i), v[i], "expected a value");
-      out.push_back(v[i].Scalar());
+      K2_ASSIGN_OR_RETURN(std::string item,
+                          SubstituteEnv(v[i].Scalar(), fmt::format("{}[{}]", Key(key), i), v[i]));
+      if (!item.empty()) out.push_back(std::move(item));
     }
     return {};
   }
@@ -421,6 +424,7 @@ Config DefaultConfig(const std::string& data_dir) {
   c.data_dir = base.string();
   c.warm.data_dir = (base / "clickhouse").string();
   c.catalog.uri = (base / "catalog.db").string();
+  c.state.uri = (base / "state.db").string();
   c.warehouse.location = (base / "warehouse").string();
   for (const auto& d : kPlatformTables) {
     TableConfig t;
@@ -515,8 +519,35 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   K2_RETURN_IF_ERROR(cat.String("credential", c.catalog.credential));
   K2_RETURN_IF_ERROR(cat.String("token", c.catalog.token));
   K2_RETURN_IF_ERROR(cat.String("warehouse", c.catalog.warehouse));
+  K2_RETURN_IF_ERROR(cat.String("prefix", c.catalog.prefix));
+  K2_RETURN_IF_ERROR(cat.String("oauth2_server_uri", c.catalog.oauth2_server_uri));
+  K2_RETURN_IF_ERROR(cat.String("scope", c.catalog.scope));
+  MapReader headers = cat.Child("headers");
+  K2_RETURN_IF_ERROR(headers.CheckIsMap());
+  if (YAML::Node h = cat.Raw("headers"); h && h.IsMap()) {
+    for (const auto& kv : h) {
+      std::string value;
+      K2_RETURN_IF_ERROR(headers.String(kv.first.Scalar(), value));
+      c.catalog.headers[kv.first.Scalar()] = value;
+    }
+  }
   K2_RETURN_IF_ERROR(cat.CheckNoUnknownKeys());
   if (c.catalog.type == "sql") c.catalog.uri = Absolute(c.catalog.uri, base);
+  if (c.catalog.type == "rest" && !c.catalog.uri.starts_with("http://") &&
+      !c.catalog.uri.starts_with("https://")) {
+    return MapReader::Fail("catalog.uri", root["catalog"]["uri"],
+                           "a rest catalog's uri starts with http:// or https://");
+  }
+  if (!c.catalog.credential.empty() && c.catalog.credential.find(':') == std::string::npos) {
+    return MapReader::Fail("catalog.credential", root["catalog"]["credential"],
+                           "expected client_id:client_secret");
+  }
+
+  MapReader state = r.Child("state");
+  K2_RETURN_IF_ERROR(state.CheckIsMap());
+  K2_RETURN_IF_ERROR(state.String("uri", c.state.uri));
+  K2_RETURN_IF_ERROR(state.CheckNoUnknownKeys());
+  c.state.uri = Absolute(c.state.uri, base);
 
   MapReader wh = r.Child("warehouse");
   K2_RETURN_IF_ERROR(wh.CheckIsMap());
@@ -612,6 +643,33 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   K2_RETURN_IF_ERROR(svc.Duration("retry_max", c.service.retry_max_s));
   K2_RETURN_IF_ERROR(svc.Duration("job_timeout", c.service.job_timeout_s, 1));
   K2_RETURN_IF_ERROR(svc.Duration("shutdown_grace", c.service.shutdown_grace_s));
+  MapReader rc = svc.Child("rest_catalog");
+  K2_RETURN_IF_ERROR(rc.CheckIsMap());
+  RestCatalogServerConfig& rcc = c.service.rest_catalog;
+  K2_RETURN_IF_ERROR(rc.Bool("enabled", rcc.enabled));
+  K2_RETURN_IF_ERROR(rc.String("listen", rcc.listen));
+  K2_RETURN_IF_ERROR(rc.StringList("tokens", rcc.tokens));
+  K2_RETURN_IF_ERROR(rc.StringList("read_only_tokens", rcc.read_only_tokens));
+  K2_RETURN_IF_ERROR(rc.StringList("clients", rcc.clients));
+  K2_RETURN_IF_ERROR(rc.Duration("token_ttl", rcc.token_ttl_s, 60));
+  K2_RETURN_IF_ERROR(rc.Size("max_body", rcc.max_body_bytes));
+  K2_RETURN_IF_ERROR(rc.CheckNoUnknownKeys());
+  if (!rcc.listen.empty() && rcc.listen.find(':') == std::string::npos) {
+    return MapReader::Fail("service.rest_catalog.listen", root["service"]["rest_catalog"]["listen"],
+                           "must be host:port");
+  }
+  for (const auto& client : rcc.clients) {
+    if (client.find(':') == std::string::npos) {
+      return MapReader::Fail("service.rest_catalog.clients",
+                             root["service"]["rest_catalog"]["clients"],
+                             "each client is client_id:client_secret");
+    }
+  }
+  if (rcc.enabled && c.catalog.type != "sql") {
+    return MapReader::Fail("service.rest_catalog.enabled",
+                           root["service"]["rest_catalog"]["enabled"],
+                           "k2 serves its REST catalog over a sql catalog (catalog.type: sql)");
+  }
   MapReader alerts = svc.Child("alerts");
   K2_RETURN_IF_ERROR(alerts.CheckIsMap());
   K2_RETURN_IF_ERROR(alerts.String("webhook", c.service.alert_webhook));
@@ -684,6 +742,12 @@ catalog:
   name: k2                        # catalog_name in the JDBC catalog tables
   uri: k2-data/catalog.db         # or postgresql://user:${PGPASSWORD}@host:5432/db
 
+  # rest: uri: http://host:9464/iceberg, warehouse, prefix, token or credential (id:secret),
+  #       oauth2_server_uri, scope, headers: {X-Name: value}   (docs/rest-catalog.md)
+
+state:                            # job history and leases when catalog.type is rest
+  uri: k2-data/state.db           # or postgresql://user:${PGPASSWORD}@host:5432/db
+
 warehouse:
   location: k2-data/warehouse     # or s3://bucket/prefix
   # s3:                           # for s3:// locations (docs/s3.md)
@@ -726,6 +790,14 @@ service:                          # k2 serve
   retry_max: 10m
   job_timeout: 50m
   shutdown_grace: 60s
+  rest_catalog:                   # the Iceberg REST catalog over the sql catalog (docs/rest-catalog.md)
+    enabled: false
+    listen: ""                    # "": under /iceberg on service.listen; or host:port of its own
+    tokens: []                    # read-write bearer tokens, e.g. [${K2_REST_TOKEN}]
+    read_only_tokens: []
+    clients: []                   # OAuth2 client credentials "id:secret" for /v1/oauth/tokens
+    token_ttl: 1h                 # lifetime of tokens issued to clients
+    max_body: 16MB                # larger requests get 413
   alerts:
     webhook: ""                   # POST JSON here on failure, lag, audit mismatch
     command: ""                   # or run this command with the alert JSON on stdin

@@ -43,9 +43,20 @@ struct CatalogConfig {
   /// sql: a SQLite path / sqlite:///path, or postgresql://user:pass@host:port/db
   /// (default <data_dir>/catalog.db). rest: the REST catalog base URI.
   std::string uri;
-  std::string credential;  ///< rest: client_id:client_secret (secret)
-  std::string token;       ///< rest: bearer token (secret)
-  std::string warehouse;   ///< rest: warehouse name sent to the server
+  std::string credential;         ///< rest: client_id:client_secret (secret)
+  std::string token;              ///< rest: bearer token (secret)
+  std::string warehouse;          ///< rest: warehouse name sent to the server
+  std::string prefix;             ///< rest: path prefix (the server's config may override it)
+  std::string oauth2_server_uri;  ///< rest: token endpoint (default <uri>/v1/oauth/tokens)
+  std::string scope = "catalog";  ///< rest: OAuth2 scope
+  std::map<std::string, std::string> headers;  ///< rest: extra HTTP headers
+};
+
+/// Where `k2 serve` keeps job history and leases when the catalog has no
+/// database of its own (catalog.type: rest).
+struct StateConfig {
+  /// SQLite path / sqlite:///path or postgresql://... (default <data_dir>/state.db).
+  std::string uri;
 };
 
 /// Where data and metadata files go.
@@ -117,6 +128,17 @@ struct MaintenancePolicy {
   std::string audit_schedule = "0 0 3 * * SUN";
 };
 
+/// `k2 serve`'s Iceberg REST catalog (over the sql catalog).
+struct RestCatalogServerConfig {
+  bool enabled = false;
+  std::string listen;                         ///< "" = under /iceberg on service.listen
+  std::vector<std::string> tokens;            ///< read-write bearer tokens (secrets)
+  std::vector<std::string> read_only_tokens;  ///< secrets
+  std::vector<std::string> clients;           ///< OAuth2 "client_id:client_secret" (secrets)
+  int64_t token_ttl_s = 3600;
+  int64_t max_body_bytes = 16LL << 20;
+};
+
 struct ServiceConfig {
   std::string listen = "127.0.0.1:9464";
   std::string token;  ///< bearer token for /api (secret); empty = no auth
@@ -128,6 +150,7 @@ struct ServiceConfig {
   int64_t retry_max_s = 600;
   int64_t job_timeout_s = 3000;
   int64_t shutdown_grace_s = 60;
+  RestCatalogServerConfig rest_catalog;
 };
 
 /// The whole configuration, with every path made absolute.
@@ -136,6 +159,7 @@ struct Config {
   std::string data_dir;  ///< base of the embedded defaults
   WarmConfig warm;
   CatalogConfig catalog;
+  StateConfig state;
   WarehouseConfig warehouse;
   OffloadPolicy offload;
   MaintenancePolicy maintenance;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "iceberg/scan.h"
+#include "iceberg/table_update.h"
 
 namespace k2::iceberg {
 
@@ -150,6 +151,42 @@ Result<bool> Table::CheckCommitted(const std::string& new_location) {
   return false;
 }
 
+Result<bool> Table::CommitThroughCatalog(const TableMetadata& base,
+                                         const std::string& base_location,
+                                         const TableMetadata& next) {
+  auto location = catalog_->CommitMetadata(id_, base, base_location, next);
+  if (location) {
+    K2_RETURN_IF_ERROR(SetFromLocation(*location));
+    return true;
+  }
+  if (location.error().kind != ErrorKind::kCommitStateUnknown) {
+    return std::unexpected(location.error());
+  }
+  // The catalog wrote the file, so its name is unknown: the commit happened
+  // if the snapshots it added are in the table now.
+  std::vector<int64_t> added;
+  for (const Snapshot& s : next.snapshots) {
+    if (!base.SnapshotById(s.snapshot_id)) added.push_back(s.snapshot_id);
+  }
+  if (added.empty()) return std::unexpected(location.error());
+  K2_ASSIGN_OR_RETURN(std::string current, catalog_->LoadTable(id_));
+  K2_ASSIGN_OR_RETURN(TableMetadata m, ReadTableMetadata(*io_, current));
+  bool all = std::all_of(added.begin(), added.end(),
+                         [&](int64_t id) { return m.SnapshotById(id).has_value(); });
+  bool none = std::none_of(added.begin(), added.end(),
+                           [&](int64_t id) { return m.SnapshotById(id).has_value(); });
+  if (all) {
+    metadata_ = std::make_shared<const TableMetadata>(std::move(m));
+    metadata_location_ = current;
+    return true;
+  }
+  if (none) {
+    return MakeError(ErrorKind::kCommitConflict, "commit to {}: not applied ({})", id_.ToString(),
+                     location.error().message);
+  }
+  return std::unexpected(location.error());
+}
+
 Status Table::CommitUpdate(PendingUpdate& update) {
   if (catalog_ == nullptr) {
     update.Finished(false);
@@ -181,54 +218,60 @@ Status Table::CommitUpdate(PendingUpdate& update) {
     TableMetadata& m = *next;
     // A v1 table may lack a uuid; k2 writes v2, which requires one.
     if (m.table_uuid.empty()) m.table_uuid = NewUuid();
-    m.last_updated_ms = std::max(NowMillis(), base->last_updated_ms + 1);
-    m.metadata_log.push_back({base->last_updated_ms, base_location});
-    const int64_t keep =
-        std::max<int64_t>(1, base->PropertyAsInt("write.metadata.previous-versions-max", 100));
-    if (static_cast<int64_t>(m.metadata_log.size()) > keep) {
-      m.metadata_log.erase(m.metadata_log.begin(), m.metadata_log.end() - keep);
-    }
-    int version = ParseMetadataVersion(base_location);
-    const std::string new_location = MetadataPath(
-        fmt::format("{:05d}-{}.metadata.json", version < 0 ? 1 : version + 1, NewUuid()));
-    auto written = io_->WriteAll(new_location, m.ToJson(), /*exclusive=*/true);
-    if (!written) {
-      (void)io_->Delete(new_location);
+    if (catalog_->WritesMetadata()) {
+      auto committed = CommitThroughCatalog(*base, base_location, m);
+      if (committed && *committed) {
+        update.Finished(true);
+        return OkStatus();
+      }
+      if (!committed && committed.error().kind != ErrorKind::kCommitConflict) {
+        update.AttemptFailed(committed.error().kind != ErrorKind::kCommitStateUnknown);
+        update.Finished(false);
+        return std::unexpected(committed.error().WithContext("commit to " + id_.ToString()));
+      }
+      if (!committed) last_error = committed.error();
       update.AttemptFailed(true);
-      update.Finished(false);
-      return std::unexpected(written.error());
-    }
-    auto swapped = catalog_->SwapTable(id_, base_location, new_location);
-    bool committed = swapped.has_value();
-    bool safe_to_delete = true;
-    if (!swapped) {
-      last_error = swapped.error();
-      if (swapped.error().kind == ErrorKind::kCommitStateUnknown) {
-        auto check = CheckCommitted(new_location);
-        if (!check) {
-          update.AttemptFailed(false);
-          update.Finished(false);
-          return MakeError(ErrorKind::kCommitStateUnknown,
-                           "commit to {}: outcome unknown ({}); reading back failed: {}",
-                           id_.ToString(), swapped.error().message, check.error().ToString());
-        }
-        committed = *check;
-        safe_to_delete = false;
-      } else if (swapped.error().kind != ErrorKind::kCommitConflict) {
+    } else {
+      const std::string new_location = PrepareNextVersion(*base, base_location, m);
+      auto written = io_->WriteAll(new_location, m.ToJson(), /*exclusive=*/true);
+      if (!written) {
         (void)io_->Delete(new_location);
         update.AttemptFailed(true);
         update.Finished(false);
-        return std::unexpected(swapped.error().WithContext("commit to " + id_.ToString()));
+        return std::unexpected(written.error());
       }
+      auto swapped = catalog_->SwapTable(id_, base_location, new_location);
+      bool committed = swapped.has_value();
+      bool safe_to_delete = true;
+      if (!swapped) {
+        last_error = swapped.error();
+        if (swapped.error().kind == ErrorKind::kCommitStateUnknown) {
+          auto check = CheckCommitted(new_location);
+          if (!check) {
+            update.AttemptFailed(false);
+            update.Finished(false);
+            return MakeError(ErrorKind::kCommitStateUnknown,
+                             "commit to {}: outcome unknown ({}); reading back failed: {}",
+                             id_.ToString(), swapped.error().message, check.error().ToString());
+          }
+          committed = *check;
+          safe_to_delete = false;
+        } else if (swapped.error().kind != ErrorKind::kCommitConflict) {
+          (void)io_->Delete(new_location);
+          update.AttemptFailed(true);
+          update.Finished(false);
+          return std::unexpected(swapped.error().WithContext("commit to " + id_.ToString()));
+        }
+      }
+      if (committed) {
+        metadata_ = std::make_shared<const TableMetadata>(std::move(m));
+        metadata_location_ = new_location;
+        update.Finished(true);
+        return OkStatus();
+      }
+      if (safe_to_delete) (void)io_->Delete(new_location);
+      update.AttemptFailed(safe_to_delete);
     }
-    if (committed) {
-      metadata_ = std::make_shared<const TableMetadata>(std::move(m));
-      metadata_location_ = new_location;
-      update.Finished(true);
-      return OkStatus();
-    }
-    if (safe_to_delete) (void)io_->Delete(new_location);
-    update.AttemptFailed(safe_to_delete);
     const int64_t elapsed = NowMillis() - started;
     if (attempt >= retries || elapsed >= total_timeout) {
       update.Finished(false);

@@ -12,6 +12,9 @@
 ///      location or in the current metadata-log; committed -> success, not
 ///      found -> retry keeping the files, cannot tell -> kCommitStateUnknown.
 ///      Files that may have been committed are never deleted.
+///   Catalogs that write metadata themselves (REST) replace steps 2-3 by
+///   Catalog::CommitMetadata (requirements + updates); an unknown outcome is
+///   resolved by looking for the snapshots the attempt added.
 
 #include <memory>
 #include <string>
@@ -95,6 +98,11 @@ class Table {
  private:
   Table() = default;
   Result<bool> CheckCommitted(const std::string& new_location);
+  /// A commit through a catalog that writes metadata (REST): true when
+  /// committed; kCommitConflict when not applied (retry); kCommitStateUnknown
+  /// when reading back cannot tell.
+  Result<bool> CommitThroughCatalog(const TableMetadata& base, const std::string& base_location,
+                                    const TableMetadata& next);
   Status SetFromLocation(const std::string& location);
 
   Catalog* catalog_ = nullptr;

@@ -157,10 +157,11 @@ Result<TableMetadata> TableMetadata::FromFileBytes(std::string_view bytes,
 Result<TableMetadata> TableMetadata::FromJson(std::string_view text) {
   auto parsed = ParseUntrustedJson(text, "table metadata");
   if (!parsed) return std::unexpected(parsed.error());
-  Json j = std::move(*parsed);
-  if (!j.is_object()) {
-    return MakeError(ErrorKind::kCorrupt, "table metadata is not a JSON object");
-  }
+  return FromJsonObject(*parsed);
+}
+
+Result<TableMetadata> TableMetadata::FromJsonObject(const Json& j) {
+  if (!j.is_object()) return MakeError(ErrorKind::kCorrupt, "table metadata is not a JSON object");
   TableMetadata m;
   try {
     if (!j.contains("format-version")) {
@@ -296,6 +297,10 @@ Result<TableMetadata> TableMetadata::FromJson(std::string_view text) {
 }
 
 std::string TableMetadata::ToJson() const {
+  return ToJsonObject().dump(2);
+}
+
+Json TableMetadata::ToJsonObject() const {
   Json j = extra.is_object() ? extra : Json::object();
   j["format-version"] = std::max(format_version, 2);
   j["table-uuid"] = table_uuid;
@@ -354,7 +359,7 @@ std::string TableMetadata::ToJson() const {
   j["refs"] = std::move(refs_json);
   j["statistics"] = statistics;
   j["partition-statistics"] = partition_statistics;
-  return j.dump(2);
+  return j;
 }
 
 const TableSchema& TableMetadata::CurrentSchema() const {

@@ -92,8 +92,13 @@ class TableMetadata {
   /// kCorrupt for gzip that inflates past kMaxMetadataBytes or JSON nested
   /// deeper than kMaxJsonDepth (common/json.h).
   static Result<TableMetadata> FromFileBytes(std::string_view bytes, const std::string& path);
+  /// Parses an already parsed metadata JSON object (a REST LoadTableResult's
+  /// "metadata"). kCorrupt names the bad field.
+  static Result<TableMetadata> FromJsonObject(const nlohmann::json& j);
   /// Serializes as format v2 (or the table's version if higher).
   std::string ToJson() const;
+  /// The same JSON as ToJson(), as an object.
+  nlohmann::json ToJsonObject() const;
 
   const TableSchema& CurrentSchema() const;
   /// kNotFound if absent.

@@ -146,6 +146,7 @@ Status Daemon::Start() {
   if (options_.lag_alert_threshold > Duration::zero() && provider_) {
     scheduler_.AddTicker(options_.lag_check_interval, [this] { CheckLag(); });
   }
+  const bool own_listener = options_.rest_catalog && !options_.rest_catalog_listen.empty();
   ApiServer::Deps deps{scheduler_,    store_, metrics_, *alerts_, [this] { return Tables(); },
                        options_.token};
   deps.clock = &clock_;
@@ -153,11 +154,25 @@ Status Daemon::Start() {
     if (!detail_provider_) return std::vector<TableDetail>{};
     return detail_provider_(since);
   };
+  deps.rest_catalog = own_listener ? rest::RestCatalogHandler() : options_.rest_catalog;
+  deps.max_body_bytes = options_.rest_catalog_max_body_bytes;
   api_ = std::make_unique<ApiServer>(std::move(deps));
   K2_RETURN_IF_ERROR(api_->Start(options_.listen));
+  if (own_listener) {
+    rest_listener_ = std::make_unique<rest::RestCatalogListener>(
+        options_.rest_catalog, options_.rest_catalog_max_body_bytes);
+    auto address = ParseListenAddress(options_.rest_catalog_listen);
+    Status st = address ? rest_listener_->Start(address->first, address->second)
+                        : Status(std::unexpected(address.error()));
+    if (!st) {
+      api_->Stop();
+      return st;
+    }
+  }
   Status st = scheduler_.Start();
   if (!st) {
     api_->Stop();
+    if (rest_listener_) rest_listener_->Stop();
     return st;
   }
   started_ = true;
@@ -166,6 +181,10 @@ Status Daemon::Start() {
 
 int Daemon::port() const {
   return api_ ? api_->port() : 0;
+}
+
+int Daemon::rest_catalog_port() const {
+  return rest_listener_ ? rest_listener_->port() : 0;
 }
 
 void Daemon::RequestStop() {
@@ -185,6 +204,7 @@ Status Daemon::Wait() {
                std::chrono::duration_cast<std::chrono::seconds>(options_.shutdown_grace).count());
   Status st = scheduler_.Stop(options_.shutdown_grace);
   if (api_) api_->Stop();
+  if (rest_listener_) rest_listener_->Stop();
   return st;
 }
 

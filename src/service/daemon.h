@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/rest_server/rest_http_listener.h"
 #include "common/result.h"
 #include "service/alerts.h"
 #include "service/clock.h"
@@ -46,6 +47,11 @@ struct DaemonOptions {
   Duration lag_check_interval = std::chrono::minutes(1);
   Duration shutdown_grace = std::chrono::seconds(60);
   SchedulerOptions scheduler;
+  /// The Iceberg REST catalog to serve (none when empty): under /iceberg on
+  /// `listen`, or on `rest_catalog_listen` when that is set.
+  rest::RestCatalogHandler rest_catalog;
+  std::string rest_catalog_listen;
+  size_t rest_catalog_max_body_bytes = 16u << 20;
 };
 
 /// The daemon options k2.yaml's `service` section describes.
@@ -73,6 +79,8 @@ class Daemon {
   Status Start();
   /// The bound HTTP port (after Start).
   int port() const;
+  /// The REST catalog's own port (after Start; 0 when mounted on port()).
+  int rest_catalog_port() const;
   /// Asks Wait() to stop the daemon. Thread-safe, idempotent (not async-signal-safe:
   /// call it from a thread that waits for signals).
   void RequestStop();
@@ -99,6 +107,7 @@ class Daemon {
   TableStatsProvider provider_;
   TableDetailProvider detail_provider_;
   std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<rest::RestCatalogListener> rest_listener_;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -92,11 +92,16 @@ ApiServer::~ApiServer() {
 Status ApiServer::Start(const std::string& listen) {
   K2_ASSIGN_OR_RETURN(auto address, ParseListenAddress(listen));
   server_ = std::make_unique<httplib::Server>();
-  // Few, short requests: a small pool keeps idle RSS and threads down.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // Few, short requests (more when the REST catalog is mounted).
+  const size_t threads = deps_.rest_catalog ? 4 : 2;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
+  server_->set_payload_max_length(deps_.max_body_bytes);
   Routes();
+  if (deps_.rest_catalog) {
+    rest::MountRestCatalog(*server_, std::string(rest::kRestCatalogMount), deps_.rest_catalog);
+  }
   if (address.second == 0) {
     port_ = server_->bind_to_any_port(address.first);
   } else {

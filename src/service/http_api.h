@@ -11,6 +11,7 @@
 ///   GET  /api/dashboard           ?hours=N (default 48): everything the dashboard shows
 ///   GET  /                        the dashboard page (/ui and /dashboard redirect here;
 ///                                 assets under /ui/, embedded in the binary)
+///   *    /iceberg/v1/...          the Iceberg REST catalog, when enabled (its own auth)
 /// With a token configured, /api/* requires "Authorization: Bearer <token>"
 /// (compared in constant time); errors are JSON {"error": {"kind", "message"}}.
 
@@ -19,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "catalog/rest_server/rest_http_listener.h"
 #include "common/result.h"
 #include "service/alerts.h"
 #include "service/job_store.h"
@@ -51,6 +53,9 @@ class ApiServer {
     std::function<Result<std::vector<TableDetail>>(TimePoint since)> details;
     /// The clock /api/dashboard reads "now" from (the system clock if null).
     const Clock* clock = nullptr;
+    /// The REST catalog mounted under /iceberg (none when empty).
+    rest::RestCatalogHandler rest_catalog = {};
+    size_t max_body_bytes = 16u << 20;
   };
   /// Everything in `deps` must outlive the server.
   explicit ApiServer(Deps deps);

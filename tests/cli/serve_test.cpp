@@ -91,5 +91,53 @@ TEST(ServeTest, ServesApiAndStopsOnSigterm) {
   EXPECT_NE(run.err.find("k2 serve"), std::string::npos) << run.err;
 }
 
+TEST(ServeTest, ServesTheRestCatalogUnderIceberg) {
+  TempDir dir;
+  int port = FreeLoopbackPort();
+  std::string config = dir / "k2.yaml";
+  std::ofstream(config) << "data_dir: " << (dir / "data")
+                        << "\nservice:\n  listen: 127.0.0.1:" << port
+                        << "\n  shutdown_grace: 5s\n  rest_catalog:\n    enabled: true\n"
+                           "    tokens: [${K2_TEST_REST_TOKEN}]\n";
+  std::vector<std::string> args = {K2_BINARY, "--config", config, "--log-level", "warn", "serve"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back("K2_TEST_REST_TOKEN=rest-secret");
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, K2_BINARY, nullptr, nullptr, argv.data(), envp.data()), 0);
+
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {
+    up = RunProcess({"curl", "-sf", base + "/health"}).exit_code == 0;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!up) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    FAIL() << "k2 serve did not answer /health on port " << port;
+  }
+  ProcessResult denied = RunProcess(
+      {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/iceberg/v1/config"});
+  EXPECT_EQ(denied.out, "401");
+  ProcessResult js = RunProcess(
+      {"node", SourceDir() + "/tools/oracle/rest_client.mjs", base + "/iceberg", "rest-secret"});
+  EXPECT_EQ(js.exit_code, 0) << js.err << js.out;
+  nlohmann::json out = nlohmann::json::parse(js.out, nullptr, false);
+  EXPECT_EQ(out["commit"]["currentSnapshotId"], 101) << js.out;
+  EXPECT_EQ(out["conflict"]["status"], 409) << js.out;
+
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
 }  // namespace
 }  // namespace k2::testing

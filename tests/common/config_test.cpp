@@ -120,6 +120,38 @@ TEST(ConfigTest, TablesGetDefaultsAndPathsResolveNextToTheFile) {
   EXPECT_EQ(RedactUri("https://cat/v1?token=abc&x=1"), "https://cat/v1?token=***&x=1");
 }
 
+TEST(ConfigTest, RestCatalogClientAndServerSections) {
+  K2_ASSERT_OK_AND_ASSIGN(
+      Config c,
+      ParseConfig("catalog: {type: rest, uri: \"http://cat:9464/iceberg\", warehouse: k2, "
+                  "credential: \"id:secret\", scope: catalog, headers: {X-Tenant: desk}}\n"
+                  "state: {uri: state/jobs.db}\n",
+                  "/srv/k2/k2.yaml"));
+  EXPECT_EQ(c.catalog.type, "rest");
+  EXPECT_EQ(c.catalog.headers.at("X-Tenant"), "desk");
+  EXPECT_EQ(c.state.uri, "/srv/k2/state/jobs.db");
+  auto no_uri = ParseConfig("catalog: {type: rest}\n", "k2.yaml");
+  ASSERT_FALSE(no_uri);
+  EXPECT_NE(no_uri.error().message.find("catalog.uri"), std::string::npos);
+  auto bad_credential =
+      ParseConfig("catalog: {type: rest, uri: \"http://c\", credential: nocolon}\n", "k2.yaml");
+  ASSERT_FALSE(bad_credential);
+  EXPECT_EQ(bad_credential.error().message.find("nocolon"), std::string::npos);
+
+  K2_ASSERT_OK_AND_ASSIGN(
+      Config s, ParseConfig("service:\n  rest_catalog: {enabled: true, listen: \"127.0.0.1:0\", "
+                            "tokens: [a, b], clients: [\"spark:s\"], token_ttl: 10m}\n",
+                            "k2.yaml"));
+  EXPECT_TRUE(s.service.rest_catalog.enabled);
+  EXPECT_EQ(s.service.rest_catalog.tokens, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s.service.rest_catalog.token_ttl_s, 600);
+  EXPECT_FALSE(ParseConfig("service: {rest_catalog: {clients: [nocolon]}}\n", "k2.yaml"));
+  EXPECT_FALSE(
+      ParseConfig("catalog: {type: rest, uri: \"http://c\"}\n"
+                  "service: {rest_catalog: {enabled: true}}\n",
+                  "k2.yaml"));
+}
+
 TEST(ConfigTest, WarmTlsCaFileResolvesNextToTheFile) {
   K2_ASSERT_OK_AND_ASSIGN(
       Config c, ParseConfig("warm: {kind: http, url: \"https://ch:8443\", ca_file: certs/ca.pem, "

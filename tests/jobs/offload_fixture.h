@@ -12,6 +12,7 @@
 #include "iceberg/table.h"
 #include "jobs/offload.h"
 #include "jobs/offload_ledger.h"
+#include "support/rest_catalog_fixture.h"
 #include "support/support.h"
 #include "warm/reference_schema.h"
 #include "warm/trade_generator.h"
@@ -30,6 +31,10 @@ inline const std::string& EngineDir() {
 
 class OffloadTest : public ::testing::Test {
  protected:
+  /// "sql" (the SQL catalog) or "rest" (k2's REST client against k2's REST
+  /// server on loopback, over the same database).
+  virtual std::string CatalogKind() const { return "sql"; }
+
   void SetUp() override {
     if (!::k2::testing::ChdbLibraryPath())
       GTEST_SKIP() << "libchdb.so not installed (scripts/install-deps)";
@@ -50,9 +55,11 @@ class OffloadTest : public ::testing::Test {
       K2_ASSERT_OK(warm_->Execute("DROP TABLE IF EXISTS `" + name + "`"));
     }
     K2_ASSERT_OK(warm::ApplyReferenceSchema(*warm_));
-    auto catalog = OpenSqlCatalog(config_.catalog.uri, "k2");
+    auto catalog = ::k2::testing::TestCatalog::Open(CatalogKind(), config_.catalog.uri,
+                                                    config_.warehouse.location);
     ASSERT_TRUE(catalog) << catalog.error().ToString();
-    catalog_ = std::move(*catalog);
+    test_catalog_ = std::move(*catalog);
+    catalog_ = &test_catalog_->catalog();
     io_ = NewLocalFileIO();
   }
 
@@ -95,7 +102,8 @@ class OffloadTest : public ::testing::Test {
   ::k2::testing::TempDir dir_;
   Config config_;
   std::unique_ptr<warm::WarmDriver> warm_;
-  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<::k2::testing::TestCatalog> test_catalog_;
+  Catalog* catalog_ = nullptr;
   std::unique_ptr<FileIO> io_;
   int64_t now_us_ = kStartUs + 3 * kHourUs + 10 * 60 * kMicrosPerSecond;  // 03:10
 
@@ -115,6 +123,12 @@ class OffloadTest : public ::testing::Test {
     EXPECT_TRUE(rows) << rows.error().ToString();
     return rows ? (*rows)[0]["c"].get<std::string>() : "";
   }
+};
+
+/// The offload tests on both kinds of catalog.
+class OffloadCatalogTest : public OffloadTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::string CatalogKind() const override { return GetParam(); }
 };
 
 }  // namespace k2::jobs

@@ -10,7 +10,7 @@
 namespace k2::jobs {
 namespace {
 
-TEST_F(OffloadTest, EveryLayerLandsExactlyOnceAndChdbAgreesWithTheWarmTier) {
+TEST_P(OffloadCatalogTest, EveryLayerLandsExactlyOnceAndChdbAgreesWithTheWarmTier) {
   Generate(3, 7, kStartUs);
   K2_ASSERT_OK_AND_ASSIGN(OffloadReport report, Offload());
   ASSERT_TRUE(report.ok()) << report.ToJson().dump(2);
@@ -78,7 +78,7 @@ TEST_F(OffloadTest, EveryLayerLandsExactlyOnceAndChdbAgreesWithTheWarmTier) {
   for (const auto& t : again.tables) EXPECT_TRUE(t.windows.empty()) << t.table;
 }
 
-TEST_F(OffloadTest, LateRowsAreReplacedExactlyAndConcurrentRunsCommitOnce) {
+TEST_P(OffloadCatalogTest, LateRowsAreReplacedExactlyAndConcurrentRunsCommitOnce) {
   Generate(2, 11, kStartUs);
   OffloadOptions raw_only;
   raw_only.tables = {"raw_trades"};
@@ -128,7 +128,7 @@ TEST_F(OffloadTest, LateRowsAreReplacedExactlyAndConcurrentRunsCommitOnce) {
   EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
 }
 
-TEST_F(OffloadTest, LateRowsInACompactedWindowRewriteTheFileExactly) {
+TEST_P(OffloadCatalogTest, LateRowsInACompactedWindowRewriteTheFileExactly) {
   Generate(3, 31, kStartUs);
   OffloadOptions raw_only;
   raw_only.tables = {"raw_trades"};
@@ -178,7 +178,7 @@ TEST_F(OffloadTest, LateRowsInACompactedWindowRewriteTheFileExactly) {
   EXPECT_TRUE(again.tables[0].windows.empty()) << again.ToJson().dump(2);
 }
 
-TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
+TEST_P(OffloadCatalogTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
   // Drift reaches tables read with SELECT * (a time_column in the config);
   // the reference schema's offload queries name their columns.
   for (auto& t : config_.tables) {
@@ -251,7 +251,7 @@ TEST_F(OffloadTest, ColumnAddedInClickHouseIsAddedToTheIcebergSchema) {
   EXPECT_EQ(rows[0]["c"].get<std::string>(), Warm("SELECT count() FROM raw_trades"));
 }
 
-TEST_F(OffloadTest, BadOptionsAndUnclosedWindowsAreRefused) {
+TEST_P(OffloadCatalogTest, BadOptionsAndUnclosedWindowsAreRefused) {
   OffloadOptions o;
   o.replace = true;
   K2_ASSERT_ERROR_KIND(Offload(o), ErrorKind::kInvalidInput);
@@ -266,7 +266,7 @@ TEST_F(OffloadTest, BadOptionsAndUnclosedWindowsAreRefused) {
   EXPECT_EQ(r.tables[0].error->kind, ErrorKind::kInvalidInput);
 }
 
-TEST_F(OffloadTest, DryRunPlansWithoutWriting) {
+TEST_P(OffloadCatalogTest, DryRunPlansWithoutWriting) {
   Generate(2, 3, kStartUs);
   OffloadOptions o;
   o.tables = {"raw_trades"};
@@ -304,6 +304,10 @@ TEST_F(OffloadTest, AnHourlyWindowForADailyTableIsItsDayOrAClearSkip) {
   EXPECT_EQ(day.tables[1].windows[0].action, "append");
   EXPECT_EQ(day.tables[1].windows[0].window.start_us, kStartUs);
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, OffloadCatalogTest,
+                         ::testing::ValuesIn(::k2::testing::CatalogKinds()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace k2::jobs

@@ -11,6 +11,7 @@
 #include "catalog/catalog_factory.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
+#include "support/rest_catalog_fixture.h"
 #include "support/support.h"
 #include "warm/reference_schema.h"
 #include "warm/trade_generator.h"
@@ -27,7 +28,8 @@ std::string EngineDir(const Config&) {
   return ::k2::testing::EmbeddedEngineDir();
 }
 
-class AuditTest : public ::testing::Test {
+/// Runs on the SQL catalog and on k2's REST catalog (client and server).
+class AuditTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (!::k2::testing::ChdbLibraryPath())
@@ -47,9 +49,11 @@ class AuditTest : public ::testing::Test {
       K2_ASSERT_OK(warm_->Execute("DROP TABLE IF EXISTS `" + name + "`"));
     }
     K2_ASSERT_OK(warm::ApplyReferenceSchema(*warm_));
-    auto catalog = OpenSqlCatalog(config_.catalog.uri, "k2");
+    auto catalog = ::k2::testing::TestCatalog::Open(GetParam(), config_.catalog.uri,
+                                                    config_.warehouse.location);
     ASSERT_TRUE(catalog) << catalog.error().ToString();
-    catalog_ = std::move(*catalog);
+    test_catalog_ = std::move(*catalog);
+    catalog_ = &test_catalog_->catalog();
     io_ = NewLocalFileIO();
   }
 
@@ -107,13 +111,14 @@ class AuditTest : public ::testing::Test {
   ::k2::testing::TempDir dir_;
   Config config_;
   std::unique_ptr<warm::WarmDriver> warm_;
-  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<::k2::testing::TestCatalog> test_catalog_;
+  Catalog* catalog_ = nullptr;
   std::unique_ptr<FileIO> io_;
 };
 
 const std::vector<std::string> kAllOk = {"00 ok", "01 ok", "02 ok"};
 
-TEST_F(AuditTest, OffloadedLayersAuditOkThenLateRowsAndALostColdFileAreNamed) {
+TEST_P(AuditTest, OffloadedLayersAuditOkThenLateRowsAndALostColdFileAreNamed) {
   Generate(3, 7, kStartUs);
   K2_ASSERT_OK_AND_ASSIGN(OffloadReport offload, Offload());
   ASSERT_TRUE(offload.ok()) << offload.ToJson().dump(2);
@@ -213,7 +218,7 @@ TEST_F(AuditTest, OffloadedLayersAuditOkThenLateRowsAndALostColdFileAreNamed) {
   EXPECT_EQ(Statuses(since, "bronze_trades"), std::vector<std::string>{"02 mismatch"});
 }
 
-TEST_F(AuditTest, WindowsMissingInColdOrWarmAndExpiredWarmRows) {
+TEST_P(AuditTest, WindowsMissingInColdOrWarmAndExpiredWarmRows) {
   Generate(3, 5, kStartUs);
   OffloadOptions o;
   o.tables = {"raw_trades"};
@@ -254,7 +259,7 @@ TEST_F(AuditTest, WindowsMissingInColdOrWarmAndExpiredWarmRows) {
   EXPECT_FALSE(expired.mismatch()) << expired.ToJson().dump(2);
 }
 
-TEST_F(AuditTest, BadOptionsAreRefused) {
+TEST_P(AuditTest, BadOptionsAreRefused) {
   AuditOptions bad;
   bad.layer = "platinum";
   K2_ASSERT_ERROR_KIND(Audit(bad), ErrorKind::kInvalidInput);
@@ -262,6 +267,9 @@ TEST_F(AuditTest, BadOptionsAreRefused) {
   unknown.tables = {"no_such_table"};
   EXPECT_FALSE(Audit(unknown).has_value());
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, AuditTest, ::testing::ValuesIn(::k2::testing::CatalogKinds()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace k2::jobs

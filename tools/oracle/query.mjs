@@ -31,7 +31,9 @@ async function runChdb() {
   const out = [];
   for (const sql of statements) {
     const settings = 'output_format_json_quote_64bit_integers=1, output_format_json_quote_decimals=1';
-    const full = /\bSETTINGS\b/i.test(sql) ? `${sql}, ${settings}` : `${sql} SETTINGS ${settings}`;
+    // Only statements that return rows take output settings (SET, CREATE ... SETTINGS do not).
+    const reads = /^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN)\b/i.test(sql);
+    const full = !reads ? sql : /\bSETTINGS\b/i.test(sql) ? `${sql}, ${settings}` : `${sql} SETTINGS ${settings}`;
     const text = query(full, 'JSONEachRow');
     const rows = text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
     out.push(rows);

@@ -415,6 +415,36 @@ Status SqlCatalog::SwapTable(const TableIdentifier& id, const std::string& expec
                    name_, database(), qualified, *current, expected);
 }
 
+Status SqlCatalog::SwapTables(const std::vector<TableSwap>& swaps) {
+  for (const TableSwap& swap : swaps) {
+    K2_ASSIGN_OR_RETURN(std::string ns, ValidTable(swap.id));
+    K2_RETURN_IF_ERROR(ValidLocation(swap.next, Qualified(ns, swap.id.name)));
+  }
+  return store_->InTransaction([&]() -> Status {
+    for (const TableSwap& swap : swaps) {
+      std::string ns = JoinNamespace(swap.id.ns);
+      const std::string qualified = Qualified(ns, swap.id.name);
+      auto changed = store_->Execute(
+          fmt::format(
+              "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = "
+              "? WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
+              "metadata_location = ? AND {}",
+              kTableFilter),
+          {swap.next, swap.expected, name_, ns, swap.id.name, swap.expected});
+      if (!changed) {
+        return std::unexpected(
+            Context(changed.error(), fmt::format("commit table '{}'", qualified)));
+      }
+      if (*changed != 1) {
+        return MakeError(ErrorKind::kCommitConflict,
+                         "catalog '{}': commit table '{}': metadata location is not '{}'", name_,
+                         qualified, swap.expected);
+      }
+    }
+    return OkStatus();
+  });
+}
+
 Status SqlCatalog::RenameTable(const TableIdentifier& from, const TableIdentifier& to) {
   K2_ASSIGN_OR_RETURN(std::string from_ns, ValidTable(from));
   K2_ASSIGN_OR_RETURN(std::string to_ns, ValidTable(to));

@@ -60,6 +60,8 @@ class SqlCatalog final : public Catalog {
   /// `expected`; kCommitStateUnknown if the connection broke during the UPDATE.
   Status SwapTable(const TableIdentifier& id, const std::string& expected,
                    const std::string& next) override;
+  /// In one database transaction.
+  Status SwapTables(const std::vector<TableSwap>& swaps) override;
   /// kNotFound if `from` or the namespace of `to` is absent; kAlreadyExists if
   /// `to` is taken.
   Status RenameTable(const TableIdentifier& from, const TableIdentifier& to) override;

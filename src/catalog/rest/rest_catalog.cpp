@@ -1,0 +1,415 @@
+#include "catalog/rest/rest_catalog.h"
+
+#include <httplib.h>
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "catalog/rest_server/rest_message.h"
+#include "iceberg/table.h"
+#include "iceberg/table_update.h"
+
+namespace k2::rest {
+
+using Json = nlohmann::json;
+
+namespace {
+
+/// Splits "http://host:port/base" into "http://host:port" and "/base".
+std::pair<std::string, std::string> SplitUri(const std::string& uri) {
+  size_t scheme = uri.find("://");
+  size_t slash = uri.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (slash == std::string::npos) return {uri, ""};
+  std::string path = uri.substr(slash);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return {uri.substr(0, slash), path};
+}
+
+std::string FormEncode(const std::map<std::string, std::string>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += PercentEncode(k) + "=" + PercentEncode(v);
+  }
+  return out;
+}
+
+std::string MessageOf(const RestReply& reply) {
+  if (reply.body.is_object() && reply.body.contains("error")) {
+    const Json& e = reply.body["error"];
+    if (e.is_object()) {
+      return fmt::format("{}: {}", e.value("type", "error"), e.value("message", ""));
+    }
+    if (e.is_string()) {
+      return fmt::format("{}: {}", e.get<std::string>(), reply.body.value("error_description", ""));
+    }
+  }
+  return reply.text.substr(0, 200);
+}
+
+Result<std::map<std::string, std::string>> StringMap(const Json& j, std::string_view what) {
+  std::map<std::string, std::string> out;
+  if (j.is_null()) return out;
+  if (!j.is_object())
+    return MakeError(ErrorKind::kRemote, "REST catalog: {} is not an object", what);
+  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RestCatalog>> RestCatalog::Open(RestCatalogOptions options) {
+  if (!options.uri.starts_with("http://") && !options.uri.starts_with("https://")) {
+    return MakeError(ErrorKind::kInvalidInput,
+                     "catalog.uri '{}': a REST catalog URI starts with http:// or https://",
+                     options.uri);
+  }
+  while (!options.uri.empty() && options.uri.back() == '/') options.uri.pop_back();
+  if (options.uri.ends_with("/v1")) options.uri.resize(options.uri.size() - 3);
+  if (!options.credential.empty() && options.credential.find(':') == std::string::npos) {
+    return MakeError(ErrorKind::kInvalidInput,
+                     "catalog.credential: expected client_id:client_secret");
+  }
+  if (options.oauth2_server_uri.empty())
+    options.oauth2_server_uri = options.uri + "/v1/oauth/tokens";
+  auto catalog = std::unique_ptr<RestCatalog>(new RestCatalog(std::move(options)));
+  K2_RETURN_IF_ERROR(catalog->LoadConfig());
+  return catalog;
+}
+
+Result<RestReply> RestCatalog::Send(const std::string& method, const std::string& url,
+                                    const std::string& body, const std::string& content_type,
+                                    const std::map<std::string, std::string>& headers) {
+  auto [origin, path] = SplitUri(url);
+  httplib::Client client(origin);
+  client.set_connection_timeout(options_.connect_timeout_s, 0);
+  client.set_read_timeout(options_.request_timeout_s, 0);
+  client.set_write_timeout(options_.request_timeout_s, 0);
+  httplib::Headers h;
+  for (const auto& [k, v] : options_.headers) h.emplace(k, v);
+  for (const auto& [k, v] : headers) h.emplace(k, v);
+  httplib::Result res = method == "GET"      ? client.Get(path, h)
+                        : method == "HEAD"   ? client.Head(path, h)
+                        : method == "DELETE" ? client.Delete(path, h, body, content_type)
+                                             : client.Post(path, h, body, content_type);
+  if (!res) {
+    // Refused connections never reached the server; anything later might have.
+    ErrorKind kind =
+        res.error() == httplib::Error::Connection ? ErrorKind::kIo : ErrorKind::kCommitStateUnknown;
+    return MakeError(kind, "REST catalog {}: {} {}: {}", origin, method, path,
+                     httplib::to_string(res.error()));
+  }
+  RestReply reply;
+  reply.status = res->status;
+  reply.text = res->body;
+  reply.body = Json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (reply.body.is_discarded()) reply.body = Json();
+  return reply;
+}
+
+Result<std::string> RestCatalog::Authorization(bool force_refresh) {
+  if (!options_.token.empty() && options_.credential.empty()) return "Bearer " + options_.token;
+  if (options_.credential.empty()) return std::string();
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (!force_refresh && !access_token_.empty() && now < token_expires_) {
+    return "Bearer " + access_token_;
+  }
+  size_t colon = options_.credential.find(':');
+  std::map<std::string, std::string> form = {
+      {"grant_type", "client_credentials"},
+      {"client_id", options_.credential.substr(0, colon)},
+      {"client_secret", options_.credential.substr(colon + 1)},
+      {"scope", options_.scope}};
+  K2_ASSIGN_OR_RETURN(RestReply reply, Send("POST", options_.oauth2_server_uri, FormEncode(form),
+                                            "application/x-www-form-urlencoded", {}));
+  if (reply.status != 200 || !reply.body.is_object() || !reply.body.contains("access_token")) {
+    return MakeError(ErrorKind::kRemote, "REST catalog token endpoint {}: HTTP {}: {}",
+                     options_.oauth2_server_uri, reply.status, MessageOf(reply));
+  }
+  access_token_ = reply.body["access_token"].get<std::string>();
+  int64_t expires_in = reply.body.value("expires_in", int64_t{3600});
+  // Refresh when 90% of the lifetime has passed.
+  token_expires_ = now + std::chrono::milliseconds(expires_in * 900);
+  return "Bearer " + access_token_;
+}
+
+Status RestCatalog::LoadConfig() {
+  std::string url = options_.uri + "/v1/config";
+  if (!options_.warehouse.empty()) url += "?warehouse=" + PercentEncode(options_.warehouse);
+  K2_ASSIGN_OR_RETURN(std::string auth, Authorization(false));
+  std::map<std::string, std::string> headers;
+  if (!auth.empty()) headers["Authorization"] = auth;
+  K2_ASSIGN_OR_RETURN(RestReply reply, Send("GET", url, "", "", headers));
+  if (reply.status != 200 || !reply.body.is_object()) {
+    return MakeError(
+        reply.status == 401 || reply.status == 403 ? ErrorKind::kInvalidInput : ErrorKind::kRemote,
+        "REST catalog {}: GET /v1/config: HTTP {}: {}", options_.uri, reply.status,
+        MessageOf(reply));
+  }
+  K2_ASSIGN_OR_RETURN(auto defaults, StringMap(reply.body.value("defaults", Json()), "defaults"));
+  K2_ASSIGN_OR_RETURN(auto overrides,
+                      StringMap(reply.body.value("overrides", Json()), "overrides"));
+  properties_ = defaults;
+  if (!options_.prefix.empty()) properties_["prefix"] = options_.prefix;
+  if (!options_.warehouse.empty()) properties_["warehouse"] = options_.warehouse;
+  for (const auto& [k, v] : overrides) properties_[k] = v;
+  prefix_path_ = "/v1";
+  if (auto it = properties_.find("prefix"); it != properties_.end() && !it->second.empty()) {
+    prefix_path_ += "/" + it->second;
+  }
+  idempotency_ = reply.body.contains("idempotency-key-lifetime");
+  return OkStatus();
+}
+
+Result<RestReply> RestCatalog::Call(const std::string& method, const std::string& path,
+                                    const Json* body, bool idempotent) {
+  const std::string url = options_.uri + prefix_path_ + path;
+  std::map<std::string, std::string> headers;
+  const bool mutation = method == "POST" || method == "DELETE";
+  if (mutation && idempotency_) headers["Idempotency-Key"] = iceberg::NewUuid();
+  const std::string text = body ? body->dump() : std::string();
+  const int attempts = 1 + ((idempotent || (mutation && idempotency_)) ? options_.retries : 0);
+  bool refreshed = false;
+  Result<RestReply> last = MakeError(ErrorKind::kInternal, "no request sent");
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    K2_ASSIGN_OR_RETURN(std::string auth, Authorization(false));
+    if (!auth.empty()) headers["Authorization"] = auth;
+    last = Send(method, url, text, "application/json", headers);
+    if (last && (last->status == 401 || last->status == 419) && !options_.credential.empty() &&
+        !refreshed) {
+      refreshed = true;
+      K2_ASSIGN_OR_RETURN(auth, Authorization(true));
+      headers["Authorization"] = auth;
+      last = Send(method, url, text, "application/json", headers);
+    }
+    bool transient = !last ? last.error().kind != ErrorKind::kInvalidInput : last->status >= 500;
+    if (!transient) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+  }
+  return last;
+}
+
+Error RestCatalog::ReplyError(const RestReply& reply, const std::string& what,
+                              ErrorKind conflict_kind) const {
+  ErrorKind kind = ErrorKind::kRemote;
+  switch (reply.status) {
+    case 400:
+    case 401:
+    case 403:
+    case 422:
+      kind = ErrorKind::kInvalidInput;
+      break;
+    case 404:
+      kind = ErrorKind::kNotFound;
+      break;
+    case 406:
+      kind = ErrorKind::kUnsupported;
+      break;
+    case 409:
+      kind = conflict_kind;
+      break;
+    default:
+      break;
+  }
+  return Error{kind, fmt::format("REST catalog {}: {}: HTTP {}: {}", options_.uri, what,
+                                 reply.status, MessageOf(reply))};
+}
+
+std::string RestCatalog::NamespacePath(const Namespace& ns) const {
+  std::string joined;
+  for (size_t i = 0; i < ns.size(); ++i) {
+    if (i > 0) joined.push_back('\x1f');
+    joined += ns[i];
+  }
+  return "/namespaces/" + PercentEncode(joined);
+}
+
+std::string RestCatalog::TablePath(const TableIdentifier& id) const {
+  return NamespacePath(id.ns) + "/tables/" + PercentEncode(id.name);
+}
+
+Status RestCatalog::CreateNamespace(const Namespace& ns,
+                                    const std::map<std::string, std::string>& properties) {
+  Json body = {{"namespace", ns}, {"properties", properties}};
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("POST", "/namespaces", &body, false));
+  if (r.status != 200) {
+    return std::unexpected(
+        ReplyError(r, "create namespace " + NamespaceToString(ns), ErrorKind::kAlreadyExists));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<Namespace>> RestCatalog::ListNamespaces(const Namespace& parent) {
+  std::vector<Namespace> out;
+  std::string token;
+  do {
+    std::string path = "/namespaces?pageSize=1000";
+    if (!parent.empty()) {
+      std::string joined;
+      for (size_t i = 0; i < parent.size(); ++i) joined += (i ? "\x1f" : "") + parent[i];
+      path += "&parent=" + PercentEncode(joined);
+    }
+    if (!token.empty()) path += "&pageToken=" + PercentEncode(token);
+    K2_ASSIGN_OR_RETURN(RestReply r, Call("GET", path, nullptr, true));
+    if (r.status != 200) {
+      return std::unexpected(ReplyError(r, "list namespaces", ErrorKind::kRemote));
+    }
+    for (const Json& ns : r.body.value("namespaces", Json::array())) {
+      out.push_back(ns.get<Namespace>());
+    }
+    token = r.body.value("next-page-token", Json()).is_string()
+                ? r.body["next-page-token"].get<std::string>()
+                : std::string();
+  } while (!token.empty());
+  return out;
+}
+
+Result<std::map<std::string, std::string>> RestCatalog::LoadNamespaceProperties(
+    const Namespace& ns) {
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("GET", NamespacePath(ns), nullptr, true));
+  if (r.status != 200) {
+    return std::unexpected(
+        ReplyError(r, "load namespace " + NamespaceToString(ns), ErrorKind::kRemote));
+  }
+  return StringMap(r.body.value("properties", Json()), "namespace properties");
+}
+
+Status RestCatalog::UpdateNamespaceProperties(const Namespace& ns,
+                                              const std::map<std::string, std::string>& set,
+                                              const std::vector<std::string>& remove) {
+  Json body = {{"updates", set}, {"removals", remove}};
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("POST", NamespacePath(ns) + "/properties", &body, false));
+  if (r.status != 200) {
+    return std::unexpected(
+        ReplyError(r, "update namespace " + NamespaceToString(ns), ErrorKind::kRemote));
+  }
+  return OkStatus();
+}
+
+Status RestCatalog::DropNamespace(const Namespace& ns) {
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("DELETE", NamespacePath(ns), nullptr, false));
+  if (r.status != 204 && r.status != 200) {
+    return std::unexpected(
+        ReplyError(r, "drop namespace " + NamespaceToString(ns), ErrorKind::kInvalidInput));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<TableIdentifier>> RestCatalog::ListTables(const Namespace& ns) {
+  std::vector<TableIdentifier> out;
+  std::string token;
+  do {
+    std::string path = NamespacePath(ns) + "/tables?pageSize=1000";
+    if (!token.empty()) path += "&pageToken=" + PercentEncode(token);
+    K2_ASSIGN_OR_RETURN(RestReply r, Call("GET", path, nullptr, true));
+    if (r.status != 200) {
+      return std::unexpected(
+          ReplyError(r, "list tables of " + NamespaceToString(ns), ErrorKind::kRemote));
+    }
+    for (const Json& id : r.body.value("identifiers", Json::array())) {
+      out.push_back({id.at("namespace").get<Namespace>(), id.at("name").get<std::string>()});
+    }
+    token = r.body.value("next-page-token", Json()).is_string()
+                ? r.body["next-page-token"].get<std::string>()
+                : std::string();
+  } while (!token.empty());
+  return out;
+}
+
+Status RestCatalog::CreateTable(const TableIdentifier& id, const std::string& metadata_location) {
+  Json body = {{"name", id.name}, {"metadata-location", metadata_location}};
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("POST", NamespacePath(id.ns) + "/register", &body, false));
+  if (r.status != 200) {
+    return std::unexpected(
+        ReplyError(r, "register table " + id.ToString(), ErrorKind::kAlreadyExists));
+  }
+  return OkStatus();
+}
+
+Result<std::string> RestCatalog::LoadTable(const TableIdentifier& id) {
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("GET", TablePath(id) + "?snapshots=all", nullptr, true));
+  if (r.status != 200) {
+    return std::unexpected(ReplyError(r, "load table " + id.ToString(), ErrorKind::kRemote));
+  }
+  if (!r.body.is_object() || !r.body.contains("metadata-location") ||
+      !r.body["metadata-location"].is_string()) {
+    return MakeError(ErrorKind::kRemote, "REST catalog {}: load table {}: no metadata-location",
+                     options_.uri, id.ToString());
+  }
+  K2_ASSIGN_OR_RETURN(auto config, StringMap(r.body.value("config", Json()), "table config"));
+  {
+    std::lock_guard lock(mu_);
+    table_config_[id] = std::move(config);
+  }
+  return r.body["metadata-location"].get<std::string>();
+}
+
+std::map<std::string, std::string> RestCatalog::TableConfig(const TableIdentifier& id) const {
+  std::lock_guard lock(mu_);
+  auto it = table_config_.find(id);
+  return it == table_config_.end() ? std::map<std::string, std::string>() : it->second;
+}
+
+Status RestCatalog::SwapTable(const TableIdentifier& id, const std::string&, const std::string&) {
+  return MakeError(ErrorKind::kUnsupported,
+                   "REST catalog: table {} is committed with requirements and updates, not by "
+                   "swapping metadata files",
+                   id.ToString());
+}
+
+Result<std::string> RestCatalog::CommitMetadata(const TableIdentifier& id,
+                                                const iceberg::TableMetadata& base,
+                                                const std::string& base_location,
+                                                const iceberg::TableMetadata& next) {
+  iceberg::TableCommit commit = iceberg::DiffMetadata(base, next);
+  Json body = {{"identifier", {{"namespace", id.ns}, {"name", id.name}}},
+               {"requirements", commit.requirements},
+               {"updates", commit.updates}};
+  auto r = Call("POST", TablePath(id), &body, false);
+  if (!r) {
+    // A refused connection never reached the server; anything else may have.
+    if (r.error().kind == ErrorKind::kIo) return std::unexpected(r.error());
+    return MakeError(ErrorKind::kCommitStateUnknown, "commit {}: {}", id.ToString(),
+                     r.error().message);
+  }
+  if (r->status >= 500) {
+    Error e = ReplyError(*r, "commit " + id.ToString(), ErrorKind::kCommitConflict);
+    e.kind = ErrorKind::kCommitStateUnknown;
+    return std::unexpected(e);
+  }
+  if (r->status != 200) {
+    return std::unexpected(ReplyError(*r, "commit " + id.ToString(), ErrorKind::kCommitConflict));
+  }
+  if (!r->body.is_object() || !r->body.contains("metadata-location")) {
+    return MakeError(ErrorKind::kCommitStateUnknown,
+                     "REST catalog {}: commit {}: answer without metadata-location", options_.uri,
+                     id.ToString());
+  }
+  (void)base_location;
+  return r->body["metadata-location"].get<std::string>();
+}
+
+Status RestCatalog::RenameTable(const TableIdentifier& from, const TableIdentifier& to) {
+  Json body = {{"source", {{"namespace", from.ns}, {"name", from.name}}},
+               {"destination", {{"namespace", to.ns}, {"name", to.name}}}};
+  K2_ASSIGN_OR_RETURN(RestReply r, Call("POST", "/tables/rename", &body, false));
+  if (r.status != 204 && r.status != 200) {
+    return std::unexpected(ReplyError(r, "rename table " + from.ToString() + " to " + to.ToString(),
+                                      ErrorKind::kAlreadyExists));
+  }
+  return OkStatus();
+}
+
+Result<std::string> RestCatalog::DropTable(const TableIdentifier& id) {
+  K2_ASSIGN_OR_RETURN(std::string location, LoadTable(id));
+  K2_ASSIGN_OR_RETURN(RestReply r,
+                      Call("DELETE", TablePath(id) + "?purgeRequested=false", nullptr, false));
+  if (r.status != 204 && r.status != 200) {
+    return std::unexpected(ReplyError(r, "drop table " + id.ToString(), ErrorKind::kRemote));
+  }
+  return location;
+}
+
+}  // namespace k2::rest

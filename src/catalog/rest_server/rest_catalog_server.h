@@ -1,0 +1,120 @@
+#pragma once
+/// The Iceberg REST catalog protocol served over any k2 Catalog (in `k2 serve`:
+/// the SQL catalog), so Spark, Trino, ClickHouse, pyiceberg and iceberg-js
+/// reach k2's tables through one endpoint:
+///
+///   GET  /v1/config                              defaults, overrides, endpoints
+///   POST /v1/oauth/tokens                        client credentials -> bearer token
+///   GET|POST /v1/namespaces                      list (parent, pageToken, pageSize) | create
+///   GET|HEAD|DELETE /v1/namespaces/{ns}          load | exists | drop (409 if not empty)
+///   POST /v1/namespaces/{ns}/properties          set and remove properties
+///   GET|POST /v1/namespaces/{ns}/tables          list (paged) | create (stage-create too)
+///   POST /v1/namespaces/{ns}/register            register a metadata file
+///   GET|HEAD|POST|DELETE /v1/namespaces/{ns}/tables/{t}
+///                                                load (snapshots=refs, ETag/304) | exists |
+///                                                commit | drop (purgeRequested)
+///   POST /v1/namespaces/{ns}/tables/{t}/metrics  accepted (204)
+///   POST /v1/tables/rename                       rename
+///   POST /v1/transactions/commit                 several tables, atomically
+///
+/// A commit checks the requirements against the current metadata, applies the
+/// updates (iceberg/table_update.h), writes the next metadata file through
+/// FileIO and swaps the catalog pointer (compare-and-swap); losing the swap to
+/// another writer re-runs the check on the new metadata. Errors are the spec's
+/// ErrorModel: {"error": {"message", "type", "code"}}. Requests carrying an
+/// Idempotency-Key get the stored answer of their first execution.
+///
+/// Namespace levels and table names are 1..255 bytes without '.', '/', '\',
+/// control characters, and are not "." or ".."; table locations must lie under
+/// the warehouse. Thread-safe: the HTTP server calls Handle from many threads.
+
+#include <chrono>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "catalog/rest_server/rest_message.h"
+#include "catalog/rest_server/token_authority.h"
+#include "iceberg/table_metadata.h"
+#include "io/file_io.h"
+
+namespace k2::rest {
+
+struct RestServerOptions {
+  /// Base location of new tables: <warehouse>/<namespace>/<table>.
+  std::string warehouse;
+  AuthOptions auth;
+  /// Larger request bodies get 413.
+  size_t max_body_bytes = 16u << 20;
+  /// How long Idempotency-Key answers are kept (advertised in /v1/config).
+  int64_t idempotency_lifetime_s = 1800;
+  /// Table config sent with every LoadTableResult (e.g. vended credentials).
+  std::map<std::string, std::string> table_config;
+};
+
+class RestCatalogServer {
+ public:
+  /// `catalog` and `io` must outlive the server.
+  RestCatalogServer(Catalog& catalog, FileIO& io, RestServerOptions options);
+
+  /// Answers one request. Never throws for bad input: malformed JSON, wrong
+  /// types and bad names are 400s.
+  RestResponse Handle(const RestRequest& request);
+
+  const RestServerOptions& options() const { return options_; }
+
+ private:
+  struct PreparedCommit;
+
+  RestResponse Dispatch(const RestRequest& req, Access access);
+  RestResponse Config(const RestRequest& req);
+  RestResponse Tokens(const RestRequest& req);
+  RestResponse ListNamespaces(const RestRequest& req);
+  RestResponse CreateNamespace(const RestRequest& req);
+  RestResponse LoadNamespace(const Namespace& ns, bool head);
+  RestResponse DropNamespace(const Namespace& ns);
+  RestResponse UpdateNamespaceProperties(const Namespace& ns, const RestRequest& req);
+  RestResponse ListTables(const Namespace& ns, const RestRequest& req);
+  RestResponse CreateTable(const Namespace& ns, const RestRequest& req);
+  RestResponse RegisterTable(const Namespace& ns, const RestRequest& req);
+  RestResponse LoadTable(const TableIdentifier& id, const RestRequest& req, bool head);
+  RestResponse CommitTable(const TableIdentifier& id, const RestRequest& req);
+  RestResponse DropTable(const TableIdentifier& id, const RestRequest& req);
+  RestResponse RenameTable(const RestRequest& req);
+  RestResponse CommitTransaction(const RestRequest& req);
+
+  /// Loads, checks, applies and writes one table's commit (no swap yet).
+  Result<PreparedCommit> Prepare(const TableIdentifier& id, const nlohmann::json& change);
+  /// Prepare + swap, retrying a lost swap; returns the committed metadata.
+  Result<PreparedCommit> CommitOne(const TableIdentifier& id, const nlohmann::json& change);
+  /// Metadata of a file, cached (metadata files never change).
+  Result<std::shared_ptr<const iceberg::TableMetadata>> ReadMetadata(const std::string& location);
+  void CacheMetadata(const std::string& location, std::shared_ptr<const iceberg::TableMetadata> m);
+  Status CheckLocation(const std::string& location) const;
+  Status PurgeTable(const iceberg::TableMetadata& m);
+
+  Catalog& catalog_;
+  FileIO& io_;
+  RestServerOptions options_;
+  TokenAuthority auth_;
+  /// Serializes this server's commits (the catalog's compare-and-swap still
+  /// guards against other writers).
+  std::mutex commit_mu_;
+
+  std::mutex cache_mu_;
+  std::map<std::string, std::shared_ptr<const iceberg::TableMetadata>> metadata_cache_;
+  std::list<std::string> cache_order_;
+
+  struct StoredAnswer {
+    std::string fingerprint;
+    RestResponse response;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex idempotency_mu_;
+  std::map<std::string, StoredAnswer> answers_;
+};
+
+}  // namespace k2::rest

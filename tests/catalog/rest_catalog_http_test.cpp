@@ -1,0 +1,204 @@
+// k2's REST catalog on a real loopback listener, used by engines k2 did not
+// write: iceberg-js (namespaces, tables, commits with requirements, a 409) and
+// ClickHouse (chDB's DataLakeCatalog database engine lists and reads a table
+// k2 wrote).
+
+#include "catalog/rest_server/rest_http_listener.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "catalog/catalog_factory.h"
+#include "catalog/rest/rest_catalog.h"
+#include "catalog/rest_server/rest_catalog_server.h"
+#include "iceberg/test_tables.h"
+#include "support/support.h"
+
+namespace k2::rest {
+namespace {
+
+using Json = nlohmann::json;
+
+class RestCatalogHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto catalog = OpenSqlCatalog(dir_ / "catalog.db", "k2");
+    ASSERT_TRUE(catalog.has_value()) << catalog.error().ToString();
+    catalog_ = std::move(*catalog);
+    io_ = NewLocalFileIO();
+    rest::RestServerOptions options;
+    // Engines such as ClickHouse want a scheme on every location.
+    options.warehouse = "file://" + (dir_ / "warehouse");
+    server_ = std::make_unique<rest::RestCatalogServer>(*catalog_, *io_, options);
+    listener_ = std::make_unique<rest::RestCatalogListener>(
+        [this](const rest::RestRequest& r) {
+          rest::RestResponse response = server_->Handle(r);
+          // Fault: the commit happened, but its answer is lost (server died).
+          if (r.method == "POST" && r.path.find("/tables/") != std::string::npos &&
+              lose_commit_answers_ > 0) {
+            --lose_commit_answers_;
+            return rest::RestResponse{502, "text/plain", "bad gateway", {}};
+          }
+          return response;
+        },
+        1 << 20);
+    auto started = listener_->Start("127.0.0.1", 0);
+    ASSERT_TRUE(started.has_value()) << started.error().ToString();
+    base_ = "http://127.0.0.1:" + std::to_string(listener_->port());
+  }
+
+  void TearDown() override {
+    if (listener_) listener_->Stop();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<FileIO> io_;
+  std::unique_ptr<rest::RestCatalogServer> server_;
+  std::unique_ptr<rest::RestCatalogListener> listener_;
+  std::string base_;
+  std::atomic<int> lose_commit_answers_{0};
+};
+
+/// Appends one fake data file to `table` (metadata only).
+Status AppendOne(iceberg::Table& table, const std::string& name) {
+  auto append = table.NewFastAppend();
+  append.AppendFile(iceberg::testing::FakeFile(table.metadata().location + "/data/" + name, 5));
+  return table.CommitUpdate(append);
+}
+
+TEST_F(RestCatalogHttpTest, K2ClientCommitsThroughK2Server) {
+  rest::RestCatalogOptions options;
+  options.uri = base_ + "/iceberg";
+  options.warehouse = "k2";
+  K2_ASSERT_OK_AND_ASSIGN(auto client, rest::RestCatalog::Open(options));
+  EXPECT_TRUE(client->WritesMetadata());
+  K2_ASSERT_OK(client->CreateNamespace({"market"}, {{"owner", "k2"}}));
+  K2_ASSERT_ERROR_KIND(client->CreateNamespace({"market"}, {}), ErrorKind::kAlreadyExists);
+  EXPECT_EQ(client->ListNamespaces({}).value(), std::vector<Namespace>{{"market"}});
+  EXPECT_EQ(client->LoadNamespaceProperties({"market"}).value().at("owner"), "k2");
+
+  iceberg::CreateOptions create;
+  create.location = "file://" + (dir_ / "warehouse/market/trades");
+  K2_ASSERT_OK_AND_ASSIGN(auto table,
+                          iceberg::Table::Create(*client, *io_, {{"market"}, "trades"},
+                                                 iceberg::testing::TradesSchema(),
+                                                 iceberg::PartitionSpec::Unpartitioned(), create));
+  EXPECT_EQ(client->ListTables({"market"}).value().size(), 1u);
+  K2_ASSERT_OK(AppendOne(table, "a.parquet"));
+  EXPECT_EQ(table.metadata().snapshots.size(), 1u);
+  // The server wrote the file the SQL catalog points to.
+  EXPECT_EQ(catalog_->LoadTable({{"market"}, "trades"}).value(), table.metadata_location());
+
+  // Two writers from the same version: the second gets 409, refreshes, retries.
+  K2_ASSERT_OK_AND_ASSIGN(auto other, iceberg::Table::Load(*client, *io_, {{"market"}, "trades"}));
+  K2_ASSERT_OK(AppendOne(table, "b.parquet"));
+  K2_ASSERT_OK(AppendOne(other, "c.parquet"));
+  EXPECT_EQ(other.metadata().snapshots.size(), 3u);
+
+  // Schema change: assert-current-schema-id and assert-last-assigned-field-id.
+  auto evolve = other.NewUpdateSchema();
+  evolve.AddColumn("venue", DataType::String());
+  K2_ASSERT_OK(other.CommitUpdate(evolve));
+  EXPECT_EQ(other.metadata().current_schema_id, 1);
+  EXPECT_EQ(other.metadata().last_column_id, 5);
+
+  // Answers lost after the commit happened: the retry with the same
+  // Idempotency-Key is answered from the server's record; no duplicate.
+  lose_commit_answers_ = 1;
+  K2_ASSERT_OK(AppendOne(other, "d.parquet"));
+  EXPECT_EQ(other.metadata().snapshots.size(), 4u);
+  // Every retry's answer lost too: the client reads the table back and finds
+  // its snapshot (committed once, reported once).
+  lose_commit_answers_ = 10;
+  K2_ASSERT_OK(AppendOne(other, "e.parquet"));
+  lose_commit_answers_ = 0;
+  K2_ASSERT_OK_AND_ASSIGN(auto reread,
+                          iceberg::Table::Load(*catalog_, *io_, {{"market"}, "trades"}));
+  EXPECT_EQ(reread.metadata().snapshots.size(), 5u);
+
+  K2_ASSERT_OK(client->RenameTable({{"market"}, "trades"}, {{"market"}, "fills"}));
+  K2_ASSERT_OK_AND_ASSIGN(std::string last, client->DropTable({{"market"}, "fills"}));
+  EXPECT_FALSE(last.empty());
+  K2_ASSERT_ERROR_KIND(client->LoadTable({{"market"}, "fills"}), ErrorKind::kNotFound);
+  K2_ASSERT_OK(client->DropNamespace({"market"}));
+}
+
+TEST_F(RestCatalogHttpTest, K2ClientAuthenticatesWithClientCredentials) {
+  rest::RestServerOptions options;
+  options.warehouse = "file://" + (dir_ / "warehouse");
+  options.auth.clients = {"k2:s3cret"};
+  server_ = std::make_unique<rest::RestCatalogServer>(*catalog_, *io_, options);
+  rest::RestCatalogOptions client_options;
+  client_options.uri = base_ + "/iceberg";
+  client_options.credential = "k2:wrong-secret";
+  auto refused = rest::RestCatalog::Open(client_options);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().message.find("wrong-secret"), std::string::npos)
+      << refused.error().message;
+  client_options.credential = "k2:s3cret";
+  K2_ASSERT_OK_AND_ASSIGN(auto client, rest::RestCatalog::Open(client_options));
+  K2_ASSERT_OK(client->CreateNamespace({"authed"}, {}));
+  client_options.credential.clear();
+  client_options.token = "not-a-token";
+  K2_ASSERT_ERROR_KIND(rest::RestCatalog::Open(client_options), ErrorKind::kInvalidInput);
+}
+
+TEST_F(RestCatalogHttpTest, IcebergJsClient) {
+  // Through the /iceberg mount, as on the daemon's listener.
+  testing::ProcessResult r = testing::RunProcess(
+      {"node", testing::SourceDir() + "/tools/oracle/rest_client.mjs", base_ + "/iceberg"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  Json out = Json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(out.is_object()) << r.out;
+  EXPECT_EQ(out["namespaces"], Json({{"js"}}));
+  EXPECT_EQ(out["namespaceProperties"]["owner"], "iceberg-js");
+  EXPECT_TRUE(out["namespaceExists"].get<bool>());
+  EXPECT_FALSE(out["missingNamespaceExists"].get<bool>());
+  EXPECT_EQ(out["tables"], Json({"events"}));
+  EXPECT_TRUE(out["tableExists"].get<bool>());
+  EXPECT_EQ(out["loadedUuid"], out["created"]["uuid"]);
+  EXPECT_EQ(out["commit"]["currentSnapshotId"], 101);
+  EXPECT_EQ(out["commit"]["property"], "iceberg-js");
+  EXPECT_EQ(out["conflict"]["status"], 409);
+  EXPECT_EQ(out["conflict"]["type"], "CommitFailedException");
+  EXPECT_EQ(out["afterConflict"], 101);
+  EXPECT_EQ(out["missingTable"]["status"], 404);
+  EXPECT_EQ(out["missingTable"]["type"], "NoSuchTableException");
+  EXPECT_EQ(out["tablesAfterDrop"], Json({"events"}));
+  // The catalog database holds what the client committed.
+  K2_ASSERT_OK_AND_ASSIGN(std::string location, catalog_->LoadTable({{"js"}, "events"}));
+  EXPECT_EQ(location, out["commit"]["metadataLocation"]);
+}
+
+TEST_F(RestCatalogHttpTest, ClickHouseReadsK2TablesThroughTheCatalog) {
+  K2_ASSERT_OK(catalog_->CreateNamespace({"market"}, {}));
+  iceberg::CreateOptions options;
+  options.location = "file://" + (dir_ / "warehouse/market/trades");
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto spec, iceberg::PartitionSpec::Make(iceberg::testing::TradesSchema(), {{"ts", "day"}}));
+  K2_ASSERT_OK_AND_ASSIGN(auto table,
+                          iceberg::Table::Create(*catalog_, *io_, {{"market"}, "trades"},
+                                                 iceberg::testing::TradesSchema(), spec, options));
+  K2_ASSERT_OK_AND_ASSIGN(auto file, iceberg::testing::WriteTrades(
+                                         table, {{"2026-11-24T10:00:00", "BTCUSDT", 95000.5, 3},
+                                                 {"2026-11-24T10:00:01", "ETHUSDT", 3400.25, 7}}));
+  auto append = table.NewFastAppend();
+  append.AppendFile(file);
+  K2_ASSERT_OK(table.CommitUpdate(append));
+
+  auto rows = testing::QueryOracle(
+      "chdb", {"SET allow_experimental_database_iceberg = 1",
+               "CREATE DATABASE k2rest ENGINE = DataLakeCatalog('" + base_ +
+                   "/iceberg/v1') SETTINGS catalog_type = 'rest', warehouse = 'k2', "
+                   "vended_credentials = false",
+               "SHOW TABLES FROM k2rest",
+               "SELECT count() AS n, sum(qty) AS q FROM k2rest.`market.trades`"});
+  ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+  EXPECT_EQ((*rows)[2], Json({{{"name", "market.trades"}}})) << rows->dump();
+  EXPECT_EQ((*rows)[3], Json({{{"n", "2"}, {"q", "10"}}})) << rows->dump();
+}
+
+}  // namespace
+}  // namespace k2::rest
