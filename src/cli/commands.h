@@ -45,5 +45,6 @@ void RegisterMaintainCommands(CLI::App& root,
                               CliContext& ctx);  // maintain compact|expire|orphans|manifests|all
 void RegisterServiceCommands(CLI::App& root, CliContext& ctx);  // serve, jobs
 void RegisterAuditCommands(CLI::App& root, CliContext& ctx);    // audit
+void RegisterQueryCommands(CLI::App& root, CliContext& ctx);    // query
 
 }  // namespace k2::cli

@@ -54,6 +54,7 @@ constexpr Registrar kAreas[] = {
     RegisterParquetCommands,   // parquet inspect
     RegisterServiceCommands,   // serve, jobs
     RegisterAuditCommands,     // audit
+    RegisterQueryCommands,     // query
 };
 
 constexpr const char* kExitCodesHelp = R"(

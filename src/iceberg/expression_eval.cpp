@@ -224,7 +224,8 @@ FileMatch EvaluateFile(const Predicate& pred, const Schema& schema, const Partit
     }
     if (!proven) all = false;
   }
-  return all ? FileMatch::kAll : FileMatch::kSome;
+  // OR/NOT clauses are not judged by bounds: their files are read row by row.
+  return all && pred.clauses.empty() ? FileMatch::kAll : FileMatch::kSome;
 }
 
 }  // namespace k2::iceberg
