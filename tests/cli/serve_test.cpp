@@ -98,7 +98,7 @@ TEST(ServeTest, ServesTheRestCatalogUnderIceberg) {
   std::ofstream(config) << "data_dir: " << (dir / "data")
                         << "\nservice:\n  listen: 127.0.0.1:" << port
                         << "\n  shutdown_grace: 5s\n  rest_catalog:\n    enabled: true\n"
-                           "    tokens: [${K2_TEST_REST_TOKEN}]\n";
+                           "    tokens: [\"${K2_TEST_REST_TOKEN}\"]\n";
   std::vector<std::string> args = {K2_BINARY, "--config", config, "--log-level", "warn", "serve"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
