@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "fuzz_util.h"
 #include "warm/native_reader.h"
+#include "warm_stream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
@@ -22,30 +22,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto header = k2::warm::ParseRowBinaryHeader(rest, &columns);
   if (!header || *header == 0 || columns.size() > 64) return 0;
   rest.remove_prefix(*header);
-  auto pieces = std::make_shared<k2::fuzz::Pieces>(rest, data[0]);
-  k2::warm::ByteSource source = [pieces](std::string& buffer) -> k2::Result<bool> {
-    std::string_view piece = pieces->Next();
-    if (piece.empty()) return false;
-    buffer.append(piece);
-    return true;
-  };
-  k2::warm::TypeMappingOptions options;
-  options.uint64_as_decimal = (data[1] & 1) != 0;
-  options.datetime64_nanos = (data[1] & 2) != 0;
-  size_t batch_rows = 1 + (data[1] >> 2);
+  k2::warm::ByteSource source = k2::fuzz::PieceSource(rest, data[0]);
+  size_t batch_rows = 0;
+  k2::warm::TypeMappingOptions options = k2::fuzz::OptionsFrom(data[1], &batch_rows);
   if (!k2::warm::NativeSupports(columns)) return 0;
   auto reader = k2::warm::NativeReader::Open(source, columns, batch_rows, options);
   if (!reader) {
     k2::fuzz::CheckNotInternal(reader.error());
     return 0;
   }
-  for (int i = 0; i < 100000; ++i) {
-    auto batch = (*reader)->Next();
-    if (!batch) {
-      k2::fuzz::CheckNotInternal(batch.error());
-      break;
-    }
-    if (*batch == nullptr) break;
-  }
+  k2::fuzz::DrainBatches(**reader, /*max_rows=*/0);
   return 0;
 }

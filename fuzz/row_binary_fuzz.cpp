@@ -10,36 +10,19 @@
 #include <memory>
 #include <string>
 
-#include "fuzz_util.h"
-#include "warm/row_binary.h"
+#include "warm_stream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
-  auto pieces = std::make_shared<k2::fuzz::Pieces>(
+  k2::warm::ByteSource source = k2::fuzz::PieceSource(
       std::string_view(reinterpret_cast<const char*>(data) + 2, size - 2), data[0]);
-  k2::warm::ByteSource source = [pieces](std::string& buffer) -> k2::Result<bool> {
-    std::string_view piece = pieces->Next();
-    if (piece.empty()) return false;
-    buffer.append(piece);
-    return true;
-  };
-  k2::warm::TypeMappingOptions options;
-  options.uint64_as_decimal = (data[1] & 1) != 0;
-  options.datetime64_nanos = (data[1] & 2) != 0;
-  size_t batch_rows = 1 + (data[1] >> 2);
+  size_t batch_rows = 0;
+  k2::warm::TypeMappingOptions options = k2::fuzz::OptionsFrom(data[1], &batch_rows);
   auto reader = k2::warm::RowBinaryReader::OpenWithHeader(source, batch_rows, options);
   if (!reader) {
     k2::fuzz::CheckNotInternal(reader.error());
     return 0;
   }
-  for (int i = 0; i < 100000; ++i) {
-    auto batch = (*reader)->Next();
-    if (!batch) {
-      k2::fuzz::CheckNotInternal(batch.error());
-      break;
-    }
-    if (*batch == nullptr) break;
-    if ((*batch)->num_rows() > batch_rows) __builtin_trap();
-  }
+  k2::fuzz::DrainBatches(**reader, batch_rows);
   return 0;
 }

@@ -56,6 +56,15 @@ void OffloadLedger::Record(const WindowRecord& record) {
   AddRange(record.window.start_us, record.window.end_us);
 }
 
+void OffloadLedger::RecordNew(const std::vector<WindowRecord>& records,
+                              std::optional<int> schema_id) {
+  for (WindowRecord r : records) {
+    if (Contains(r.window)) continue;
+    r.schema_id = schema_id;
+    Record(r);
+  }
+}
+
 bool OffloadLedger::Contains(const Window& w) const {
   if (auto d = details_.find(w.start_us); d != details_.end()) {
     return d->second.window.end_us == w.end_us;
@@ -261,11 +270,7 @@ Result<OffloadLedger> OffloadLedger::FromMetadata(const iceberg::TableMetadata& 
 Result<iceberg::TableMetadata> LedgerUpdate::Apply(const iceberg::TableMetadata& base) {
   K2_ASSIGN_OR_RETURN(OffloadLedger ledger, OffloadLedger::FromMetadata(base));
   iceberg::TableMetadata next = base;
-  for (WindowRecord r : records_) {
-    if (ledger.Contains(r.window)) continue;  // committed meanwhile, with its rows
-    r.schema_id = base.current_schema_id;
-    ledger.Record(r);
-  }
+  ledger.RecordNew(records_, base.current_schema_id);
   next.properties[kLedgerProperty] = ledger.ToProperty();
   return next;
 }

@@ -83,6 +83,10 @@ class OffloadLedger {
 
   /// Records `record` (a new window, or a replace of a recorded one).
   void Record(const WindowRecord& record);
+  /// Records those of `records` not committed yet (empty windows: one
+  /// committed meanwhile, with its rows, is left as it is), written with
+  /// table schema `schema_id`.
+  void RecordNew(const std::vector<WindowRecord>& records, std::optional<int> schema_id);
 
   /// Whether `window` was committed (in detail or within a range).
   bool Contains(const Window& window) const;

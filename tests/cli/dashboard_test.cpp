@@ -23,53 +23,6 @@ namespace {
 
 constexpr const char* kToken = "dash-token-42";
 
-/// `k2 serve` in the background, output appended to a log; killed if still running.
-class ServeProcess {
- public:
-  ServeProcess(const std::string& config, const std::string& log, int port)
-      : base_("http://127.0.0.1:" + std::to_string(port)) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execl(K2_BINARY, K2_BINARY, "--config", config.c_str(), "--log-level", "info", "serve",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  /// Waits (bounded, for process start-up) until /health answers.
-  bool AwaitUp() {
-    for (int i = 0; i < 600; ++i) {
-      if (RunProcess({"curl", "-sf", base_ + "/health"}).exit_code == 0) return true;
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = 0;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  int Terminate() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  const std::string& base() const { return base_; }
-
- private:
-  std::string base_;
-  pid_t pid_ = 0;
-};
-
 nlohmann::json Api(const std::string& url, const std::string& method = "GET") {
   std::vector<std::string> argv = {
       "curl", "-sf",  "--max-time", "20",
@@ -151,7 +104,7 @@ TEST(DashboardTest, ChromiumShowsEveryTableAsTheApiReportsIt) {
   ASSERT_EQ(off.exit_code, 0) << off.out << off.err;
 
   std::string log = dir / "serve.log";
-  ServeProcess serve(config, log, port);
+  ServeProcess serve(K2_BINARY, config, log, port);
   ASSERT_TRUE(serve.AwaitUp()) << "k2 serve did not come up; log in " << log;
   nlohmann::json compaction = RunJobToEnd(serve.base(), "compaction");
   ASSERT_FALSE(compaction.is_null()) << "compaction did not finish";

@@ -23,21 +23,6 @@
 namespace k2::testing {
 namespace {
 
-pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 /// The daemon's view of one job (GET /api/jobs), or null if it does not answer.
 nlohmann::json JobState(const std::string& base, const std::string& job) {
   ProcessResult r = RunProcess({"curl", "-sf", "--max-time", "5", base + "/api/jobs"});
@@ -49,47 +34,6 @@ nlohmann::json JobState(const std::string& base, const std::string& job) {
   }
   return nullptr;
 }
-
-class Daemon {
- public:
-  Daemon(const std::string& config, const std::string& log, int port)
-      : base_("http://127.0.0.1:" + std::to_string(port)) {
-    pid_ = SpawnLogged({K2_BINARY, "--config", config, "--log-level", "info", "serve"}, log);
-  }
-  ~Daemon() {
-    if (pid_ > 0) Kill();
-  }
-  /// Waits (bounded, for process start-up) until /health answers.
-  bool AwaitUp() {
-    for (int i = 0; i < 600; ++i) {
-      if (RunProcess({"curl", "-sf", base_ + "/health"}).exit_code == 0) return true;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  void Kill() {
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = 0;
-  }
-  int Terminate() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  const std::string& base() const { return base_; }
-
- private:
-  std::string base_;
-  pid_t pid_ = 0;
-};
 
 TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
   auto lib = ChdbLibraryPath();
@@ -129,7 +73,7 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
   // Kill points: milliseconds after the daemon reports the offload running.
   int killed_running = 0;
   for (int delay_ms : {0, 250, 700, 1500, 3000}) {
-    Daemon daemon(config, log, port);
+    ServeProcess daemon(K2_BINARY, config, log, port);
     ASSERT_TRUE(daemon.AwaitUp()) << "k2 serve did not come up; log in " << log;
     ProcessResult post =
         RunProcess({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-d", "",
@@ -157,7 +101,7 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
 
   // Restart: the dead daemons' lease is taken over and the run completes.
   {
-    Daemon daemon(config, log, port);
+    ServeProcess daemon(K2_BINARY, config, log, port);
     ASSERT_TRUE(daemon.AwaitUp());
     ProcessResult run = k2({"jobs", "run", "offload_raw"});
     ASSERT_EQ(run.exit_code, 0) << run.err;

@@ -11,20 +11,8 @@
 
 #include "support/support.h"
 
-extern char** environ;
-
 namespace k2::testing {
 namespace {
-
-/// VmRSS of a process in KiB, or -1.
-long RssKiB(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
 
 TEST(ServeTest, ServesApiAndStopsOnSigterm) {
   TempDir dir;
@@ -32,25 +20,9 @@ TEST(ServeTest, ServesApiAndStopsOnSigterm) {
   std::string config = dir / "k2.yaml";
   std::ofstream(config) << "data_dir: " << (dir / "data")
                         << "\nservice:\n  listen: 127.0.0.1:" << port << "\n  shutdown_grace: 5s\n";
-  std::vector<std::string> args = {K2_BINARY, "--config", config, "--log-level", "warn", "serve"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, K2_BINARY, nullptr, nullptr, argv.data(), environ), 0);
-
-  // Wait for the server to come up (process start-up, bounded).
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  bool up = false;
-  for (int i = 0; i < 300 && !up; ++i) {
-    up = RunProcess({"curl", "-sf", base + "/health"}).exit_code == 0;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!up) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    FAIL() << "k2 serve did not answer /health on port " << port;
-  }
+  ServeProcess serve(K2_BINARY, config, "", port, {}, "warn");
+  ASSERT_TRUE(serve.AwaitUp()) << "k2 serve did not answer /health on port " << port;
+  const std::string& base = serve.base();
   ProcessResult metrics = RunProcess({"curl", "-sf", base + "/metrics"});
   EXPECT_EQ(metrics.exit_code, 0);
   EXPECT_NE(metrics.out.find("# TYPE k2_job_runs_total counter"), std::string::npos);
@@ -65,15 +37,11 @@ TEST(ServeTest, ServesApiAndStopsOnSigterm) {
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("no_such_job"), std::string::npos) << unknown.err;
 
-  long rss = RssKiB(pid);
+  long rss = RssKiB(serve.pid());
   EXPECT_GT(rss, 0);
   EXPECT_LE(rss, 32 * 1024) << "idle k2 serve RSS " << rss << " KiB";
 
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(serve.Terminate(), 0) << "SIGTERM stops the daemon with exit code 0";
 
   // `k2 jobs` reads the job store itself; only `jobs run` needs the daemon.
   ProcessResult down = RunProcess({K2_BINARY, "--config", config, "jobs", "--json"});
@@ -99,30 +67,9 @@ TEST(ServeTest, ServesTheRestCatalogUnderIceberg) {
                         << "\nservice:\n  listen: 127.0.0.1:" << port
                         << "\n  shutdown_grace: 5s\n  rest_catalog:\n    enabled: true\n"
                            "    tokens: [\"${K2_TEST_REST_TOKEN}\"]\n";
-  std::vector<std::string> args = {K2_BINARY, "--config", config, "--log-level", "warn", "serve"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back("K2_TEST_REST_TOKEN=rest-secret");
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, K2_BINARY, nullptr, nullptr, argv.data(), envp.data()), 0);
-
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  bool up = false;
-  for (int i = 0; i < 300 && !up; ++i) {
-    up = RunProcess({"curl", "-sf", base + "/health"}).exit_code == 0;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!up) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    FAIL() << "k2 serve did not answer /health on port " << port;
-  }
+  ServeProcess serve(K2_BINARY, config, "", port, {"K2_TEST_REST_TOKEN=rest-secret"}, "warn");
+  ASSERT_TRUE(serve.AwaitUp()) << "k2 serve did not answer /health on port " << port;
+  const std::string& base = serve.base();
   ProcessResult denied = RunProcess(
       {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/iceberg/v1/config"});
   EXPECT_EQ(denied.out, "401");
@@ -133,10 +80,7 @@ TEST(ServeTest, ServesTheRestCatalogUnderIceberg) {
   EXPECT_EQ(out["commit"]["currentSnapshotId"], 101) << js.out;
   EXPECT_EQ(out["conflict"]["status"], 409) << js.out;
 
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_EQ(serve.Terminate(), 0) << "SIGTERM stops the daemon with exit code 0";
 }
 
 }  // namespace

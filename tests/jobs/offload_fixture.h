@@ -10,6 +10,7 @@
 
 #include "catalog/catalog_factory.h"
 #include "iceberg/table.h"
+#include "jobs/audit.h"
 #include "jobs/offload.h"
 #include "jobs/offload_ledger.h"
 #include "support/rest_catalog_fixture.h"
@@ -83,6 +84,13 @@ class OffloadTest : public ::testing::Test {
   Result<OffloadReport> Offload(OffloadOptions o = {}) {
     if (o.now_us == 0) o.now_us = now_us_;
     OffloadJob job(config_, *catalog_, *io_, [this]() -> Result<std::unique_ptr<warm::WarmDriver>> {
+      return OpenWarmDriver(config_);
+    });
+    return job.Run(o);
+  }
+
+  Result<AuditReport> Audit(AuditOptions o = {}) {
+    AuditJob job(config_, *catalog_, *io_, [this]() -> Result<std::unique_ptr<warm::WarmDriver>> {
       return OpenWarmDriver(config_);
     });
     return job.Run(o);

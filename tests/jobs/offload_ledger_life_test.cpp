@@ -32,12 +32,9 @@ class OffloadLedgerLifeTest : public OffloadTest {
   }
 
   Result<AuditReport> Audit(const std::vector<std::string>& tables) {
-    AuditJob job(config_, *catalog_, *io_, [this]() -> Result<std::unique_ptr<warm::WarmDriver>> {
-      return OpenWarmDriver(config_);
-    });
     AuditOptions o;
     o.tables = tables;
-    return job.Run(o);
+    return OffloadTest::Audit(o);
   }
 
   /// Every window of the audit ok (or warm_expired where `expired` says).

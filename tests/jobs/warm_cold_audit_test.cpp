@@ -4,87 +4,15 @@
 // offloaded) and the audit names exactly the windows that differ.
 #include "jobs/audit.h"
 
-#include <gtest/gtest.h>
-
-#include <sstream>
-
-#include "catalog/catalog_factory.h"
 #include "iceberg/scan.h"
-#include "iceberg/table.h"
-#include "support/rest_catalog_fixture.h"
-#include "support/support.h"
-#include "warm/reference_schema.h"
-#include "warm/trade_generator.h"
+#include "jobs/offload_fixture.h"
 
 namespace k2::jobs {
 namespace {
 
-constexpr int64_t kHourUs = 3600 * kMicrosPerSecond;
-// 2026-11-20T00:00:00Z
-constexpr int64_t kStartUs = 1795132800LL * kMicrosPerSecond;
-
-/// The embedded engine's data dir, shared by every test of this process.
-std::string EngineDir(const Config&) {
-  return ::k2::testing::EmbeddedEngineDir();
-}
-
 /// Runs on the SQL catalog and on k2's REST catalog (client and server).
-class AuditTest : public ::testing::TestWithParam<std::string> {
+class AuditTest : public OffloadCatalogTest {
  protected:
-  void SetUp() override {
-    if (!::k2::testing::ChdbLibraryPath())
-      GTEST_SKIP() << "libchdb.so not installed (scripts/install-deps)";
-    config_ = DefaultConfig(dir_.path());
-    config_.warm.chdb_library = *::k2::testing::ChdbLibraryPath();
-    config_.warm.data_dir = EngineDir(config_);
-    auto driver = OpenWarmDriver(config_);
-    ASSERT_TRUE(driver) << driver.error().ToString();
-    warm_ = std::move(*driver);
-    K2_ASSERT_OK_AND_ASSIGN(
-        std::string names,
-        warm_->Execute("SELECT name FROM system.tables WHERE database = "
-                       "currentDatabase() ORDER BY engine != 'MaterializedView'"));
-    std::stringstream ss(names);
-    for (std::string name; std::getline(ss, name);) {
-      K2_ASSERT_OK(warm_->Execute("DROP TABLE IF EXISTS `" + name + "`"));
-    }
-    K2_ASSERT_OK(warm::ApplyReferenceSchema(*warm_));
-    auto catalog = ::k2::testing::TestCatalog::Open(GetParam(), config_.catalog.uri,
-                                                    config_.warehouse.location);
-    ASSERT_TRUE(catalog) << catalog.error().ToString();
-    test_catalog_ = std::move(*catalog);
-    catalog_ = &test_catalog_->catalog();
-    io_ = NewLocalFileIO();
-  }
-
-  void Generate(double hours, uint64_t seed, int64_t start_us) {
-    warm::GeneratorOptions g;
-    g.start_micros = start_us;
-    g.hours = hours;
-    g.rate = 5;
-    g.symbols = 4;
-    g.seed = seed;
-    auto gen = warm::MakeTradeGenerator(g, 4096);
-    ASSERT_TRUE(gen) << gen.error().ToString();
-    for (;;) {
-      auto b = (*gen)->Next();
-      ASSERT_TRUE(b) << b.error().ToString();
-      if (*b == nullptr) break;
-      K2_ASSERT_OK(warm_->Insert("raw_trades", **b));
-    }
-  }
-
-  Result<OffloadReport> Offload(OffloadOptions o = {}) {
-    o.now_us = kStartUs + 3 * kHourUs + 10 * 60 * kMicrosPerSecond;  // 03:10
-    OffloadJob job(config_, *catalog_, *io_, [this] { return OpenWarmDriver(config_); });
-    return job.Run(o);
-  }
-
-  Result<AuditReport> Audit(AuditOptions o = {}) {
-    AuditJob job(config_, *catalog_, *io_, [this] { return OpenWarmDriver(config_); });
-    return job.Run(o);
-  }
-
   /// "window-start-hour status" for every window of `table`, oldest first.
   static std::vector<std::string> Statuses(const AuditReport& report, const std::string& table) {
     std::vector<std::string> out;
@@ -107,13 +35,6 @@ class AuditTest : public ::testing::TestWithParam<std::string> {
     }
     return nullptr;
   }
-
-  ::k2::testing::TempDir dir_;
-  Config config_;
-  std::unique_ptr<warm::WarmDriver> warm_;
-  std::unique_ptr<::k2::testing::TestCatalog> test_catalog_;
-  Catalog* catalog_ = nullptr;
-  std::unique_ptr<FileIO> io_;
 };
 
 const std::vector<std::string> kAllOk = {"00 ok", "01 ok", "02 ok"};

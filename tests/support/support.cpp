@@ -8,12 +8,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
+
+extern char** environ;
 
 namespace k2::testing {
 
@@ -163,6 +169,70 @@ std::string WholeHoursAgo(int hours) {
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:00:00Z", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                      std::chrono::duration_cast<std::chrono::hours>(first - day).count());
+}
+
+ServeProcess::ServeProcess(const std::string& k2, const std::string& config, const std::string& log,
+                           int port, const std::vector<std::string>& env,
+                           const std::string& log_level)
+    : base_("http://127.0.0.1:" + std::to_string(port)) {
+  std::vector<std::string> args = {k2, "--config", config, "--log-level", log_level, "serve"};
+  std::vector<std::string> envs;
+  for (char** e = environ; *e != nullptr; ++e) envs.emplace_back(*e);
+  envs.insert(envs.end(), env.begin(), env.end());
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  for (auto& e : envs) envp.push_back(e.data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    if (!log.empty()) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    execve(k2.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+}
+
+ServeProcess::~ServeProcess() {
+  if (pid_ > 0) Kill();
+}
+
+bool ServeProcess::AwaitUp() {
+  for (int i = 0; i < 600; ++i) {
+    if (RunProcess({"curl", "-sf", base_ + "/health"}).exit_code == 0) return true;
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = 0;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void ServeProcess::Kill() {
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = 0;
+}
+
+int ServeProcess::Terminate() {
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+long RssKiB(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 }  // namespace k2::testing

@@ -62,6 +62,33 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env = {});
 
+/// `<k2> serve` in the background (`k2`: the binary under test): `--config config` with
+/// output appended to `log` (inherited when empty) and `env` ("K=V") added to
+/// the environment; killed if still running when destroyed.
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& k2, const std::string& config, const std::string& log, int port,
+               const std::vector<std::string>& env = {}, const std::string& log_level = "info");
+  ~ServeProcess();
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+  /// Waits (bounded, for process start-up) until /health answers; false if
+  /// it never does or the process ended.
+  bool AwaitUp();
+  void Kill();
+  /// SIGTERM, then the exit code (-1 when ended by a signal).
+  int Terminate();
+  const std::string& base() const { return base_; }
+  int pid() const { return pid_; }
+
+ private:
+  std::string base_;
+  int pid_ = 0;
+};
+
+/// VmRSS of a process in KiB, or -1.
+long RssKiB(int pid);
+
 /// A free TCP port on 127.0.0.1 (bound and released; racy but fine for tests).
 int FreeLoopbackPort();
 

@@ -1,7 +1,7 @@
 #pragma once
 /// Message digests the S3 protocol needs beside the signature curl computes:
 /// SHA-256 for x-amz-content-sha256 of small bodies and MD5 for Content-MD5 of
-/// DeleteObjects. Small, portable implementations: k2 links no crypto library.
+/// DeleteObjects, from OpenSSL's libcrypto (the library curl's TLS uses).
 
 #include <array>
 #include <cstdint>

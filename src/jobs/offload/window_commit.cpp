@@ -41,11 +41,7 @@ void RecordInLedger(WindowJob& j, Update& update, const WindowRecord& record, bo
         }
         iceberg::TableMetadata evolved = std::move(*changed);
         K2_ASSIGN_OR_RETURN(OffloadLedger ledger, OffloadLedger::FromMetadata(latest));
-        for (WindowRecord e : j.empties) {
-          if (ledger.Contains(e.window)) continue;
-          e.schema_id = evolved.current_schema_id;
-          ledger.Record(e);
-        }
+        ledger.RecordNew(j.empties, evolved.current_schema_id);
         WindowRecord r = record;
         r.snapshot_id = update.snapshot_id();
         r.schema_id = evolved.current_schema_id;
