@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -206,8 +207,32 @@ Result<std::string> PostgresServer::CreateDatabase(const std::string& db) const 
 
 void PostgresServer::Kill() {
   if (pid_ > 0) {
-    ::kill(-pid_, SIGKILL);  // the postmaster and its backends share its process group
+    // Backends call setsid(), so the postmaster's process group does not
+    // reach them, and a backend outlives its postmaster until it notices:
+    // kill every child first, so no query is served after Kill() returns.
+    std::vector<pid_t> children;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      size_t close = line.rfind(')');  // the command may hold spaces and ')'
+      if (close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      char state = 0;
+      pid_t ppid = 0;
+      if (rest >> state >> ppid && ppid == pid_) {
+        children.push_back(static_cast<pid_t>(std::stol(entry.path().filename().string())));
+      }
+    }
+    for (pid_t child : children) ::kill(child, SIGKILL);
+    ::kill(-pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
+    for (pid_t child : children) {
+      // Not our children: wait until they are gone from /proc (bounded).
+      for (int i = 0; i < 200 && std::filesystem::exists("/proc/" + std::to_string(child)); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
     pid_ = -1;
   }
 }
