@@ -43,8 +43,9 @@ void RegisterWarmCommands(CLI::App& root, CliContext& ctx);     // generate, loa
 void RegisterJobCommands(CLI::App& root, CliContext& ctx);      // offload, maintain
 void RegisterMaintainCommands(CLI::App& root,
                               CliContext& ctx);  // maintain compact|expire|orphans|manifests|all
-void RegisterServiceCommands(CLI::App& root, CliContext& ctx);  // serve, jobs
-void RegisterAuditCommands(CLI::App& root, CliContext& ctx);    // audit
-void RegisterQueryCommands(CLI::App& root, CliContext& ctx);    // query
+void RegisterServiceCommands(CLI::App& root, CliContext& ctx);   // serve, jobs
+void RegisterAuditCommands(CLI::App& root, CliContext& ctx);     // audit
+void RegisterQueryCommands(CLI::App& root, CliContext& ctx);     // query
+void RegisterBackfillCommands(CLI::App& root, CliContext& ctx);  // backfill
 
 }  // namespace k2::cli

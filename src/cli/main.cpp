@@ -55,6 +55,7 @@ constexpr Registrar kAreas[] = {
     RegisterServiceCommands,   // serve, jobs
     RegisterAuditCommands,     // audit
     RegisterQueryCommands,     // query
+    RegisterBackfillCommands,  // backfill
 };
 
 constexpr const char* kExitCodesHelp = R"(

@@ -209,11 +209,7 @@ Status ResolveTable(const Config& config, Catalog& catalog, FileIO& io, warm::Wa
                        p, cfg.window_s);
     }
   }
-  warm::TypeMappingOptions types;
-  types.uint64_as_decimal = config.offload.uint64_mode == "decimal";
-  types.datetime64_nanos = config.offload.datetime64_ns_mode == "nanos";
-  K2_ASSIGN_OR_RETURN(auto mapped, warm::MapClickHouseColumns(ctx.columns, types));
-  ctx.warm_schema = warm::SchemaOf(ctx.columns, mapped);
+  K2_RETURN_IF_ERROR(MapWarmSchema(config, ctx));
   if (!dry_run) return EnsureTable(catalog, io, config, ctx);
   // A dry run plans without creating anything.
   K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(cfg.target));

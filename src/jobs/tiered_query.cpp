@@ -81,6 +81,28 @@ std::string QualifyTables(const std::string& sql, const std::vector<std::string>
   return out + sql.substr(from);
 }
 
+}  // namespace
+
+std::string ColdColumnsAs(const Schema& cold, const std::vector<WarmColumn>& warm) {
+  std::string cols;
+  for (const auto& [name, type] : warm) {
+    auto idx = cold.IndexOf(name);
+    std::string expr;
+    if (!idx) {
+      expr = fmt::format("CAST(NULL, {})", warm::QuoteLiteral(NullableOf(type)));
+    } else {
+      bool nullable = cold.fields[*idx].nullable && !IsNullableType(type) &&
+                      type.find("Nullable(") == std::string::npos;
+      expr = fmt::format("CAST({}, {})", warm::QuoteIdentifier(name),
+                         warm::QuoteLiteral(nullable ? NullableOf(type) : type));
+    }
+    cols += fmt::format("{}{} AS {}", cols.empty() ? "" : ", ", expr, warm::QuoteIdentifier(name));
+  }
+  return cols;
+}
+
+namespace {
+
 /// The CTEs of one table.
 std::string TableCtes(const TierTable& t, const WarmAccess& access,
                       const std::vector<std::string>& cte_names) {
@@ -95,21 +117,7 @@ std::string TableCtes(const TierTable& t, const WarmAccess& access,
   // column order and types (UNION ALL matches columns by position).
   std::string cold;
   if (t.cold && t.cold->has_snapshot) {
-    std::string cols;
-    for (const auto& [name, type] : t.warm.columns) {
-      auto idx = t.cold->schema.IndexOf(name);
-      std::string expr;
-      if (!idx) {
-        expr = fmt::format("CAST(NULL, {})", warm::QuoteLiteral(NullableOf(type)));
-      } else {
-        bool nullable = t.cold->schema.fields[*idx].nullable && !IsNullableType(type) &&
-                        type.find("Nullable(") == std::string::npos;
-        expr = fmt::format("CAST({}, {})", warm::QuoteIdentifier(name),
-                           warm::QuoteLiteral(nullable ? NullableOf(type) : type));
-      }
-      cols +=
-          fmt::format("{}{} AS {}", cols.empty() ? "" : ", ", expr, warm::QuoteIdentifier(name));
-    }
+    const std::string cols = ColdColumnsAs(t.cold->schema, t.warm.columns);
     cold = fmt::format("SELECT {} FROM icebergLocal({}, SETTINGS iceberg_metadata_file_path = {})",
                        cols, warm::QuoteLiteral(t.cold->location),
                        warm::QuoteLiteral(t.cold->metadata_location));

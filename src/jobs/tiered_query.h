@@ -137,6 +137,11 @@ Result<TieredSql> PlanTieredQuery(warm::WarmDriver& driver, Catalog& catalog, Fi
                                   const WarmAccess& access,
                                   std::vector<TierTable>* tables = nullptr);
 
+/// The select list reading an Iceberg table of schema `cold` (as chDB
+/// returns it) as `warm`'s columns, in their order and ClickHouse types
+/// (NULL for a column the table lacks; Nullable where the table's is).
+std::string ColdColumnsAs(const Schema& cold, const std::vector<WarmColumn>& warm);
+
 /// The SQL condition "time column in `ranges`" (warm types; "0" when empty).
 std::string InRangesSql(const TimeColumn& time, const std::map<int64_t, int64_t>& ranges);
 

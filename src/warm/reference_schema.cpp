@@ -5,6 +5,15 @@
 namespace k2::warm {
 namespace {
 
+std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
 constexpr const char* kRawCreate = R"(CREATE TABLE IF NOT EXISTS raw_trades
 (
     exchange LowCardinality(String) COMMENT 'source exchange/feed, e.g. binance',
@@ -34,9 +43,9 @@ ORDER BY (exchange, symbol, event_time, trade_id))";
 // Binance combined-stream trade messages:
 // {"stream":"btcusdt@trade","data":{"e":"trade","E":..,"s":"BTCUSDT","t":..,"p":"..","q":"..","T":..,"m":true,"M":true}}
 // Messages that are not trades or do not parse are dropped here (they stay in raw).
-constexpr const char* kBronzeView =
-    R"(CREATE MATERIALIZED VIEW IF NOT EXISTS raw_to_bronze_mv TO bronze_trades AS
-WITH
+// The bronze rows of raw messages read from {from}: the view's definition,
+// and the derivation of bronze from cold raw rows (backfill --derive).
+constexpr const char* kBronzeSelect = R"(WITH
     JSONExtractString(message, 'data', 'p') AS p_text,
     JSONExtractString(message, 'data', 'q') AS q_text,
     JSONExtractBool(message, 'data', 'm') AS maker
@@ -50,7 +59,7 @@ SELECT
     maker AS is_buyer_maker,
     toDateTime64(fromUnixTimestamp64Milli(JSONExtractInt(message, 'data', 'T'), 'UTC'), 6, 'UTC') AS event_time,
     ingested_at
-FROM raw_trades
+FROM {from}
 WHERE isValidJSON(message)
     AND JSONExtractString(message, 'data', 'e') = 'trade'
     AND JSONHas(message, 'data', 't') AND JSONHas(message, 'data', 'T')
@@ -74,13 +83,14 @@ ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMMDD(event_time)
 ORDER BY (exchange, symbol, trade_id))";
 
-// Validation and de-duplication by (exchange, symbol, trade_id): within the
-// inserted block (LIMIT 1 BY) and against what silver already holds (NOT IN),
-// so that the gold views downstream count each trade once. ReplacingMergeTree
-// plus FINAL in the offload query is the backstop for concurrent inserts.
-constexpr const char* kSilverView =
-    R"(CREATE MATERIALIZED VIEW IF NOT EXISTS bronze_to_silver_mv TO silver_trades AS
-SELECT
+// Validation and normalization of bronze rows read from {from}; {dedup} is
+// the view's check against what silver already holds (empty in the
+// derivation, which reads whole windows). De-duplication by (exchange,
+// symbol, trade_id) within the rows read (LIMIT 1 BY) and, in the view,
+// against silver (NOT IN), so that the gold views downstream count each trade
+// once. ReplacingMergeTree plus FINAL in the offload query is the backstop
+// for concurrent inserts.
+constexpr const char* kSilverSelect = R"(SELECT
     exchange,
     upper(replaceRegexpAll(symbol, '[^A-Za-z0-9]', '')) AS symbol,
     trade_id,
@@ -91,14 +101,35 @@ SELECT
     is_buyer_maker,
     event_time,
     ingested_at
-FROM bronze_trades
+FROM {from}
 WHERE price > 0 AND quantity > 0 AND trade_id > 0
-    AND symbol != '' AND event_time >= toDateTime64('2009-01-03 00:00:00', 6, 'UTC')
-    AND (exchange, upper(replaceRegexpAll(symbol, '[^A-Za-z0-9]', '')), trade_id) NOT IN (
-        SELECT exchange, symbol, trade_id FROM silver_trades
-        WHERE trade_id IN (SELECT trade_id FROM bronze_trades))
+    AND symbol != '' AND event_time >= toDateTime64('2009-01-03 00:00:00', 6, 'UTC'){dedup}
 ORDER BY event_time, trade_id
 LIMIT 1 BY exchange, symbol, trade_id)";
+
+constexpr const char* kSilverViewDedup = R"(
+    AND (exchange, upper(replaceRegexpAll(symbol, '[^A-Za-z0-9]', '')), trade_id) NOT IN (
+        SELECT exchange, symbol, trade_id FROM silver_trades
+        WHERE trade_id IN (SELECT trade_id FROM bronze_trades)))";
+
+std::string BronzeView() {
+  return "CREATE MATERIALIZED VIEW IF NOT EXISTS raw_to_bronze_mv TO bronze_trades AS\n" +
+         ReplaceAll(kBronzeSelect, "{from}", "raw_trades");
+}
+
+std::string SilverView() {
+  return "CREATE MATERIALIZED VIEW IF NOT EXISTS bronze_to_silver_mv TO silver_trades AS\n" +
+         ReplaceAll(ReplaceAll(kSilverSelect, "{from}", "bronze_trades"), "{dedup}",
+                    kSilverViewDedup);
+}
+
+/// The window's rows of a derived trade table: `select` over {source} (the
+/// cold upstream table), kept when their event_time is in [{start}, {end}).
+std::string TradesDerivation(std::string select) {
+  return fmt::format(
+      "SELECT * FROM (\n{}\n)\nWHERE event_time >= {{start}} AND event_time < {{end}}",
+      std::move(select));
+}
 
 struct Interval {
   const char* suffix;
@@ -136,43 +167,79 @@ ORDER BY (exchange, symbol, candle_time))",
                      iv.suffix);
 }
 
+/// One measure of a candle: the aggregate over silver trades, kept as its
+/// state by the view (`fn`State), finalized by the offload query (`fn`Merge)
+/// and computed directly by the derivation (`fn`), each cast the same way.
+struct CandleMeasure {
+  const char* name;
+  const char* fn;
+  const char* args;
+  const char* cast;  ///< the finalized type, "" to keep the aggregate's
+};
+
+constexpr CandleMeasure kCandleMeasures[] = {
+    {"open", "argMin", "price, (event_time, trade_id)", ""},
+    {"high", "max", "price", ""},
+    {"low", "min", "price", ""},
+    {"close", "argMax", "price, (event_time, trade_id)", ""},
+    {"volume", "sum", "quantity", "Decimal(38, 8)"},
+    {"quote_volume", "sum", "quote_quantity", "Decimal(38, 16)"},
+    {"trade_count", "count", "", ""},
+};
+
+/// The finalized candle's volume-weighted average price (after the measures).
+constexpr const char* kCandleVwap =
+    "CAST(round(toDecimal256(quote_volume, 16) / volume, 8) AS Decimal(38, 8)) AS vwap";
+
+/// The select list of a candle: its key, then each measure as `form` makes
+/// it from (measure, aggregate call).
+template <typename Form>
+std::string CandleColumns(const Interval& iv, bool key_from_trades, Form form) {
+  std::string out = "    exchange,\n    symbol,\n";
+  out += key_from_trades ? fmt::format("    toDateTime({}, 'UTC') AS candle_time", iv.bucket)
+                         : std::string("    candle_time");
+  for (const CandleMeasure& m : kCandleMeasures) out += ",\n    " + form(m);
+  return out;
+}
+
+std::string Finalized(const CandleMeasure& m, const std::string& call) {
+  if (*m.cast == 0) return fmt::format("{} AS {}", call, m.name);
+  return fmt::format("CAST({} AS {}) AS {}", call, m.cast, m.name);
+}
+
 std::string GoldView(const Interval& iv) {
   return fmt::format(
-      R"(CREATE MATERIALIZED VIEW IF NOT EXISTS silver_to_gold_{0}_mv TO gold_ohlcv_{0} AS
-SELECT
-    exchange,
-    symbol,
-    toDateTime({1}, 'UTC') AS candle_time,
-    argMinState(price, (event_time, trade_id)) AS open,
-    maxState(price) AS high,
-    minState(price) AS low,
-    argMaxState(price, (event_time, trade_id)) AS close,
-    sumState(quantity) AS volume,
-    sumState(quote_quantity) AS quote_volume,
-    countState() AS trade_count
-FROM silver_trades
-GROUP BY exchange, symbol, candle_time)",
-      iv.suffix, iv.bucket);
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS silver_to_gold_{0}_mv TO gold_ohlcv_{0} AS\n"
+      "SELECT\n{1}\nFROM silver_trades\nGROUP BY exchange, symbol, candle_time",
+      iv.suffix, CandleColumns(iv, true, [](const CandleMeasure& m) {
+        return fmt::format("{}State({}) AS {}", m.fn, m.args, m.name);
+      }));
 }
 
 std::string GoldSelect(const Interval& iv) {
-  return fmt::format(R"(SELECT
-    exchange,
-    symbol,
-    candle_time,
-    argMinMerge(open) AS open,
-    maxMerge(high) AS high,
-    minMerge(low) AS low,
-    argMaxMerge(close) AS close,
-    CAST(sumMerge(volume) AS Decimal(38, 8)) AS volume,
-    CAST(sumMerge(quote_volume) AS Decimal(38, 16)) AS quote_volume,
-    countMerge(trade_count) AS trade_count,
-    CAST(round(toDecimal256(quote_volume, 16) / volume, 8) AS Decimal(38, 8)) AS vwap
-FROM gold_ohlcv_{}
-WHERE candle_time >= {{start}} AND candle_time < {{end}}
-GROUP BY exchange, symbol, candle_time
-ORDER BY exchange, symbol, candle_time)",
-                     iv.suffix);
+  return fmt::format(
+      "SELECT\n{},\n    {}\nFROM gold_ohlcv_{}\n"
+      "WHERE candle_time >= {{start}} AND candle_time < {{end}}\n"
+      "GROUP BY exchange, symbol, candle_time\nORDER BY exchange, symbol, candle_time",
+      CandleColumns(iv, false,
+                    [](const CandleMeasure& m) {
+                      return Finalized(m, fmt::format("{}Merge({})", m.fn, m.name));
+                    }),
+      kCandleVwap, iv.suffix);
+}
+
+/// The candles of window [{start}, {end}) computed from silver trades read
+/// from {source}: the view's aggregates, finalized as the offload query
+/// finalizes them.
+std::string GoldDerivation(const Interval& iv) {
+  return fmt::format(
+      "SELECT\n{},\n    {}\nFROM {{source}}\n"
+      "WHERE event_time >= {{start}} AND event_time < {{end}}\n"
+      "GROUP BY exchange, symbol, candle_time\nORDER BY exchange, symbol, candle_time",
+      CandleColumns(
+          iv, true,
+          [](const CandleMeasure& m) { return Finalized(m, fmt::format("{}({})", m.fn, m.args)); }),
+      kCandleVwap);
 }
 
 std::vector<ReferenceTable> Build() {
@@ -180,17 +247,22 @@ std::vector<ReferenceTable> Build() {
   out.push_back({"raw_trades", "raw", "ingested_at", 3600, kRawCreate, "",
                  "SELECT exchange, message, ingested_at\nFROM raw_trades\n"
                  "WHERE ingested_at >= {start} AND ingested_at < {end}"});
-  out.push_back({"bronze_trades", "bronze", "event_time", 3600, kBronzeCreate, kBronzeView,
+  out.push_back({"bronze_trades", "bronze", "event_time", 3600, kBronzeCreate, BronzeView(),
                  "SELECT exchange, symbol, trade_id, price, quantity, side, is_buyer_maker, "
                  "event_time, ingested_at\nFROM bronze_trades\n"
-                 "WHERE event_time >= {start} AND event_time < {end}"});
-  out.push_back({"silver_trades", "silver", "event_time", 3600, kSilverCreate, kSilverView,
+                 "WHERE event_time >= {start} AND event_time < {end}",
+                 "raw_trades", TradesDerivation(ReplaceAll(kBronzeSelect, "{from}", "{source}"))});
+  out.push_back({"silver_trades", "silver", "event_time", 3600, kSilverCreate, SilverView(),
                  "SELECT exchange, symbol, trade_id, price, quantity, quote_quantity, side, "
                  "is_buyer_maker, event_time, ingested_at\nFROM silver_trades FINAL\n"
-                 "WHERE event_time >= {start} AND event_time < {end}"});
+                 "WHERE event_time >= {start} AND event_time < {end}",
+                 "bronze_trades",
+                 TradesDerivation(
+                     ReplaceAll(ReplaceAll(kSilverSelect, "{from}", "{source}"), "{dedup}", ""))});
   for (const auto& iv : kIntervals) {
     out.push_back({fmt::format("gold_ohlcv_{}", iv.suffix), "gold", "candle_time",
-                   iv.window_seconds, GoldCreate(iv), GoldView(iv), GoldSelect(iv)});
+                   iv.window_seconds, GoldCreate(iv), GoldView(iv), GoldSelect(iv), "silver_trades",
+                   GoldDerivation(iv), iv.bucket});
   }
   return out;
 }
@@ -380,15 +452,6 @@ std::vector<ReferenceTable> BuildLegacy() {
   return out;
 }
 
-std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
-  size_t pos = 0;
-  while ((pos = s.find(from, pos)) != std::string::npos) {
-    s.replace(pos, from.size(), to);
-    pos += to.size();
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string_view SchemaFlavorName(SchemaFlavor flavor) {
@@ -433,6 +496,13 @@ const std::vector<ReferenceTable>& ReferenceTables(SchemaFlavor flavor) {
   static const std::vector<ReferenceTable> modern = Build();
   static const std::vector<ReferenceTable> legacy = BuildLegacy();
   return flavor == SchemaFlavor::kLegacy ? legacy : modern;
+}
+
+const ReferenceTable* FindReferenceTable(std::string_view name) {
+  for (const auto& t : ReferenceTables()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
 }
 
 std::vector<std::string> ReferenceSchemaStatements(SchemaFlavor flavor) {

@@ -48,7 +48,18 @@ struct ReferenceTable {
   /// window [start, end) on time_column; fill it with FillWindow. Gold tables
   /// are read finalized (-Merge combinators, GROUP BY), silver with FINAL.
   std::string offload_select;
+  /// The reference table this one is derived from ("" for raw and for the
+  /// legacy flavour) and the derivation: the view's definition as a SELECT
+  /// of window [{start}, {end}) over `{source}` (the upstream table's cold
+  /// rows), finalized like offload_select (backfill --derive).
+  std::string derive_from;
+  std::string derive_select;
+  /// Candles: the bucket of a trade's event_time (e.g. toStartOfMinute(event_time)).
+  std::string candle_bucket;
 };
+
+/// The reference table `name` of the modern flavour, or nullptr.
+const ReferenceTable* FindReferenceTable(std::string_view name);
 
 /// The reference tables of the modern flavour in dependency order (raw,
 /// bronze, silver, gold 1m..1d).

@@ -1,5 +1,7 @@
 #include "jobs/offload/exact_replace.h"
 
+#include <algorithm>
+
 #include "columnar/value.h"
 #include "jobs/offload/window_writer.h"
 
@@ -49,13 +51,13 @@ bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field,
   return l && h && *l >= w.start_us && *h < w.end_us;
 }
 
-/// Rewrites the live rows of `task` (its deletes applied) outside window `w`
+/// Rewrites the live rows of `task` (its deletes applied) outside `windows`
 /// into new files of the same partition: what an exact replace keeps of a
 /// file that also holds other windows (after compaction). One streaming read;
 /// holds one batch and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
                                       const iceberg::FileScanTask& task, const TimeColumn& time,
-                                      const Window& w) {
+                                      const std::vector<Window>& windows) {
   K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec,
                       table.metadata().SpecById(task.file.spec_id));
   std::string partition_path = spec->PartitionPath(task.file.partition);
@@ -79,8 +81,10 @@ Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, c
     const Column& tc = batch->columns[*time_index];
     kept.Clear();
     for (size_t row = 0; row < batch->num_rows(); ++row) {
-      if (auto us = time.ColdMicros(tc, row); us && *us >= w.start_us && *us < w.end_us) {
-        continue;  // the window's row: replaced
+      auto us = time.ColdMicros(tc, row);
+      if (us && std::any_of(windows.begin(), windows.end(),
+                            [&](const Window& w) { return *us >= w.start_us && *us < w.end_us; })) {
+        continue;  // a replaced window's row
       }
       for (size_t c = 0; c < kept.columns.size(); ++c) {
         kept.columns[c].AppendFrom(batch->columns[c], row);

@@ -29,11 +29,11 @@ struct KeptRows {
   std::vector<iceberg::DataFile> files;
 };
 
-/// Rewrites the live rows of `task` (its deletes applied) outside window `w`
-/// into new files of the same partition. One streaming read; holds one batch
-/// and one row group at a time.
+/// Rewrites the live rows of `task` (its deletes applied) outside every
+/// window of `windows` into new files of the same partition. One streaming
+/// read; holds one batch and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
                                       const iceberg::FileScanTask& task, const TimeColumn& time,
-                                      const Window& w);
+                                      const std::vector<Window>& windows);
 
 }  // namespace k2::jobs

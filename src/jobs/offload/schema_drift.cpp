@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "iceberg/schema.h"
+#include "warm/type_mapping.h"
 
 namespace k2::jobs {
 
@@ -130,6 +131,15 @@ std::function<Result<iceberg::TableMetadata>(const iceberg::TableMetadata&)> Sch
 /// when ClickHouse gained columns or widened types (committed with the next
 /// window). Other differences fail the table before any data moves, naming
 /// the column.
+Status MapWarmSchema(const Config& config, TableContext& ctx) {
+  warm::TypeMappingOptions types;
+  types.uint64_as_decimal = config.offload.uint64_mode == "decimal";
+  types.datetime64_nanos = config.offload.datetime64_ns_mode == "nanos";
+  K2_ASSIGN_OR_RETURN(auto mapped, warm::MapClickHouseColumns(ctx.columns, types));
+  ctx.warm_schema = warm::SchemaOf(ctx.columns, mapped);
+  return OkStatus();
+}
+
 Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableContext& ctx) {
   K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(ctx.cfg->target));
   auto loaded = iceberg::Table::Load(catalog, io, id);

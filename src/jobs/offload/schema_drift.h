@@ -35,6 +35,10 @@ Status PrepareSchema(TableContext& ctx, bool log = true);
 std::function<Result<iceberg::TableMetadata>(const iceberg::TableMetadata&)> SchemaChangeFor(
     TableContext& ctx);
 
+/// Sets ctx.warm_schema: ctx.columns mapped to Iceberg types (the offload's
+/// uint64 and DateTime64 modes). kUnsupported names a column k2 cannot map.
+Status MapWarmSchema(const Config& config, TableContext& ctx);
+
 /// Creates the Iceberg table on first offload (partitioned by the config's
 /// transforms of the time column) and prepares the write schema.
 Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableContext& ctx);

@@ -123,7 +123,7 @@ Result<CommitAttempt> CommitOnce(WindowJob& j, const PlannedWindow& p, StreamedW
     overwrite.DeleteFile(task.file.file_path);
     if (FileInsideWindow(task.file, tf, j.ctx.source.time, p.window)) continue;
     auto kept_rows =
-        RewriteOutsideWindow(*j.ctx.table, j.io, j.config, task, j.ctx.source.time, p.window);
+        RewriteOutsideWindow(*j.ctx.table, j.io, j.config, task, j.ctx.source.time, {p.window});
     if (!kept_rows) {
       drop_kept();
       return std::unexpected(kept_rows.error().WithContext(

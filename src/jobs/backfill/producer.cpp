@@ -1,0 +1,104 @@
+#include "jobs/backfill/producer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "iceberg/table.h"
+#include "jobs/offload/schema_drift.h"
+#include "warm/warm_driver.h"
+
+namespace k2::jobs {
+
+namespace {
+
+std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
+
+/// The derivation of `st` as a window template over its pinned source, its
+/// columns cast to the warm tier's types where ClickHouse has the table (so
+/// that checksums compare with the warm rows, as the offload's do).
+Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const BackfillState& st,
+                      Producer& p) {
+  K2_ASSIGN_OR_RETURN(std::string source,
+                      IcebergAtSnapshotSql(st.source_location, st.source_snapshot_id));
+  WarmSource& s = p.ctx.source;
+  s.table = cfg.name;
+  s.query_template = ReplaceAll(st.query, "{source}", source);
+  std::string time_name = cfg.time_column;
+  if (time_name.empty()) {
+    for (const auto& r : warm::ReferenceTables()) {
+      if (r.name == cfg.source) time_name = r.time_column;
+    }
+  }
+  if (time_name.empty()) {
+    return MakeError(ErrorKind::kInvalidInput, "{}: no time_column in the config", cfg.name);
+  }
+  s.time.name = time_name;
+  auto described = p.driver->Describe(s.WindowSql({0, 0}));
+  if (!described) return std::unexpected(described.error().WithContext("the derivation query"));
+  s.columns = std::move(*described);
+  // The warm tier's types, when it has the table.
+  if (auto warm = env.warm()) {
+    if (auto ws = ResolveWarmSource(**warm, cfg)) {
+      std::string select;
+      for (auto& [name, type] : s.columns) {
+        std::string expr = warm::QuoteIdentifier(name);
+        for (const auto& [wname, wtype] : ws->columns) {
+          if (wname == name && wtype != type) {
+            expr = fmt::format("CAST({}, {})", expr, warm::QuoteLiteral(wtype));
+            type = wtype;
+          }
+        }
+        select += fmt::format("{}{} AS {}", select.empty() ? "" : ", ", expr,
+                              warm::QuoteIdentifier(name));
+      }
+      s.query_template = fmt::format("SELECT {} FROM (\n{}\n)", select, s.query_template);
+    }
+  }
+  K2_ASSIGN_OR_RETURN(s.time, ResolveTimeColumn(s.columns, time_name, cfg.time_unit));
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::string> IcebergAtSnapshotSql(const std::string& location, int64_t snapshot_id) {
+  std::string path = location;
+  if (path.starts_with("file://")) path = path.substr(7);
+  if (path.find("://") != std::string::npos) {
+    return MakeError(ErrorKind::kUnsupported,
+                     "{}: derivations and backfill audits read local warehouses only "
+                     "(icebergLocal) in this version",
+                     location);
+  }
+  return fmt::format("(SELECT * FROM icebergLocal({}) SETTINGS iceberg_snapshot_id = {})",
+                     warm::QuoteLiteral(path), snapshot_id);
+}
+
+Result<Producer> OpenProducer(const BackfillEnv& env, const TableConfig& cfg,
+                              const BackfillState& st, bool create_table) {
+  Producer p;
+  p.ctx.cfg = &cfg;
+  if (st.mode == "derive") {
+    K2_ASSIGN_OR_RETURN(p.driver, env.engine());
+    K2_RETURN_IF_ERROR(ResolveDerived(env, cfg, st, p));
+  } else {
+    K2_ASSIGN_OR_RETURN(p.driver, env.warm());
+    K2_ASSIGN_OR_RETURN(p.ctx.source, ResolveWarmSource(*p.driver, cfg));
+  }
+  p.ctx.columns = p.ctx.source.columns;
+  K2_RETURN_IF_ERROR(MapWarmSchema(env.config, p.ctx));
+  if (create_table) {
+    K2_RETURN_IF_ERROR(EnsureTable(env.catalog, env.io, env.config, p.ctx));
+  } else {
+    K2_ASSIGN_OR_RETURN(TableIdentifier id, TableIdentifier::Parse(cfg.target));
+    K2_ASSIGN_OR_RETURN(auto table, iceberg::Table::Load(env.catalog, env.io, id));
+    p.ctx.table.emplace(std::move(table));
+    K2_RETURN_IF_ERROR(PrepareSchema(p.ctx, /*log=*/false));
+  }
+  return p;
+}
+
+}  // namespace k2::jobs
