@@ -64,8 +64,8 @@ Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx) {
 
 void PrintState(const jobs::BackfillState& st, const std::string& table) {
   fmt::print("backfill {}  table {}  {}  {}  {}/{} windows  {} rows  {} .. {}\n", st.id, table,
-             st.mode == "derive" ? "derive from " + st.source : std::string("from warm"),
-             st.status, st.done.size(), st.Planned().size(), st.RowsWritten(),
+             st.mode == "derive" ? "derive from " + st.source : std::string("from warm"), st.status,
+             st.done.size(), st.Planned().size(), st.RowsWritten(),
              FormatTimestampMicros(st.from_us) + "Z", FormatTimestampMicros(st.to_us) + "Z");
 }
 
@@ -84,18 +84,18 @@ void PrintAudit(const jobs::BackfillAudit& a) {
   }
   for (const auto& m : a.measures) {
     if (m.rows_changed == 0) continue;
-    fmt::print("  {:<14} {} row(s) changed, largest change {:g} at {}\n", m.column,
-               m.rows_changed, m.max_abs_change, m.key);
+    fmt::print("  {:<14} {} row(s) changed, largest change {:g} at {}\n", m.column, m.rows_changed,
+               m.max_abs_change, m.key);
   }
 }
 
 /// Writes the remaining windows of `id` (SIGINT stops before the next
 /// commit; `resume` continues), then audits the branch.
-Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id, int parallel,
-                     bool json) {
+Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id, int parallel, bool json) {
   g_interrupted = 0;
   auto previous = std::signal(SIGINT, [](int) { g_interrupted = 1; });
-  auto written = jobs::RunBackfill(*s.env, id, parallel, nullptr, [] { return g_interrupted != 0; });
+  auto written =
+      jobs::RunBackfill(*s.env, id, parallel, nullptr, [] { return g_interrupted != 0; });
   std::signal(SIGINT, previous);
   if (!written) {
     if (written.error().kind == ErrorKind::kCancelled) {
@@ -114,9 +114,10 @@ Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id, int par
     PrintState(*written, written->table);
     PrintAudit(audit);
     if (audit.ok()) {
-      fmt::print("nothing is visible on main yet: `k2 backfill publish {}` publishes it, "
-                 "`k2 backfill abort {}` drops it\n",
-                 id, id);
+      fmt::print(
+          "nothing is visible on main yet: `k2 backfill publish {}` publishes it, "
+          "`k2 backfill abort {}` drops it\n",
+          id, id);
     }
   }
   if (!audit.ok()) ctx.Finish(kExitFailed);
@@ -136,10 +137,10 @@ Status Start(CliContext& ctx, BackfillArgs& a) {
   }
   K2_ASSIGN_OR_RETURN(auto s, OpenSession(ctx));
   K2_ASSIGN_OR_RETURN(jobs::BackfillState st, jobs::StartBackfill(*s->env, a.start));
-  spdlog::info("backfill {} started: {} window(s) of {} on branch {}{}", st.id,
-               st.Planned().size(), st.table, st.Branch(),
-               st.skipped.empty() ? "" : fmt::format(" ({} expired window(s) skipped)",
-                                                     st.skipped.size()));
+  spdlog::info(
+      "backfill {} started: {} window(s) of {} on branch {}{}", st.id, st.Planned().size(),
+      st.table, st.Branch(),
+      st.skipped.empty() ? "" : fmt::format(" ({} expired window(s) skipped)", st.skipped.size()));
   return WriteAndAudit(ctx, *s, st.id, a.start.parallel, a.json);
 }
 

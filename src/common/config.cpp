@@ -279,6 +279,14 @@ Status ReadTable(MapReader& r, const OffloadPolicy& policy, TableConfig& t) {
   if (t.name.empty()) return MapReader::Fail(r.path() + ".name", r.Raw("name"), "is required");
   K2_RETURN_IF_ERROR(r.OneOf("layer", t.layer, {"raw", "bronze", "silver", "gold"}));
   K2_RETURN_IF_ERROR(r.String("source", t.source));
+  // A platform table's window and partitioning unless the config says
+  // otherwise (daily candles: 1d windows in monthly partitions).
+  for (const auto& d : kPlatformTables) {
+    if ((t.source.empty() ? t.name : t.source) == d.name) {
+      t.window_s = d.window_s;
+      t.partition = {d.partition};
+    }
+  }
   K2_RETURN_IF_ERROR(r.String("query", t.query));
   K2_RETURN_IF_ERROR(r.String("time_column", t.time_column));
   K2_RETURN_IF_ERROR(r.OneOf("time_unit", t.time_unit, {"s", "ms", "us", "ns"}));

@@ -35,7 +35,8 @@ constexpr const char* kSummaryBackfillEnd = "k2.backfill-end-us";
 /// A metadata-only commit (no snapshot) made by a function of the latest metadata.
 class MetadataChange : public iceberg::PendingUpdate {
  public:
-  explicit MetadataChange(std::function<Result<iceberg::TableMetadata>(const iceberg::TableMetadata&)> fn)
+  explicit MetadataChange(
+      std::function<Result<iceberg::TableMetadata>(const iceberg::TableMetadata&)> fn)
       : fn_(std::move(fn)) {}
   Result<iceberg::TableMetadata> Apply(const iceberg::TableMetadata& base) override {
     return fn_(base);
@@ -155,7 +156,8 @@ Result<iceberg::Table> LoadTarget(const BackfillEnv& env, const TableConfig& cfg
 Result<int64_t> ParseBoundary(const std::string& text, const char* what, int64_t window_s) {
   if (text.empty()) return MakeError(ErrorKind::kInvalidInput, "{} is required", what);
   auto at = ParseTimestampMicros(text);
-  if (!at) return MakeError(ErrorKind::kInvalidInput, "{} '{}': {}", what, text, at.error().message);
+  if (!at)
+    return MakeError(ErrorKind::kInvalidInput, "{} '{}': {}", what, text, at.error().message);
   if (*at % (window_s * kMicrosPerSecond) != 0) {
     return MakeError(ErrorKind::kInvalidInput,
                      "{} '{}' is not on a {}s window boundary of the table (windows start on the "
@@ -185,8 +187,7 @@ Status CheckStartOptions(const BackfillStartOptions& o) {
   if (!o.query.empty()) {
     for (const char* p : {"{source}", "{start}", "{end}"}) {
       if (o.query.find(p) == std::string::npos) {
-        return MakeError(ErrorKind::kInvalidInput, "the derivation query has no {} placeholder",
-                         p);
+        return MakeError(ErrorKind::kInvalidInput, "the derivation query has no {} placeholder", p);
       }
     }
   }
@@ -241,8 +242,8 @@ Status ResolveDerivation(const BackfillEnv& env, const TableConfig& cfg,
 /// older than its oldest row or committed with rows).
 Result<std::vector<Window>> ExpiredWindows(Producer& p, const BackfillState& st,
                                            const OffloadLedger& ledger) {
-  K2_ASSIGN_OR_RETURN(auto counts, WarmRowsByWindow(*p.driver, p.ctx.source, st.from_us, st.to_us,
-                                                    st.window_s));
+  K2_ASSIGN_OR_RETURN(auto counts,
+                      WarmRowsByWindow(*p.driver, p.ctx.source, st.from_us, st.to_us, st.window_s));
   K2_ASSIGN_OR_RETURN(auto oldest, OldestWarmUs(*p.driver, p.ctx.source));
   std::vector<Window> out;
   for (const Window& w : st.Planned()) {
@@ -287,10 +288,11 @@ Status ForkBranch(const BackfillEnv& env, Producer& p, BackfillState& st) {
     ow.Set(kSummaryBackfillId, st.id);
     auto committed = ow.Commit();
     if (committed) {
-      spdlog::info("backfill {}: branch {} forked from main{} without the rows of {} window(s) "
-                   "({} file(s) removed, {} rewritten)",
-                   st.id, st.Branch(), head ? fmt::format(" at {}", *head) : "",
-                   st.Planned().size(), r.deleted.size(), r.writers.size());
+      spdlog::info(
+          "backfill {}: branch {} forked from main{} without the rows of {} window(s) "
+          "({} file(s) removed, {} rewritten)",
+          st.id, st.Branch(), head ? fmt::format(" at {}", *head) : "", st.Planned().size(),
+          r.deleted.size(), r.writers.size());
       return OkStatus();
     }
     if (committed.error().kind != ErrorKind::kCommitStateUnknown) r.Drop();
@@ -445,8 +447,7 @@ Result<BackfillState> StartBackfill(const BackfillEnv& env, const BackfillStartO
 
   K2_ASSIGN_OR_RETURN(Producer p, OpenProducer(env, *cfg, st, /*create_table=*/true));
   if (o.from_warm) {
-    K2_ASSIGN_OR_RETURN(OffloadLedger ledger,
-                        OffloadLedger::FromMetadata(p.ctx.table->metadata()));
+    K2_ASSIGN_OR_RETURN(OffloadLedger ledger, OffloadLedger::FromMetadata(p.ctx.table->metadata()));
     K2_ASSIGN_OR_RETURN(auto expired, ExpiredWindows(p, st, ledger));
     if (!expired.empty() && !o.skip_expired) {
       std::string names;
@@ -534,8 +535,9 @@ Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
       const int64_t done = ++prog.windows_done;
       const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
       const int64_t left = prog.windows_total - done;
-      const double per_window = secs / static_cast<double>(done - (prog.windows_total -
-                                                                   static_cast<int64_t>(remaining.size())));
+      const double per_window =
+          secs /
+          static_cast<double>(done - (prog.windows_total - static_cast<int64_t>(remaining.size())));
       spdlog::info("backfill {}: {} {} rows; {}/{} windows, {:.0f} rows/s, ETA {:.0f}s", id,
                    w.ToString(), *rows, done, prog.windows_total.load(),
                    secs > 0 ? static_cast<double>(prog.rows) / secs : 0.0, per_window * left);
@@ -567,8 +569,7 @@ Result<int64_t> PublishBackfill(const BackfillEnv& env, const std::string& id) {
                      id, found.state.published_snapshot_id);
   }
   if (found.state.status != "written") {
-    return MakeError(ErrorKind::kInvalidInput,
-                     "backfill {} is {}{}", id, found.state.status,
+    return MakeError(ErrorKind::kInvalidInput, "backfill {} is {}{}", id, found.state.status,
                      found.state.status == "running"
                          ? fmt::format(": {} window(s) are not written yet (k2 backfill resume {})",
                                        found.state.Remaining().size(), id)
@@ -576,8 +577,8 @@ Result<int64_t> PublishBackfill(const BackfillEnv& env, const std::string& id) {
   }
   K2_ASSIGN_OR_RETURN(BackfillAudit audit, AuditBackfill(env, id));
   if (!audit.ok()) {
-    return MakeError(ErrorKind::kInvalidInput, "backfill {} fails its audit: {}; not published",
-                     id, audit.failures.front());
+    return MakeError(ErrorKind::kInvalidInput, "backfill {} fails its audit: {}; not published", id,
+                     audit.failures.front());
   }
   K2_ASSIGN_OR_RETURN(Producer p, OpenProducer(env, *found.table, found.state, false));
   iceberg::Table& table = *p.ctx.table;
@@ -597,8 +598,8 @@ Result<int64_t> PublishBackfill(const BackfillEnv& env, const std::string& id) {
     }
     K2_ASSIGN_OR_RETURN(auto added, FilesAddedBy(env.io, m, branch->second.snapshot_id, adders));
     const std::optional<int64_t> head = m.current_snapshot_id;
-    K2_ASSIGN_OR_RETURN(Replaced r, ReplaceOnMain(table, env.io, env.config, p.ctx.source.time,
-                                                  head, windows));
+    K2_ASSIGN_OR_RETURN(Replaced r,
+                        ReplaceOnMain(table, env.io, env.config, p.ctx.source.time, head, windows));
     auto ow = table.NewOverwrite();
     for (const auto& path : r.deleted) ow.DeleteFile(path);
     for (auto f : r.kept) ow.AddFile(std::move(f));
@@ -609,8 +610,8 @@ Result<int64_t> PublishBackfill(const BackfillEnv& env, const std::string& id) {
     ow.Validate([&](const iceberg::TableMetadata& latest) -> Status {
       K2_ASSIGN_OR_RETURN(auto s, FindBackfill(latest, id));
       if (s && s->status == "published") {
-        ours = std::find(attempts.begin(), attempts.end(), s->published_snapshot_id) !=
-               attempts.end();
+        ours =
+            std::find(attempts.begin(), attempts.end(), s->published_snapshot_id) != attempts.end();
         return MakeError(ErrorKind::kCommitConflict, "backfill {} was published meanwhile", id);
       }
       if (latest.current_snapshot_id != head) {
@@ -677,9 +678,10 @@ Status AbortBackfill(const BackfillEnv& env, const std::string& id) {
     return next;
   });
   K2_RETURN_IF_ERROR(table.CommitUpdate(update));
-  spdlog::info("backfill {}: aborted; branch {} removed (expiry and orphan cleanup reclaim its "
-               "files)",
-               id, found.state.Branch());
+  spdlog::info(
+      "backfill {}: aborted; branch {} removed (expiry and orphan cleanup reclaim its "
+      "files)",
+      id, found.state.Branch());
   return OkStatus();
 }
 

@@ -57,15 +57,15 @@ struct BackfillEnv {
 
 struct BackfillStartOptions {
   std::string table;
-  std::string from;          ///< window start (2026-11-24T00:00:00Z)
-  std::string to;            ///< end, exclusive, on a window boundary
-  bool from_warm = false;    ///< re-offload the range from ClickHouse
-  bool derive = false;       ///< re-derive from the cold source
-  std::string query;         ///< derive: a SELECT template ({source}, {start}, {end}); "" built-in
-  std::string source;        ///< derive: the source k2 table ("" : the reference upstream)
+  std::string from;           ///< window start (2026-11-24T00:00:00Z)
+  std::string to;             ///< end, exclusive, on a window boundary
+  bool from_warm = false;     ///< re-offload the range from ClickHouse
+  bool derive = false;        ///< re-derive from the cold source
+  std::string query;          ///< derive: a SELECT template ({source}, {start}, {end}); "" built-in
+  std::string source;         ///< derive: the source k2 table ("" : the reference upstream)
   bool skip_expired = false;  ///< --from-warm: leave windows ClickHouse dropped as they are
-  std::string id;            ///< "" : a new id
-  int parallel = 1;          ///< windows written at once
+  std::string id;             ///< "" : a new id
+  int parallel = 1;           ///< windows written at once
   std::function<bool()> cancelled;
 };
 

@@ -56,10 +56,10 @@ struct RowsAt {
 Result<std::map<int64_t, std::pair<int64_t, std::string>>> StatsByWindow(
     warm::WarmDriver& engine, const Producer& p, const std::string& rows_sql, int64_t window_s) {
   const TimeColumn& t = p.ctx.source.time;
-  std::string sql = fmt::format(
-      "SELECT intDiv({}, {}) AS w, count(), sum({}) FROM ({}) GROUP BY w ORDER BY w",
-      t.WarmEpochSeconds(warm::QuoteIdentifier(t.name)), window_s,
-      RowHashSql(p.ctx.columns, kCommitChecksumKind), rows_sql);
+  std::string sql =
+      fmt::format("SELECT intDiv({}, {}) AS w, count(), sum({}) FROM ({}) GROUP BY w ORDER BY w",
+                  t.WarmEpochSeconds(warm::QuoteIdentifier(t.name)), window_s,
+                  RowHashSql(p.ctx.columns, kCommitChecksumKind), rows_sql);
   K2_ASSIGN_OR_RETURN(std::string out, engine.Execute(sql));
   std::map<int64_t, std::pair<int64_t, std::string>> stats;
   for (const auto& f : TsvRows(out)) {
@@ -157,9 +157,9 @@ Result<std::optional<std::string>> CandleSource(const BackfillEnv& env, const Ba
         return std::optional<std::string>{};
       }
     }
-    K2_ASSIGN_OR_RETURN(std::string from,
-                        IcebergAtSnapshotSql(table->metadata().location,
-                                             *table->metadata().current_snapshot_id));
+    K2_ASSIGN_OR_RETURN(
+        std::string from,
+        IcebergAtSnapshotSql(table->metadata().location, *table->metadata().current_snapshot_id));
     return std::optional<std::string>(from);
   }
   why_not = fmt::format("no cold {} to compare with", ref.derive_from);
@@ -180,8 +180,7 @@ Status CheckCandles(const BackfillEnv& env, warm::WarmDriver& engine, const Prod
   if (f.size() != 4) return MakeError(ErrorKind::kRemote, "unexpected answer: {}", out);
   a.checks.push_back(fmt::format(
       "{} candles: high >= max(open, close), low <= min(open, close), trade_count > 0", f[0]));
-  const char* names[] = {"", "high below open or close", "low above open or close",
-                         "no trades"};
+  const char* names[] = {"", "high below open or close", "low above open or close", "no trades"};
   for (int i = 1; i < 4; ++i) {
     if (f[i] != "0") a.failures.push_back(fmt::format("{} candle(s) with {}", f[i], names[i]));
   }
@@ -320,8 +319,8 @@ Result<BackfillAudit> AuditBackfill(const BackfillEnv& env, const std::string& i
     a.windows.push_back(std::move(c));
   }
   if (bad > 3) a.failures.push_back(fmt::format("... {} windows differ in all", bad));
-  a.checks.push_back(fmt::format("{} window(s): rows and checksum read back from the branch",
-                                 st.done.size()));
+  a.checks.push_back(
+      fmt::format("{} window(s): rows and checksum read back from the branch", st.done.size()));
   if (IsCandleTable(p)) {
     K2_RETURN_IF_ERROR(CheckCandles(env, *engine, p, st, branch_rows, span, a));
     if (!main_rows.empty()) K2_RETURN_IF_ERROR(DiffMeasures(*engine, p, branch_rows, main_rows, a));

@@ -87,8 +87,8 @@ Result<BackfillState> BackfillState::FromJson(const nlohmann::json& j) {
                        s.id);
     }
     for (const auto& w : j.at("windows")) {
-      BackfillWindow bw{w.at(0).get<int64_t>(), w.at(1).get<int64_t>(),
-                        w.at(2).get<std::string>(), w.at(3).get<int64_t>()};
+      BackfillWindow bw{w.at(0).get<int64_t>(), w.at(1).get<int64_t>(), w.at(2).get<std::string>(),
+                        w.at(3).get<int64_t>()};
       s.done[bw.start_us] = std::move(bw);
     }
     if (s.mode == "derive") {

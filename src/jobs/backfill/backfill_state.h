@@ -36,7 +36,7 @@ struct BackfillState {
   std::string mode;    ///< "warm" (re-offload from ClickHouse) | "derive" (from a cold source)
   std::string query;   ///< derive: the SELECT template ({source}, {start}, {end})
   std::string source;  ///< derive: the source k2 table
-  std::string source_location;   ///< derive: its Iceberg table root
+  std::string source_location;     ///< derive: its Iceberg table root
   int64_t source_snapshot_id = 0;  ///< derive: the source snapshot read (pinned at start)
   int64_t from_us = 0;
   int64_t to_us = 0;
@@ -46,7 +46,7 @@ struct BackfillState {
   /// running (windows being written) | written (all written, not yet
   /// published) | published | aborted
   std::string status = "running";
-  std::vector<int64_t> skipped;  ///< window starts left as they are (--skip-expired)
+  std::vector<int64_t> skipped;            ///< window starts left as they are (--skip-expired)
   std::map<int64_t, BackfillWindow> done;  ///< by window start
   int64_t published_snapshot_id = 0;
 
