@@ -23,6 +23,7 @@ namespace {
 
 struct BackfillArgs {
   jobs::BackfillStartOptions start;
+  jobs::BackfillRunOptions run;
   std::string query_file;
   std::string id;
   bool json = false;
@@ -91,11 +92,18 @@ void PrintAudit(const jobs::BackfillAudit& a) {
 
 /// Writes the remaining windows of `id` (SIGINT stops before the next
 /// commit; `resume` continues), then audits the branch.
-Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id, int parallel, bool json) {
+Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id,
+                     jobs::BackfillRunOptions run, bool json) {
+  if (run.parallel < 1 || run.parallel > 32) {
+    return MakeError(ErrorKind::kInvalidInput, "--parallel {} is outside 1..32", run.parallel);
+  }
+  if (run.windows_per_commit < 0) {
+    return MakeError(ErrorKind::kInvalidInput, "--windows-per-commit must not be negative");
+  }
   g_interrupted = 0;
   auto previous = std::signal(SIGINT, [](int) { g_interrupted = 1; });
-  auto written =
-      jobs::RunBackfill(*s.env, id, parallel, nullptr, [] { return g_interrupted != 0; });
+  run.cancelled = [] { return g_interrupted != 0; };
+  auto written = jobs::RunBackfill(*s.env, id, run);
   std::signal(SIGINT, previous);
   if (!written) {
     if (written.error().kind == ErrorKind::kCancelled) {
@@ -141,7 +149,7 @@ Status Start(CliContext& ctx, BackfillArgs& a) {
       "backfill {} started: {} window(s) of {} on branch {}{}", st.id, st.Planned().size(),
       st.table, st.Branch(),
       st.skipped.empty() ? "" : fmt::format(" ({} expired window(s) skipped)", st.skipped.size()));
-  return WriteAndAudit(ctx, *s, st.id, a.start.parallel, a.json);
+  return WriteAndAudit(ctx, *s, st.id, a.run, a.json);
 }
 
 Status Status_(CliContext& ctx, const BackfillArgs& a) {
@@ -183,6 +191,14 @@ Status Diff(CliContext& ctx, const BackfillArgs& a) {
   return OkStatus();
 }
 
+void AddRunOptions(CLI::App* cmd, BackfillArgs& a) {
+  cmd->add_option("--parallel", a.run.parallel, "Commits prepared at once (1..32)")->default_val(1);
+  cmd->add_option("--windows-per-commit", a.run.windows_per_commit,
+                  "Windows per query and commit (default 0: all adjacent windows of one "
+                  "partition, e.g. a day of hourly windows); a resume restarts at a commit")
+      ->default_val(0);
+}
+
 void AddId(CLI::App* cmd, BackfillArgs& a) {
   cmd->add_option("id", a.id, "Backfill id (from `k2 backfill start` or `status`)")->required();
 }
@@ -219,21 +235,18 @@ void RegisterBackfillCommands(CLI::App& root, CliContext& ctx) {
   start->add_flag("--skip-expired", a.start.skip_expired,
                   "With --from-warm: leave windows ClickHouse no longer holds as they are");
   start->add_option("--id", a.start.id, "Backfill id (default: start time and a random suffix)");
-  start->add_option("--parallel", a.start.parallel, "Windows written at once (1..32)")
-      ->default_val(1);
+  AddRunOptions(start, a);
   start->add_flag("--json", a.json, "Print the state and the audit as JSON");
   start->callback([&ctx, finish] { finish(Start(ctx, a)); });
 
   auto* resume = bf->add_subcommand(
       "resume", "Continue a backfill from the last window committed on its branch");
   AddId(resume, a);
-  resume->add_option("--parallel", a.start.parallel, "Windows written at once (1..32)")
-      ->default_val(1);
+  AddRunOptions(resume, a);
   resume->add_flag("--json", a.json, "Print the state and the audit as JSON");
   resume->callback([&ctx, finish] {
     auto s = OpenSession(ctx);
-    finish(s ? WriteAndAudit(ctx, **s, a.id, a.start.parallel, a.json)
-             : Status(std::unexpected(s.error())));
+    finish(s ? WriteAndAudit(ctx, **s, a.id, a.run, a.json) : Status(std::unexpected(s.error())));
   });
 
   auto* status = bf->add_subcommand("status", "Show one backfill, or every backfill");

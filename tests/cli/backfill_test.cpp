@@ -81,7 +81,8 @@ class BackfillTest : public ::testing::Test {
 
   void Offload(const std::string& table, const std::string& from, const std::string& until,
                bool replace = false) {
-    std::vector<std::string> args = {"offload", "--table", table, "--window", from, "--until", until};
+    std::vector<std::string> args = {"offload", "--table", table, "--window",
+                                     from,      "--until", until};
     if (replace) args.push_back("--replace");
     ProcessResult r = K2(args);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -133,10 +134,10 @@ class BackfillTest : public ::testing::Test {
   }
 
   std::string WarmSilver(const std::string& where = "1") {
-    auto lines = WarmLines(fmt::format(
-        "SELECT count(), uniqExact(trade_id), sum(cityHash64(toInt64(trade_id), price, "
-        "quantity)) FROM silver_trades FINAL WHERE {}",
-        where));
+    auto lines = WarmLines(
+        fmt::format("SELECT count(), uniqExact(trade_id), sum(cityHash64(toInt64(trade_id), price, "
+                    "quantity)) FROM silver_trades FINAL WHERE {}",
+                    where));
     if (lines.empty()) return "";
     std::string s = lines[0];
     std::replace(s.begin(), s.end(), '\t', '/');
@@ -165,9 +166,8 @@ TEST_F(BackfillTest, CandlesOfADayClickHouseDroppedReDerivedFromColdSilverEqualT
     ASSERT_GE(before[iv].size(), 3u) << iv;  // 3 symbols, a day
   }
   // ClickHouse drops the day (and gold's month partition).
-  for (const std::string stmt :
-       {"ALTER TABLE silver_trades DROP PARTITION 20261101",
-        "ALTER TABLE bronze_trades DROP PARTITION 20261101"}) {
+  for (const std::string stmt : {"ALTER TABLE silver_trades DROP PARTITION 20261101",
+                                 "ALTER TABLE bronze_trades DROP PARTITION 20261101"}) {
     ASSERT_EQ(K2({"warm", "query", stmt}).exit_code, 0) << stmt;
   }
   for (const char* iv : kIntervals) {
@@ -223,8 +223,9 @@ TEST_F(BackfillTest, PublishKeepsConcurrentOffloadsAndRefusesAChangedWindow) {
                 "'2026-11-01 01:10:00'"})
                 .exit_code,
             0);
-  ProcessResult start = K2({"backfill", "start", "silver_trades", "--from", "2026-11-01T00:00:00Z",
-                            "--to", "2026-11-01T03:00:00Z", "--from-warm", "--id", "wap", "--json"});
+  ProcessResult start =
+      K2({"backfill", "start", "silver_trades", "--from", "2026-11-01T00:00:00Z", "--to",
+          "2026-11-01T03:00:00Z", "--from-warm", "--id", "wap", "--json"});
   ASSERT_EQ(start.exit_code, 0) << start.out << start.err;
   auto j = Json(start);
   EXPECT_EQ(j["audit"]["windows_changed"], 1) << start.out;
@@ -242,9 +243,8 @@ TEST_F(BackfillTest, PublishKeepsConcurrentOffloadsAndRefusesAChangedWindow) {
 
   // A second backfill; main replaces 01:00 meanwhile: publish names it and
   // changes nothing.
-  ProcessResult second =
-      K2({"backfill", "start", "silver_trades", "--from", "2026-11-01T00:00:00Z", "--to",
-          "2026-11-01T02:00:00Z", "--from-warm", "--id", "late"});
+  ProcessResult second = K2({"backfill", "start", "silver_trades", "--from", "2026-11-01T00:00:00Z",
+                             "--to", "2026-11-01T02:00:00Z", "--from-warm", "--id", "late"});
   ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
   Offload("silver_trades", "2026-11-01T01:00:00Z", "2026-11-01T02:00:00Z", /*replace=*/true);
   const std::string before_refusal = ColdSilver();
@@ -276,10 +276,12 @@ TEST_F(BackfillTest, RefusesBadRequestsByName) {
         "--from-warm"},
        "is not after"},
       {{"nope", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-01T01:00:00Z", "--from-warm"},
-       "nope", 1},
+       "nope",
+       1},
       {{"gold_ohlcv_1m", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-01T01:00:00Z",
         "--derive", "--source", "gold_ohlcv_1h"},
-       "source gold_ohlcv_1h", 1},
+       "source gold_ohlcv_1h",
+       1},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"backfill", "start"};
@@ -294,8 +296,9 @@ TEST_F(BackfillTest, RefusesBadRequestsByName) {
                 "SETTINGS mutations_sync = 1"})
                 .exit_code,
             0);
-  ProcessResult expired = K2({"backfill", "start", "silver_trades", "--from", "2026-11-01T00:00:00Z",
-                              "--to", "2026-11-01T03:00:00Z", "--from-warm"});
+  ProcessResult expired =
+      K2({"backfill", "start", "silver_trades", "--from", "2026-11-01T00:00:00Z", "--to",
+          "2026-11-01T03:00:00Z", "--from-warm"});
   EXPECT_EQ(expired.exit_code, 2) << expired.err;
   EXPECT_NE(expired.err.find("2026-11-01T01:00:00Z/2026-11-01T02:00:00Z"), std::string::npos)
       << expired.err;
@@ -337,8 +340,8 @@ TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
                             CandleText(true), where));
   ASSERT_GT(expected.size(), 100u);
   std::mt19937 rng(20261206);
-  const std::vector<std::string> base = {K2_BINARY, "--config", config_, "--log-level", "warn",
-                                         "backfill"};
+  const std::vector<std::string> base = {K2_BINARY,     "--config", config_,
+                                         "--log-level", "warn",     "backfill"};
   const std::string location = warehouse_ + "gold_ohlcv_1m";
   int kills = 0;
   bool published = false;
@@ -347,10 +350,13 @@ TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
     std::vector<std::string> argv = base;
     const std::string status = st.exit_code == 0 ? Json(st)["status"].get<std::string>() : "";
     if (status.empty()) {
-      argv.insert(argv.end(), {"start", "gold_ohlcv_1m", "--from", "2026-11-01T00:00:00Z", "--to",
-                               "2026-11-01T12:00:00Z", "--derive", "--id", "bf"});
+      argv.insert(argv.end(),
+                  {"start", "gold_ohlcv_1m", "--from", "2026-11-01T00:00:00Z", "--to",
+                   "2026-11-01T12:00:00Z", "--derive", "--id", "bf", "--windows-per-commit", "2"});
+    } else if (status == "running" && round % 2) {
+      argv.insert(argv.end(), {"resume", "bf", "--windows-per-commit", "3", "--parallel", "2"});
     } else if (status == "running") {
-      argv.insert(argv.end(), {"resume", "bf"});
+      argv.insert(argv.end(), {"resume", "bf", "--windows-per-commit", "1"});
     } else if (status == "written") {
       argv.insert(argv.end(), {"publish", "bf"});
     } else {
@@ -374,8 +380,8 @@ TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
     }
     // Main stays readable, and shows nothing of the backfill before its publish.
     if (std::filesystem::exists(location + "/metadata")) {
-      auto n = QueryChdb(fmt::format("SELECT toString(count()) AS n FROM icebergLocal('{}')",
-                                     location));
+      auto n =
+          QueryChdb(fmt::format("SELECT toString(count()) AS n FROM icebergLocal('{}')", location));
       ASSERT_TRUE(n) << "unreadable after round " << round << ": " << n.error().ToString();
       const std::string rows = (*n)[0]["n"].get<std::string>();
       EXPECT_TRUE(rows == "0" || rows == std::to_string(expected.size()))

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -177,9 +178,6 @@ Status CheckStartOptions(const BackfillStartOptions& o) {
   if (o.skip_expired && !o.from_warm) {
     return MakeError(ErrorKind::kInvalidInput, "--skip-expired goes with --from-warm");
   }
-  if (o.parallel < 1 || o.parallel > 32) {
-    return MakeError(ErrorKind::kInvalidInput, "--parallel {} is outside 1..32", o.parallel);
-  }
   if (!o.id.empty() && !ValidBackfillId(o.id)) {
     return MakeError(ErrorKind::kInvalidInput,
                      "backfill id '{}': use 1 to 40 letters, digits, '-' or '_'", o.id);
@@ -300,32 +298,121 @@ Status ForkBranch(const BackfillEnv& env, Producer& p, BackfillState& st) {
   }
 }
 
-/// Phase 4 for one window: stream, append to the branch with the window
-/// recorded in the state. `empties` (windows without rows since the last
-/// commit) are recorded by the same commit.
-Result<int64_t> WriteBackfillWindow(const BackfillEnv& env, Producer& p, const std::string& id,
-                                    const Window& w, std::vector<BackfillWindow>& empties,
-                                    const std::function<bool()>& cancelled) {
+/// The partition a window falls in, by the table's time transforms.
+std::vector<int64_t> PartitionOf(const TableConfig& cfg, const Window& w) {
+  const int64_t secs = w.start_us / kMicrosPerSecond;
+  std::vector<int64_t> key;
+  for (const auto& t : cfg.partition) {
+    const std::time_t tt = secs;
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    if (t == "hour") key.push_back(secs / 3600);
+    if (t == "day") key.push_back(secs / 86400);
+    if (t == "month") key.push_back((tm.tm_year + 1900) * 12 + tm.tm_mon);
+    if (t == "year") key.push_back(tm.tm_year + 1900);
+  }
+  return key;
+}
+
+/// Windows written by one query and one commit: adjacent windows of one
+/// partition, at most `max_windows` (0: no limit).
+std::vector<std::vector<Window>> Chunks(const std::vector<Window>& windows, const TableConfig& cfg,
+                                        int max_windows) {
+  std::vector<std::vector<Window>> out;
+  for (const Window& w : windows) {
+    if (out.empty() || out.back().back().end_us != w.start_us ||
+        (max_windows > 0 && out.back().size() >= static_cast<size_t>(max_windows)) ||
+        PartitionOf(cfg, out.back().back()) != PartitionOf(cfg, w)) {
+      out.emplace_back();
+    }
+    out.back().push_back(w);
+  }
+  return out;
+}
+
+/// Phase 4 for one chunk: stream its windows in one query, append the files
+/// to the branch with every window of the chunk recorded in the state (with
+/// its own count and checksum) in the same metadata version. Returns the
+/// rows written.
+Result<int64_t> WriteBackfillChunk(const BackfillEnv& env, Producer& p, const std::string& id,
+                                   const std::vector<Window>& chunk,
+                                   const std::function<bool()>& cancelled) {
   iceberg::Table& table = *p.ctx.table;
+  const Window span{chunk.front().start_us, chunk.back().end_us};
+  const int64_t window_s = (chunk.front().end_us - chunk.front().start_us) / kMicrosPerSecond;
   K2_RETURN_IF_ERROR(table.Refresh());
   K2_RETURN_IF_ERROR(PrepareSchema(p.ctx, /*log=*/false));
   WindowStats stats;
+  std::map<int64_t, WindowStats> per_window;
   iceberg::PartitionValues partition;
   std::unique_ptr<RollingParquetWriter> writer;
-  auto files = WriteWindow(*p.driver, env.io, env.config, p.ctx, p.ctx.source.WindowSql(w), stats,
-                           partition, writer);
-  if (!files) {
+  auto files = WriteWindow(*p.driver, env.io, env.config, p.ctx, p.ctx.source.WindowSql(span),
+                           stats, partition, writer, &per_window, window_s);
+  auto abort_files = [&] {
     if (writer) writer->Abort();
-    return std::unexpected(files.error().WithContext(w.ToString()));
+  };
+  if (!files) {
+    abort_files();
+    return std::unexpected(files.error().WithContext(span.ToString()));
+  }
+  std::vector<BackfillWindow> records;
+  for (const Window& w : chunk) {
+    BackfillWindow r{w.start_us, 0, "0", 0};
+    if (auto it = per_window.find(w.start_us); it != per_window.end()) {
+      r.rows = it->second.rows;
+      r.checksum = it->second.checksum;
+      per_window.erase(it);
+    }
+    records.push_back(r);
+  }
+  if (!per_window.empty()) {
+    abort_files();
+    return MakeError(ErrorKind::kInvalidInput,
+                     "{}: the query returned rows at {} (outside {}): it must keep only the rows "
+                     "of [{{start}}, {{end}})",
+                     p.ctx.cfg->name, FormatTimestampMicros(per_window.begin()->first) + "Z",
+                     span.ToString());
   }
   if (cancelled && cancelled()) {
-    writer->Abort();
-    return MakeError(ErrorKind::kCancelled, "cancelled before committing {}", w.ToString());
+    abort_files();
+    return MakeError(ErrorKind::kCancelled, "cancelled before committing {}", span.ToString());
   }
-  BackfillWindow record{w.start_us, stats.rows, stats.checksum, 0};
+  std::vector<int64_t> attempts;  // snapshot ids this commit tried
+  bool ours = false;
+  auto validate = [&](const iceberg::TableMetadata& m) -> Status {
+    K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(m, id, {"running"}));
+    for (const Window& w : chunk) {
+      if (auto it = s.done.find(w.start_us); it != s.done.end()) {
+        ours = stats.rows > 0 && std::find(attempts.begin(), attempts.end(),
+                                           it->second.snapshot_id) != attempts.end();
+        return MakeError(ErrorKind::kCommitConflict,
+                         "window {} of backfill {} was written meanwhile", w.ToString(), id);
+      }
+    }
+    if (!m.refs.count(s.Branch())) {
+      return MakeError(ErrorKind::kNotFound, "the branch {} is gone", s.Branch());
+    }
+    return {};
+  };
+  auto record = [&](iceberg::TableMetadata& next, int64_t snapshot) -> Status {
+    K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(next, id, {"running"}));
+    for (BackfillWindow r : records) {
+      if (r.rows > 0) r.snapshot_id = snapshot;
+      s.done[r.start_us] = r;
+    }
+    PutState(next, s);
+    return OkStatus();
+  };
   if (stats.rows == 0) {
-    writer->Abort();
-    empties.push_back(record);
+    // No rows in the chunk: its windows are recorded without a snapshot.
+    abort_files();
+    MetadataChange update([&](const iceberg::TableMetadata& m) -> Result<iceberg::TableMetadata> {
+      K2_RETURN_IF_ERROR(validate(m));
+      iceberg::TableMetadata next = m;
+      K2_RETURN_IF_ERROR(record(next, 0));
+      return next;
+    });
+    K2_RETURN_IF_ERROR(table.CommitUpdate(update));
     return 0;
   }
   auto append = table.NewFastAppend();
@@ -334,49 +421,26 @@ Result<int64_t> WriteBackfillWindow(const BackfillEnv& env, Producer& p, const s
     append.AppendFile(iceberg::MakeDataFile(f.metrics, f.path,
                                             table.metadata().DefaultSpec().spec_id, partition));
   }
-  std::vector<int64_t> attempts;  // snapshot ids this commit tried
-  bool ours = false;
-  append.Validate([&](const iceberg::TableMetadata& m) -> Status {
-    K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(m, id, {"running"}));
-    if (auto it = s.done.find(w.start_us); it != s.done.end()) {
-      ours = std::find(attempts.begin(), attempts.end(), it->second.snapshot_id) != attempts.end();
-      return MakeError(ErrorKind::kCommitConflict, "window {} of backfill {} was written meanwhile",
-                       w.ToString(), id);
-    }
-    if (!m.refs.count(s.Branch())) {
-      return MakeError(ErrorKind::kNotFound, "the branch {} is gone", s.Branch());
-    }
-    return {};
-  });
+  append.Validate(validate);
   auto schema_change = SchemaChangeFor(p.ctx);
   append.ChangeMetadata([&](const iceberg::TableMetadata& m) -> Result<iceberg::TableMetadata> {
     K2_ASSIGN_OR_RETURN(iceberg::TableMetadata next, schema_change(m));
-    K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(next, id, {"running"}));
-    for (const auto& e : empties) s.done.emplace(e.start_us, e);
-    BackfillWindow r = record;
-    r.snapshot_id = append.snapshot_id();
-    attempts.push_back(r.snapshot_id);
-    s.done[w.start_us] = r;
-    PutState(next, s);
+    attempts.push_back(append.snapshot_id());
+    K2_RETURN_IF_ERROR(record(next, append.snapshot_id()));
     return next;
   });
   append.Set(kSummaryBackfillId, id);
   auto committed = append.Commit();
-  if (committed || ours) {
-    empties.clear();
-    return stats.rows;
-  }
-  if (committed.error().kind != ErrorKind::kCommitStateUnknown) writer->Abort();
-  return std::unexpected(committed.error().WithContext(w.ToString()));
+  if (committed || ours) return stats.rows;
+  if (committed.error().kind != ErrorKind::kCommitStateUnknown) abort_files();
+  return std::unexpected(committed.error().WithContext(span.ToString()));
 }
 
-/// Records `empties` and, when nothing remains, marks the backfill written.
-Status FinishWriting(iceberg::Table& table, const std::string& id,
-                     const std::vector<BackfillWindow>& empties) {
+/// Marks the backfill written when no window remains.
+Status FinishWriting(iceberg::Table& table, const std::string& id) {
   MetadataChange update([&](const iceberg::TableMetadata& m) -> Result<iceberg::TableMetadata> {
     iceberg::TableMetadata next = m;
     K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(m, id, {"running", "written"}));
-    for (const auto& e : empties) s.done.emplace(e.start_us, e);
     if (s.Remaining().empty()) s.status = "written";
     PutState(next, s);
     return next;
@@ -490,9 +554,8 @@ Result<std::vector<FoundBackfill>> ListBackfills(const BackfillEnv& env) {
   return out;
 }
 
-Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id, int parallel,
-                                  BackfillProgress* progress,
-                                  const std::function<bool()>& cancelled) {
+Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
+                                  const BackfillRunOptions& options, BackfillProgress* progress) {
   K2_ASSIGN_OR_RETURN(FoundBackfill found, LocateBackfill(env, id));
   const BackfillState& st = found.state;
   if (st.status != "running" && st.status != "written") {
@@ -500,63 +563,57 @@ Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
                      st.status);
   }
   const std::vector<Window> remaining = st.Remaining();
+  const auto chunks = Chunks(remaining, *found.table, options.windows_per_commit);
   BackfillProgress local;
   BackfillProgress& prog = progress ? *progress : local;
   prog.windows_total = static_cast<int64_t>(st.Planned().size());
   prog.windows_done = static_cast<int64_t>(st.Planned().size() - remaining.size());
+  const int64_t done_before = prog.windows_done;
   if (!remaining.empty()) {
-    spdlog::info("backfill {}: writing {} of {} window(s) of {} on branch {} ({})", id,
-                 remaining.size(), st.Planned().size(), st.table, st.Branch(),
+    spdlog::info("backfill {}: writing {} of {} window(s) of {} on branch {} in {} commit(s) ({})",
+                 id, remaining.size(), st.Planned().size(), st.table, st.Branch(), chunks.size(),
                  st.mode == "derive" ? "derived from " + st.source : "re-read from ClickHouse");
   }
   std::mutex mu;
   size_t next = 0;
   std::optional<Error> failed;
-  std::vector<BackfillWindow> all_empties;
   const auto t0 = Clock::now();
   auto worker = [&] {
-    auto opened = OpenProducer(env, *found.table, st, /*create_table=*/false);
-    std::vector<BackfillWindow> empties;
     auto fail = [&](const Error& e) {
       std::lock_guard lock(mu);
       if (!failed) failed = e;
     };
+    auto opened = OpenProducer(env, *found.table, st, /*create_table=*/false);
     if (!opened) return fail(opened.error());
     for (;;) {
-      Window w;
+      const std::vector<Window>* chunk = nullptr;
       {
         std::lock_guard lock(mu);
-        if (failed || next >= remaining.size()) break;
-        w = remaining[next++];
+        if (failed || next >= chunks.size()) return;
+        chunk = &chunks[next++];
       }
-      auto rows = WriteBackfillWindow(env, *opened, id, w, empties, cancelled);
+      auto rows = WriteBackfillChunk(env, *opened, id, *chunk, options.cancelled);
       if (!rows) return fail(rows.error());
       prog.rows += *rows;
-      const int64_t done = ++prog.windows_done;
+      const int64_t done = prog.windows_done += static_cast<int64_t>(chunk->size());
       const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-      const int64_t left = prog.windows_total - done;
-      const double per_window =
-          secs /
-          static_cast<double>(done - (prog.windows_total - static_cast<int64_t>(remaining.size())));
+      const double eta = secs / static_cast<double>(done - done_before) *
+                         static_cast<double>(prog.windows_total - done);
       spdlog::info("backfill {}: {} {} rows; {}/{} windows, {:.0f} rows/s, ETA {:.0f}s", id,
-                   w.ToString(), *rows, done, prog.windows_total.load(),
-                   secs > 0 ? static_cast<double>(prog.rows) / secs : 0.0, per_window * left);
+                   Window{chunk->front().start_us, chunk->back().end_us}.ToString(), *rows, done,
+                   prog.windows_total.load(),
+                   secs > 0 ? static_cast<double>(prog.rows) / secs : 0.0, eta);
     }
-    std::lock_guard lock(mu);
-    all_empties.insert(all_empties.end(), empties.begin(), empties.end());
   };
   std::vector<std::thread> threads;
-  const size_t n = std::min<size_t>(std::max(1, parallel), std::max<size_t>(1, remaining.size()));
+  const size_t n =
+      std::min<size_t>(std::max(1, options.parallel), std::max<size_t>(1, chunks.size()));
   for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  if (failed) return std::unexpected(*failed);
   K2_ASSIGN_OR_RETURN(iceberg::Table table, LoadTarget(env, *found.table));
-  if (failed) {
-    // Empty windows found before the failure stay recorded: resume skips them.
-    if (!all_empties.empty()) (void)FinishWriting(table, id, all_empties);
-    return std::unexpected(*failed);
-  }
-  K2_RETURN_IF_ERROR(FinishWriting(table, id, all_empties));
+  K2_RETURN_IF_ERROR(FinishWriting(table, id));
   K2_ASSIGN_OR_RETURN(auto after, FindBackfill(table.metadata(), id));
   if (!after) return MakeError(ErrorKind::kNotFound, "backfill {} is gone from the table", id);
   return std::move(*after);

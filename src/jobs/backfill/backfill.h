@@ -79,12 +79,21 @@ struct BackfillProgress {
 /// Starts a backfill (phases 1-3) and returns its state; Run() writes it.
 Result<BackfillState> StartBackfill(const BackfillEnv& env, const BackfillStartOptions& options);
 
-/// Writes the remaining windows of backfill `id` (phase 4), `parallel` at a
-/// time, and marks it written. kNotFound for an unknown id; kInvalidInput
-/// for a published or aborted one.
-Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id, int parallel,
-                                  BackfillProgress* progress = nullptr,
-                                  const std::function<bool()>& cancelled = {});
+/// How RunBackfill writes.
+struct BackfillRunOptions {
+  int parallel = 1;  ///< commits prepared at once
+  /// Windows per query and commit (0: every adjacent window of one
+  /// partition: a day of hourly windows); a resume restarts at a commit.
+  int windows_per_commit = 0;
+  std::function<bool()> cancelled;  ///< polled before each commit
+};
+
+/// Writes the remaining windows of backfill `id` (phase 4) and marks it
+/// written. kNotFound for an unknown id; kInvalidInput for a published or
+/// aborted one; kCancelled when `cancelled` said so (resume continues).
+Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
+                                  const BackfillRunOptions& options,
+                                  BackfillProgress* progress = nullptr);
 
 /// A backfill and the configured table holding it.
 struct FoundBackfill {

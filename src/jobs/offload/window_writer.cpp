@@ -43,6 +43,31 @@ std::string WithRowHash(const std::string& window_sql, const std::vector<WarmCol
                      kRowHashColumn, window_sql);
 }
 
+/// Adds each row of `batch` (time column, then the row hash last) to the
+/// count and checksum of its window.
+Status AddPerWindow(const ColumnBatch& batch, const TableContext& ctx, int64_t window_s,
+                    std::map<int64_t, WindowStats>& per_window, std::map<int64_t, uint64_t>& sums) {
+  auto idx = batch.schema->IndexOf(ctx.source.time.name);
+  if (!idx) {
+    return MakeError(ErrorKind::kInvalidInput, "{}: the query returned no column {}", ctx.cfg->name,
+                     ctx.source.time.name);
+  }
+  const Column& time = batch.columns[*idx];
+  const auto hashes = batch.columns.back().Values<int64_t>();
+  const int64_t step = window_s * kMicrosPerSecond;
+  for (size_t row = 0; row < batch.num_rows(); ++row) {
+    auto us = ctx.source.time.ColdMicros(time, row);
+    if (!us) {
+      return MakeError(ErrorKind::kInvalidInput, "{}: a row without {} (NULL)", ctx.cfg->name,
+                       ctx.source.time.name);
+    }
+    const int64_t start = *us - ((*us % step) + step) % step;
+    ++per_window[start].rows;
+    sums[start] += static_cast<uint64_t>(hashes[row]);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 /// Streams one window's rows into Parquet files; `stats` gets the count and
@@ -51,7 +76,9 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              const Config& config, TableContext& ctx,
                                              const std::string& sql, WindowStats& stats,
                                              iceberg::PartitionValues& partition,
-                                             std::unique_ptr<RollingParquetWriter>& writer) {
+                                             std::unique_ptr<RollingParquetWriter>& writer,
+                                             std::map<int64_t, WindowStats>* per_window,
+                                             int64_t window_s) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
   K2_ASSIGN_OR_RETURN(auto source,
                       driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
@@ -63,6 +90,7 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
       [&] { return ctx.table->NewDataFilePath(partition_path); });
   const size_t width = ctx.write_schema->fields.size();
   uint64_t checksum = 0;  // ClickHouse's sum(UInt64) wraps the same way
+  std::map<int64_t, uint64_t> window_sums;
   int64_t rows = 0;
   for (;;) {
     K2_ASSIGN_OR_RETURN(ColumnBatch * batch, reader->Next());
@@ -75,6 +103,9 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                        ctx.cfg->name, batch->columns.size(), width, kRowHashColumn);
     }
     for (int64_t h : batch->columns.back().Values<int64_t>()) checksum += static_cast<uint64_t>(h);
+    if (per_window) {
+      K2_RETURN_IF_ERROR(AddPerWindow(*batch, ctx, window_s, *per_window, window_sums));
+    }
     rows += static_cast<int64_t>(batch->num_rows());
     // Written without the hash column, labelled with the table's field ids;
     // the batch is the reader's again after the write.
@@ -92,6 +123,10 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
   }
   stats.rows = rows;
   stats.checksum = std::to_string(checksum);
+  if (per_window) {
+    for (const auto& [start, sum] : window_sums)
+      (*per_window)[start].checksum = std::to_string(sum);
+  }
   return writer->Finish();
 }
 

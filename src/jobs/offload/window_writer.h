@@ -7,6 +7,7 @@
 /// driver); files roll at the target size. Memory: three batches and one row
 /// group of the open file.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,10 +29,16 @@ parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& policy);
 /// the count and checksum (kCommitChecksumKind) of exactly the rows written,
 /// `partition` the window's partition. `writer` is set before the first
 /// write, for Abort() by the caller when the commit does not happen.
+///
+/// With `per_window` (a stream of several windows of `window_s` seconds, all
+/// in one partition), it also gets each window's count and checksum, by
+/// window start; a row without a time is an error.
 Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
                                              const Config& config, TableContext& ctx,
                                              const std::string& sql, WindowStats& stats,
                                              iceberg::PartitionValues& partition,
-                                             std::unique_ptr<RollingParquetWriter>& writer);
+                                             std::unique_ptr<RollingParquetWriter>& writer,
+                                             std::map<int64_t, WindowStats>* per_window = nullptr,
+                                             int64_t window_s = 0);
 
 }  // namespace k2::jobs
