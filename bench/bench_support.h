@@ -96,6 +96,8 @@ class BenchClickHouse {
     return false;
   }
   const std::string& url() const { return url_; }
+  /// The server process, or -1 with $K2_BENCH_CLICKHOUSE_URL.
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

@@ -13,8 +13,10 @@
 //       other, CompleteMultipartUpload timed on its own (s3rver concatenates
 //       the parts into a new file there, a cost S3 itself does not have).
 // k2 runs as a child process each time; its peak RSS is that child's ru_maxrss.
-// The S3 server's own CPU (node: the front and s3rver, one process) is read
-// from /proc around each S3 round, to show where the time goes.
+// The S3 server's own CPU (node: the front and s3rver, one process) and the
+// ClickHouse server's are read from /proc around each offload, to show where
+// the time goes on a machine whose cores the servers share with k2 (before
+// the first round the S3 server is warmed up with an untimed PUT).
 // chDB then reads both tables, the S3 one with its own S3 client (icebergS3),
 // and must return ClickHouse's count and sum(price * quantity) for the window;
 // the bench exits non-zero otherwise.
@@ -46,8 +48,9 @@ int Fail(const std::string& what) {
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2]
-                                      : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return v.empty()      ? 0
+         : v.size() % 2 ? v[v.size() / 2]
+                        : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 /// The Parquet files under `dir` and their total size.
@@ -65,7 +68,9 @@ std::vector<fs::path> ParquetFiles(const fs::path& dir, uint64_t* bytes) {
 }
 
 /// "16MiB", "5MiB" (the --part-size values the bench passes on to k2) in bytes.
-uint64_t MiB(const std::string& size) { return std::stoull(size) << 20; }
+uint64_t MiB(const std::string& size) {
+  return std::stoull(size) << 20;
+}
 
 /// curl with the bench's SigV4 credentials; `args` follow the signing options.
 ChildRun SignedCurl(std::vector<std::string> args) {
@@ -114,16 +119,16 @@ Multipart CurlMultipart(const std::string& url, const fs::path& file, uint64_t p
   const std::string upload_id = create.output.substr(at + 10, end - at - 10);
   std::string xml = "<CompleteMultipartUpload>";
   for (size_t i = 0; i < parts.size(); ++i) {
-    ChildRun put = SignedCurl({"-o", "/dev/null", "-w", "%header{etag}", "--upload-file",
-                               parts[i].string(),
-                               fmt::format("{}?partNumber={}&uploadId={}", url, i + 1, upload_id)});
+    ChildRun put =
+        SignedCurl({"-o", "/dev/null", "-w", "%header{etag}", "--upload-file", parts[i].string(),
+                    fmt::format("{}?partNumber={}&uploadId={}", url, i + 1, upload_id)});
     m.seconds += put.seconds;
     if (put.exit_code != 0 || put.output.empty()) {
       m.error = fmt::format("UploadPart {}: {}", i + 1, put.output);
       return m;
     }
-    xml += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", i + 1,
-                       put.output);
+    xml +=
+        fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", i + 1, put.output);
   }
   xml += "</CompleteMultipartUpload>";
   ChildRun complete =
@@ -145,6 +150,8 @@ struct Round {
   Multipart multipart;  ///< curl's multipart upload of the same files
   double put_seconds = 0;
   double s3_server_cpu = 0;  ///< node's CPU seconds during the S3 offload
+  double local_ch_cpu = 0;   ///< ClickHouse's CPU seconds during each offload
+  double s3_ch_cpu = 0;
   double put_server_cpu = 0;
 };
 
@@ -170,8 +177,9 @@ int main(int argc, char** argv) {
 
   fs::path dir = fs::temp_directory_path() / fmt::format("k2-s3-offload-bench-{}", getpid());
   fs::create_directories(dir);
-  const std::string table = "tables:\n  - {name: bench_trades, layer: raw, source: "
-                            "default.bench_trades, time_column: timestamp, partition: [day]}\n";
+  const std::string table =
+      "tables:\n  - {name: bench_trades, layer: raw, source: "
+      "default.bench_trades, time_column: timestamp, partition: [day]}\n";
   auto offload = [&](const fs::path& run, const std::string& warehouse_yaml) {
     fs::create_directories(run);
     std::ofstream(run / "k2.yaml") << fmt::format(
@@ -189,31 +197,46 @@ int main(int argc, char** argv) {
     Round r;
     // (a) local disk: a fresh catalog and warehouse, a first offload.
     fs::path local_run = dir / fmt::format("local{}", round);
-    r.local = offload(local_run, fmt::format("warehouse: {{location: {}/warehouse}}\n",
-                                             local_run.string()));
+    double ch0 = k2::bench::ProcessCpuSeconds(server.pid());
+    r.local = offload(local_run,
+                      fmt::format("warehouse: {{location: {}/warehouse}}\n", local_run.string()));
+    r.local_ch_cpu = k2::bench::ProcessCpuSeconds(server.pid()) - ch0;
     if (r.local.exit_code != 0) return Fail("k2 offload (local) failed: " + r.local.output);
     local_table = (local_run / "warehouse/market/bench_trades").string();
+    std::vector<fs::path> files = ParquetFiles(local_table + "/data", &parquet_bytes);
+    parquet_files = files.size();
+    if (round == 0) {
+      // Warm the S3 server up (node compiles its hot paths on first use; s3rver
+      // makes its folders): the same bytes once, not timed.
+      for (size_t i = 0; i < files.size(); ++i) {
+        ChildRun put =
+            SignedCurl({"-o", "/dev/null", "--upload-file", files[i].string(),
+                        fmt::format("{}/{}/warmup/{}.parquet", s3.endpoint(), s3.bucket(), i)});
+        if (put.exit_code != 0) return Fail("curl PUT failed: " + put.output);
+      }
+      fs::remove_all(fs::path(s3.bucket_dir()) / "warmup");
+    }
 
     // (b) S3: a fresh catalog and prefix.
     fs::path s3_run = dir / fmt::format("s3-{}", round);
     s3_prefix = fmt::format("r{}", round);
     double cpu0 = s3.CpuSeconds();
+    ch0 = k2::bench::ProcessCpuSeconds(server.pid());
     r.s3 = offload(s3_run, fmt::format("warehouse:\n  location: s3://{}/{}\n  s3: {{endpoint: "
                                        "'{}', path_style: 'true', access_key_id: {}, "
                                        "secret_access_key: {}{}}}\n",
                                        s3.bucket(), s3_prefix, s3.endpoint(), BenchS3::kAccessKey,
                                        BenchS3::kSecret, ", part_size: " + part_size));
     r.s3_server_cpu = s3.CpuSeconds() - cpu0;
+    r.s3_ch_cpu = k2::bench::ProcessCpuSeconds(server.pid()) - ch0;
     if (r.s3.exit_code != 0) return Fail("k2 offload (S3) failed: " + r.s3.output);
 
     // (c) the same bytes PUT with curl, one signed PUT per data file.
-    std::vector<fs::path> files = ParquetFiles(local_table + "/data", &parquet_bytes);
-    parquet_files = files.size();
     cpu0 = s3.CpuSeconds();
     for (size_t i = 0; i < files.size(); ++i) {
-      ChildRun put = SignedCurl(
-          {"-o", "/dev/null", "--upload-file", files[i].string(),
-           fmt::format("{}/{}/raw{}/{}.parquet", s3.endpoint(), s3.bucket(), round, i)});
+      ChildRun put =
+          SignedCurl({"-o", "/dev/null", "--upload-file", files[i].string(),
+                      fmt::format("{}/{}/raw{}/{}.parquet", s3.endpoint(), s3.bucket(), round, i)});
       if (put.exit_code != 0) return Fail("curl PUT failed: " + put.output);
       r.put_seconds += put.seconds;
     }
@@ -273,18 +296,19 @@ int main(int argc, char** argv) {
              part_size);
   fmt::print(
       "| round | local offload | S3 offload | S3 / local | curl PUT | curl multipart (Complete) | "
-      "k2 CPU local / S3 | S3 server CPU k2 / PUT | k2 peak RSS local / S3 |\n"
-      "|---|---|---|---|---|---|---|---|---|\n");
+      "k2 CPU local / S3 | ClickHouse CPU local / S3 | S3 server CPU k2 / PUT | k2 peak RSS "
+      "local / S3 |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < results.size(); ++i) {
     const Round& r = results[i];
     fmt::print(
         "| {} | {:.2f} s ({:.2f} M rows/s) | {:.2f} s ({:.2f} M rows/s) | {:.2f}x | {:.2f} s "
-        "({:.0f} MB/s) | {:.2f} s ({:.2f} s) | {:.2f} / {:.2f} s | {:.2f} / {:.2f} s | {} / {} MB "
-        "|\n",
+        "({:.0f} MB/s) | {:.2f} s ({:.2f} s) | {:.2f} / {:.2f} s | {:.2f} / {:.2f} s | {:.2f} / "
+        "{:.2f} s | {} / {} MB |\n",
         i + 1, r.local.seconds, rows / r.local.seconds / 1e6, r.s3.seconds,
         rows / r.s3.seconds / 1e6, ratios[i], r.put_seconds, mb / r.put_seconds,
         r.multipart.seconds, r.multipart.complete_seconds, r.local.cpu_seconds, r.s3.cpu_seconds,
-        r.s3_server_cpu, r.put_server_cpu, r.local.maxrss_kb / 1024, r.s3.maxrss_kb / 1024);
+        r.local_ch_cpu, r.s3_ch_cpu, r.s3_server_cpu, r.put_server_cpu, r.local.maxrss_kb / 1024,
+        r.s3.maxrss_kb / 1024);
   }
   const double best_local = *std::min_element(local_s.begin(), local_s.end());
   const double best_s3 = *std::min_element(s3_s.begin(), s3_s.end());
