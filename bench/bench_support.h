@@ -1,6 +1,6 @@
 #pragma once
-// Shared pieces of the benchmarks: a loopback clickhouse-server, child
-// processes with their peak RSS, and the node peer script.
+// Shared pieces of the benchmarks: a loopback clickhouse-server, a loopback
+// S3 server, child processes with their peak RSS, and the node peer script.
 
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -96,6 +96,8 @@ class BenchClickHouse {
     return false;
   }
   const std::string& url() const { return url_; }
+  /// The server process, or -1 with $K2_BENCH_CLICKHOUSE_URL.
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -144,6 +146,96 @@ inline ChildRun RunChild(const std::vector<std::string>& argv) {
                   ru.ru_stime.tv_usec / 1e6;
   return r;
 }
+
+/// CPU seconds (user + system) a running process has used so far, from
+/// /proc/<pid>/stat; -1 if it cannot be read.
+inline double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t p = stat.rfind(')');
+  if (p == std::string::npos) return -1;
+  std::vector<std::string> fields;  // from field 3 (state) on
+  std::string field;
+  for (size_t i = p + 2; i <= stat.size(); ++i) {
+    if (i == stat.size() || stat[i] == ' ') {
+      fields.push_back(field);
+      field.clear();
+    } else {
+      field.push_back(stat[i]);
+    }
+  }
+  if (fields.size() < 13) return -1;  // utime and stime are fields 14 and 15
+  return (std::stod(fields[11]) + std::stod(fields[12])) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// The test S3 endpoint (tools/oracle/s3front.mjs: s3rver behind a front that
+/// verifies every SigV4 signature) on a free loopback port, in a temp dir and
+/// a session of its own (as a server run as a service). Run from the
+/// repository root.
+class BenchS3 {
+ public:
+  static constexpr const char* kAccessKey = "k2bench";
+  static constexpr const char* kSecret = "k2bench-secret";
+
+  ~BenchS3() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      std::filesystem::remove_all(dir_);
+    }
+  }
+  bool Start(const std::string& bucket) {
+    char tmpl[] = "/tmp/k2-bench-s3-XXXXXX";
+    if (!mkdtemp(tmpl)) return false;
+    dir_ = tmpl;
+    bucket_ = bucket;
+    std::filesystem::create_directories(dir_ + "/data");
+    const int port = FreePort();
+    const std::string front = std::filesystem::absolute("tools/oracle/s3front.mjs").string();
+    std::fflush(stdout);  // the child's freopen would write our buffered output again
+    pid_ = fork();
+    if (pid_ == 0) {
+      setsid();
+      std::string log = dir_ + "/front.log";
+      FILE* f = freopen(log.c_str(), "w", stdout);
+      f = freopen(log.c_str(), "a", stderr);
+      (void)f;
+      std::string port_s = std::to_string(port), data = dir_ + "/data";
+      execlp("node", "node", front.c_str(), "--port", port_s.c_str(), "--dir", data.c_str(),
+             "--bucket", bucket.c_str(), "--access-key", kAccessKey, "--secret", kSecret,
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    endpoint_ = fmt::format("http://127.0.0.1:{}", port);
+    for (int i = 0; i < 300; ++i) {
+      if (std::system(("curl -sf -o /dev/null " + endpoint_ + "/__admin/health").c_str()) == 0)
+        return true;
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& bucket() const { return bucket_; }
+  /// Where s3rver keeps the bucket (key K is <bucket_dir>/K._S3rver_object).
+  std::string bucket_dir() const { return dir_ + "/data/" + bucket_; }
+  /// The front's stats: {requests, faults, signature_failures, open_uploads}.
+  nlohmann::json Stats() const {
+    ChildRun r = RunChild({"curl", "-sf", endpoint_ + "/__admin/stats"});
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    return j.is_discarded() ? nlohmann::json::object() : j;
+  }
+  /// CPU seconds the server (node: the front and s3rver) has used so far.
+  double CpuSeconds() const { return ProcessCpuSeconds(pid_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string dir_, bucket_, endpoint_;
+};
 
 /// Runs `fn` in a child process; returns its JSON output plus its peak RSS.
 inline nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {

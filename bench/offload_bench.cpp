@@ -20,25 +20,18 @@
 #include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "bench_support.h"
-#include "warm/warm_driver.h"
+#include "trades_hour.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using k2::bench::ChildRun;
+using k2::bench::kTradesEnd;
+using k2::bench::kTradesStart;
+using k2::bench::kTradesWindow;
 using k2::bench::RunChild;
-
-constexpr const char* kWindow = "2026-11-01T10:00:00Z";
-constexpr const char* kStart = "toDateTime('2026-11-01 10:00:00', 'UTC')";
-constexpr const char* kEnd = "toDateTime('2026-11-01 11:00:00', 'UTC')";
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
 
 int Fail(const std::string& what) {
   fmt::print(stderr, "offload_bench: {}\n", what);
@@ -48,91 +41,22 @@ int Fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long rows = 10000000;
-  int rounds = 3;
-  std::string k2_path = (fs::path(argv[0]).parent_path().parent_path() / "k2").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--rows") {
-      rows = std::atol(argv[i + 1]);
-    } else if (a == "--rounds") {
-      rounds = std::atoi(argv[i + 1]);
-    } else if (a == "--k2") {
-      k2_path = argv[i + 1];
-    } else {
-      return Fail("unknown option " + a + " (--rows N, --rounds R, --k2 PATH)");
-    }
-  }
-  if (!fs::exists(k2_path)) return Fail("no k2 binary at " + k2_path + " (use --k2 PATH)");
-  k2_path = fs::absolute(k2_path).string();
+  auto args = k2::bench::ParseOffloadBenchArgs(argc, argv);
+  if (!args) return Fail(args.error().message);
+  const long rows = args->rows;
+  const int rounds = args->rounds;
+  const std::string k2_path = args->k2_path;
 
   k2::bench::BenchClickHouse server;
-  if (!server.Start())
-    return Fail("could not start clickhouse-server (set K2_BENCH_CLICKHOUSE_URL)");
-  k2::warm::HttpDriverOptions o;
-  o.url = server.url();
-  auto driver = k2::warm::OpenHttpDriver(o);
-  if (!driver) return Fail(driver.error().ToString());
-  auto& ch = **driver;
-
-  // One hour of trades: 50 symbols on 3 exchanges, prices as a walk per
-  // symbol, sorted by (symbol, timestamp) in the MergeTree.
-  auto t0 = std::chrono::steady_clock::now();
-  for (const std::string& sql : {
-           std::string("DROP TABLE IF EXISTS default.bench_trades"),
-           std::string("CREATE TABLE default.bench_trades (exchange String, symbol String, "
-                       "trade_id Int64, timestamp DateTime('UTC'), price Decimal(18, 8), "
-                       "quantity Decimal(18, 8), side String, is_buyer_maker UInt8, "
-                       "ingested_at DateTime('UTC')) ENGINE = MergeTree ORDER BY (symbol, "
-                       "timestamp)"),
-           fmt::format("INSERT INTO default.bench_trades SELECT "
-                       "arrayElement(['binance', 'coinbase', 'kraken'], (number % 3) + 1), "
-                       "concat('SYM', toString(intHash32(number) % 50), 'USDT'), toInt64(number), "
-                       "{0} + intDiv(number * 3600, {1}), "
-                       "toDecimal64(100 + (intHash32(number * 7) % 100000) / 1000, 8), "
-                       "toDecimal64((intHash32(number * 13) % 1000000) / 100000000, 8), "
-                       "if(number % 2 = 0, 'buy', 'sell'), toUInt8(number % 2), "
-                       "{0} + intDiv(number * 3600, {1}) + (number % 3) "
-                       "FROM system.numbers LIMIT {1}",
-                       kStart, rows),
-       }) {
-    auto r = ch.Execute(sql);
-    if (!r) return Fail(r.error().ToString());
-  }
-  // Merged into one part before timing: the insert's parts would otherwise
-  // merge in the background while the rounds run (taking the server's CPU),
-  // and the rows' order would depend on how far merging got. OPTIMIZE does
-  // nothing while a merge runs, so wait for merges and repeat until one part.
-  std::string parts;
-  for (int i = 0; i < 600; ++i) {
-    auto merging = ch.Execute("SELECT count() FROM system.merges WHERE table = 'bench_trades'");
-    if (!merging) return Fail(merging.error().ToString());
-    if (Trim(*merging) == "0") {
-      auto opt = ch.Execute("OPTIMIZE TABLE default.bench_trades FINAL");
-      if (!opt) return Fail(opt.error().ToString());
-      auto active = ch.Execute(
-          "SELECT count() FROM system.parts WHERE database = 'default' AND table = "
-          "'bench_trades' AND active");
-      if (!active) return Fail(active.error().ToString());
-      parts = Trim(*active);
-      if (parts == "1") break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  if (parts != "1") return Fail("bench_trades did not merge into one part (" + parts + " parts)");
-  auto expected = ch.Execute(fmt::format(
-      "SELECT count(), toString(sum(toDecimal128(price, 8) * toDecimal128(quantity, 8))) FROM "
-      "default.bench_trades WHERE timestamp >= {} AND timestamp < {}",
-      kStart, kEnd));
+  auto expected = k2::bench::StartTradesHour(server, rows);
   if (!expected) return Fail(expected.error().ToString());
-  std::string want = Trim(*expected);
-  fmt::print("ClickHouse {} at {}: {} rows loaded in {:.1f} s; window count and notional: {}\n",
-             ch.ServerVersion(), server.url(), rows, k2::bench::Seconds(t0), want);
+  const std::string want = *expected;
 
   fs::path dir = fs::temp_directory_path() / fmt::format("k2-offload-bench-{}", getpid());
   fs::create_directories(dir);
-  const std::string window_sql = fmt::format(
-      "SELECT * FROM default.bench_trades WHERE timestamp >= {} AND timestamp < {}", kStart, kEnd);
+  const std::string window_sql =
+      fmt::format("SELECT * FROM default.bench_trades WHERE timestamp >= {} AND timestamp < {}",
+                  kTradesStart, kTradesEnd);
   std::ofstream(dir / "query.sql") << window_sql << " FORMAT RowBinary";
   // What k2 asks of 18.16: the rows in Native, each with its checksum hash
   // (the same expression WithRowHash builds for this table), and Native
@@ -179,7 +103,7 @@ int main(int argc, char** argv) {
         "timestamp, partition: [day]}}\n",
         run.string(), server.url());
     ChildRun k2 = RunChild({k2_path, "--config", (run / "k2.yaml").string(), "--log-level", "warn",
-                            "offload", "--window", kWindow, "--json"});
+                            "offload", "--window", kTradesWindow, "--json"});
     if (k2.exit_code != 0) return Fail("k2 offload failed: " + k2.output);
     if (k2.seconds < best_k2) {
       best_k2 = k2.seconds;
@@ -205,16 +129,7 @@ int main(int argc, char** argv) {
   }
 
   // Independent check: chDB reads the Iceberg table k2 wrote.
-  ChildRun check =
-      RunChild({"node", "tools/oracle/query.mjs", "chdb",
-                fmt::format("SELECT toString(count()) AS n, toString(sum(toDecimal128(price, 8) * "
-                            "toDecimal128(quantity, 8))) AS s FROM icebergLocal('{}')",
-                            warehouse)});
-  auto cj = nlohmann::json::parse(check.output, nullptr, false);
-  std::string got = check.output;
-  if (!cj.is_discarded() && cj.size() == 1 && cj[0].size() == 1) {
-    got = cj[0][0]["n"].get<std::string>() + "\t" + cj[0][0]["s"].get<std::string>();
-  }
+  const std::string got = k2::bench::ChdbTradesTotals(fmt::format("icebergLocal('{}')", warehouse));
   fmt::print("chDB icebergLocal on k2's table: {} ({})\n", got,
              got == want ? "equals ClickHouse" : "DIFFERS from ClickHouse");
 

@@ -4,7 +4,6 @@
 // then a clean run. chDB must read the table after every kill, and at the end
 // every window is committed exactly once with cold equal to warm and the
 // audit clean.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,21 +21,6 @@
 
 namespace k2::testing {
 namespace {
-
-pid_t Spawn(const std::vector<std::string>& argv) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
 
 TEST(OffloadCrashTest, KilledRunsNeverDuplicateOrLoseAWindow) {
   auto lib = ChdbLibraryPath();
@@ -79,7 +63,7 @@ TEST(OffloadCrashTest, KilledRunsNeverDuplicateOrLoseAWindow) {
       argv.insert(argv.end(),
                   {"offload", "--replace", "--window", fmt::format("2026-11-01T{:02}:00Z", hour)});
     }
-    pid_t pid = Spawn(argv);
+    pid_t pid = SpawnProcess(argv);
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 2500)(rng)));
     int status = 0;

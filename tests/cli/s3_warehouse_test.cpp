@@ -4,15 +4,21 @@
 // a rerun commits nothing; audit and scan work; `maintain all` keeps the rows,
 // deletes expired files and old orphans, aborts an old dangling multipart
 // upload and keeps a fresh file; random faults through an offload and
-// maintenance cycle lose and duplicate nothing; a wrong secret fails naming
-// SignatureDoesNotMatch.
+// maintenance cycle lose and duplicate nothing; an offload killed with
+// SIGKILL during a multipart upload leaves nothing visible, a clean run then
+// loses and duplicates nothing, and orphan cleanup aborts the upload it left;
+// a wrong secret fails naming SignatureDoesNotMatch.
 #include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "support/s3_server.h"
 #include "support/support.h"
@@ -322,55 +328,124 @@ TEST_F(S3WarehouseTest, MaintainAllKeepsRowsDeletesExpiredFilesOrphansAndStaleUp
 }
 
 TEST_F(S3WarehouseTest, RandomFaultsThroughOffloadAndMaintenanceLoseNothing) {
-  // Expiry keeps the window commits here: this test is about faults, and
-  // written before the ledger moved into a table property (50bd4bd), an
-  // offload after every window snapshot expired re-offloaded the windows.
+  // Expiry keeps one snapshot: the ledger (the k2.ledger table property) must
+  // carry every window through it, faults and all.
   WriteConfig("tables:\n  - {name: raw_trades}\n", S3Server::kSecret, ", retries: 1",
-              "{older_than: 0s, retain_last: 50}");
+              "{older_than: 0s, retain_last: 1}");
   ProcessResult gen = K2({"generate", "--hours", "4", "--rate", "1", "--symbols", "2", "--seed",
                           "4", "--start", HoursAgo(6)});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  // 500/503/SlowDown/dropped connections at random requests (seeded), with
-  // one retry per request so that faults reach the jobs too.
-  K2_ASSERT_OK(server_->SetFaults(
-      R"({"seed": 20261206, "rate": 0.1, "kinds": ["500", "503", "slowdown", "drop"]})"));
-  int failed_runs = 0;
+  // 500/503/SlowDown/dropped connections at a quarter of the requests
+  // (seeded), with one retry per request so that faults reach the jobs too,
+  // mid-run. Which requests the draws hit moves with every change in the
+  // requests k2 makes, so each phase also starts with its first request
+  // failing twice, the attempt and its retry: at least one run of each job
+  // fails, whatever the draws.
+  auto faults_from_next_request = [&](uint32_t seed) -> Status {
+    K2_ASSIGN_OR_RETURN(auto now, server_->Stats());
+    const int64_t next = now["requests"].get<int64_t>() + 1;
+    return server_->SetFaults(fmt::format(
+        R"({{"seed": {}, "rate": 0.25, "kinds": ["500", "503", "slowdown", "drop"],
+            "nth": {{"{}": "503", "{}": "503"}}}})",
+        seed, next, next + 1));
+  };
+  K2_ASSERT_OK(faults_from_next_request(20261206));
+  int failed_offloads = 0, failed_maintenance = 0;
   bool offloaded = false;
-  for (int run = 0; run < 12 && !offloaded; ++run) {
+  for (int run = 0; run < 20 && !offloaded; ++run) {
     ProcessResult off = K2({"offload"});
     ASSERT_TRUE(off.exit_code == 0 || off.exit_code == 1 || off.exit_code == 3)
         << "offload crashed (" << off.exit_code << "): " << off.err;
     offloaded = off.exit_code == 0;
-    if (!offloaded) ++failed_runs;
+    if (!offloaded) ++failed_offloads;
   }
   ASSERT_TRUE(offloaded) << "no offload run got through the faults";
+  const int64_t snapshots_offloaded = SnapshotCounts()["market.raw_trades"];
+  EXPECT_GE(snapshots_offloaded, 4) << "one snapshot per window with rows";
+
+  K2_ASSERT_OK(faults_from_next_request(7));
   bool maintained = false;
-  for (int run = 0; run < 12 && !maintained; ++run) {
+  for (int run = 0; run < 20 && !maintained; ++run) {
     ProcessResult m = K2({"maintain", "all", "--json"});
     ASSERT_TRUE(m.exit_code == 0 || m.exit_code == 1 || m.exit_code == 3)
         << "maintenance crashed (" << m.exit_code << "): " << m.err;
     maintained = m.exit_code == 0;
-    if (!maintained) ++failed_runs;
+    if (!maintained) ++failed_maintenance;
   }
   EXPECT_TRUE(maintained) << "no maintenance run got through the faults";
   K2_ASSERT_OK_AND_ASSIGN(auto stats, server_->Stats());
   EXPECT_GT(stats["faults"].get<int64_t>(), 5) << stats.dump();
   K2_ASSERT_OK(server_->SetFaults("{}"));
+  EXPECT_GT(failed_offloads, 0) << "no fault reached an offload: the test proved less than it says";
+  EXPECT_GT(failed_maintenance, 0) << "no fault reached maintenance";
+  // Expiry did run through the faults: the window snapshots are gone.
+  EXPECT_EQ(SnapshotCounts()["market.raw_trades"], 1) << "was " << snapshots_offloaded;
 
-  // Afterwards: a clean run commits nothing new, no row lost or duplicated,
-  // every window committed once, no multipart upload left open.
+  // Afterwards: a clean run commits nothing new (at most the hour that closed
+  // meanwhile), no row lost or duplicated although every window's snapshot
+  // expired, no multipart upload left open, the audit agrees window by window.
   ProcessResult clean = K2({"offload"});
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_LE(SnapshotCounts()["market.raw_trades"], 2);
   EXPECT_EQ(RawTotals(), WarmRawTotals());
-  ProcessResult snaps = K2({"snapshots", "market.raw_trades", "--json"});
-  ASSERT_EQ(snaps.exit_code, 0) << snaps.err;
   K2_ASSERT_OK_AND_ASSIGN(stats, server_->Stats());
   EXPECT_EQ(stats["open_uploads"].get<int64_t>(), 0) << stats.dump();
   ProcessResult audit = K2({"audit", "--json"});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
-  EXPECT_GT(failed_runs, 0) << "no fault reached a job: the test proved less than it says";
-  std::cerr << "fault test: " << failed_runs << " offload/maintenance runs failed cleanly, "
-            << stats["faults"] << " faults injected\n";
+  std::cerr << "fault test: " << failed_offloads << " offload and " << failed_maintenance
+            << " maintenance runs failed cleanly, " << stats["faults"] << " faults injected\n";
+}
+
+TEST_F(S3WarehouseTest, KilledDuringAMultipartUploadThenACleanRunLosesNothing) {
+  WriteConfig("tables:\n  - {name: raw_trades}\n");  // 5 MiB parts
+  // An hour whose data file is several parts (~10 MB).
+  ProcessResult gen = K2({"generate", "--hours", "1", "--rate", "100", "--symbols", "2", "--seed",
+                          "11", "--start", HoursAgo(3)});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // Every PUT answers after a second: the offload's multipart upload stays
+  // open long enough to be caught with a part on its way up.
+  K2_ASSERT_OK(server_->SetFaults(R"({"methods": ["PUT"], "rate": 1, "kinds": ["slow"],
+                                      "slow_ms": 1000})"));
+  pid_t pid = SpawnProcess({K2_BINARY, "--config", config_, "offload"});
+  int64_t open_uploads = 0;
+  bool running = true;
+  for (int i = 0; i < 1200 && open_uploads == 0 && running; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    K2_ASSERT_OK_AND_ASSIGN(auto stats, server_->Stats());
+    open_uploads = stats["open_uploads"].get<int64_t>();
+    running = waitpid(pid, nullptr, WNOHANG) == 0;
+  }
+  ASSERT_TRUE(running) << "the offload ended before a multipart upload was seen";
+  ::kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_EQ(open_uploads, 1) << "killed during a multipart upload";
+  K2_ASSERT_OK(server_->SetFaults("{}"));
+  // Nothing of the killed upload is visible: no data file in the bucket.
+  const std::string table = "lake/market/raw_trades/";
+  EXPECT_TRUE(Objects(table + "data/").empty());
+
+  // A clean run offloads every window once; cold equals warm.
+  ProcessResult clean = K2({"offload"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_EQ(RawTotals(), WarmRawTotals());
+  ProcessResult audit = K2({"audit", "--json"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  // The upload the kill left open is aborted by orphan cleanup once older
+  // than its threshold (2 days here): aged past it, then cleaned.
+  K2_ASSERT_OK_AND_ASSIGN(auto stats, server_->Stats());
+  ASSERT_EQ(stats["open_uploads"].get<int64_t>(), 1) << stats.dump();
+  K2_ASSERT_OK(server_->Backdate(table + "data/", 3 * 86400, /*upload=*/true));
+  ProcessResult orphans = K2({"maintain", "orphans", "--json"});
+  ASSERT_EQ(orphans.exit_code, 0) << orphans.out << orphans.err;
+  EXPECT_EQ(Json(orphans)[0]["uploads_aborted"].get<int64_t>(), 1) << orphans.out;
+  K2_ASSERT_OK_AND_ASSIGN(stats, server_->Stats());
+  EXPECT_EQ(stats["open_uploads"].get<int64_t>(), 0) << stats.dump();
+  EXPECT_EQ(RawTotals(), WarmRawTotals());
+  ProcessResult again = K2({"offload", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  for (const auto& w : Json(again)[0]["windows"]) {
+    EXPECT_NE(w["action"], "append") << "a rerun commits no rows again: " << again.out;
+  }
 }
 
 TEST_F(S3WarehouseTest, AWrongSecretFailsNamingSignatureDoesNotMatch) {

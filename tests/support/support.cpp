@@ -171,6 +171,21 @@ std::string WholeHoursAgo(int hours) {
                      std::chrono::duration_cast<std::chrono::hours>(first - day).count());
 }
 
+int SpawnProcess(const std::vector<std::string>& argv) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 ServeProcess::ServeProcess(const std::string& k2, const std::string& config, const std::string& log,
                            int port, const std::vector<std::string>& env,
                            const std::string& log_level)

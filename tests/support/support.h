@@ -62,6 +62,10 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env = {});
 
+/// Starts argv[0] (a path) with arguments in the background, output
+/// discarded; the caller waits for or kills the returned pid (crash tests).
+int SpawnProcess(const std::vector<std::string>& argv);
+
 /// `<k2> serve` in the background (`k2`: the binary under test): `--config config` with
 /// output appended to `log` (inherited when empty) and `env` ("K=V") added to
 /// the environment; killed if still running when destroyed.

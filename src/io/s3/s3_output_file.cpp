@@ -28,6 +28,9 @@ std::string Unquote(std::string etag) {
   return etag;
 }
 
+/// Files up to this size grow their buffer gradually (see Write).
+constexpr size_t kSmallFileBytes = 1u << 20;
+
 /// One part on its way up, on its own thread.
 struct PartUpload {
   int number = 0;
@@ -58,9 +61,11 @@ class S3OutputFile final : public OutputFile {
     position_ += length;
     while (length > 0) {
       size_t take = std::min<size_t>(length, part_size_ - buffer_.size());
-      if (buffer_.capacity() < part_size_ && buffer_.size() + take > buffer_.capacity()) {
-        buffer_.reserve(
-            std::min<size_t>(part_size_, std::max(buffer_.size() * 2, buffer_.size() + take)));
+      if (const size_t need = buffer_.size() + take; need > buffer_.capacity()) {
+        // Small files (metadata, manifests) grow by doubling; a file past
+        // 1 MiB is a data file: its buffer takes a whole part at once rather
+        // than doubling up to it (each step holds the old and new copies).
+        Grow(need > kSmallFileBytes ? part_size_ : std::max(need, buffer_.size() * 2));
       }
       buffer_.append(p, take);
       p += take;
@@ -83,7 +88,7 @@ class S3OutputFile final : public OutputFile {
       return st;
     }
     closed_ = true;
-    buffer_ = std::string();
+    ReleaseBuffers();
     return {};
   }
 
@@ -91,7 +96,7 @@ class S3OutputFile final : public OutputFile {
     if (closed_) return;
     closed_ = true;
     JoinAll();
-    buffer_ = std::string();
+    ReleaseBuffers();
     if (upload_id_.empty()) return;
     S3Request r = Request("DELETE");
     r.query = {{"uploadId", upload_id_}};
@@ -112,6 +117,21 @@ class S3OutputFile final : public OutputFile {
     r.bucket = uri_.bucket;
     r.key = uri_.key;
     return r;
+  }
+
+  /// Gives buffer_ exactly `capacity` bytes (std::string::reserve may double
+  /// past it, and a full part must not cost more than part_size).
+  void Grow(size_t capacity) {
+    std::string bigger;
+    bigger.reserve(capacity);
+    bigger.append(buffer_);
+    buffer_.swap(bigger);
+  }
+
+  /// Frees the part buffers (assigning an empty string would keep the capacity).
+  void ReleaseBuffers() {
+    std::string().swap(buffer_);
+    spare_.clear();
   }
 
   bool UseConditional() const {
@@ -199,6 +219,10 @@ class S3OutputFile final : public OutputFile {
     part->number = ++parts_started_;
     part->body = std::move(buffer_);
     buffer_ = std::string();
+    if (!spare_.empty()) {  // a sent part's buffer, reused: no allocation per part
+      buffer_.swap(spare_.back());
+      spare_.pop_back();
+    }
     PartUpload* p = part.get();
     p->thread = std::thread([this, p] { p->status = UploadPart(*p); });
     in_flight_.push_back(std::move(part));
@@ -219,7 +243,6 @@ class S3OutputFile final : public OutputFile {
       return MakeError(ErrorKind::kRemote, "{}: part {} answered without an ETag", path_,
                        part.number);
     }
-    part.body = std::string();  // free the memory as soon as it is sent
     return {};
   }
 
@@ -227,6 +250,10 @@ class S3OutputFile final : public OutputFile {
     std::unique_ptr<PartUpload> part = std::move(in_flight_.front());
     in_flight_.pop_front();
     part->thread.join();
+    if (part->body.capacity() == part_size_) {
+      part->body.clear();
+      spare_.push_back(std::move(part->body));
+    }
     if (!part->status) return part->status;
     etags_.emplace_back(part->number, part->etag);
     return {};
@@ -291,6 +318,7 @@ class S3OutputFile final : public OutputFile {
   std::string upload_id_;
   int parts_started_ = 0;
   std::deque<std::unique_ptr<PartUpload>> in_flight_;
+  std::vector<std::string> spare_;  ///< buffers of sent parts, for the next parts
   std::vector<std::pair<int, std::string>> etags_;
 };
 

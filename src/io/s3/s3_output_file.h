@@ -3,7 +3,8 @@
 ///   1. Write: bytes gather in a buffer; each full part (options.part_size)
 ///      is handed to an upload thread (CreateMultipartUpload on the first),
 ///      at most options.parts_in_flight at once: memory is bounded by
-///      (parts_in_flight + 1) × part_size.
+///      (parts_in_flight + 1) × part_size (buffers are sized exactly and a
+///      sent part's buffer is reused for the next part).
 ///   2. Finish: a file that never filled a part goes up as one PUT; otherwise
 ///      the rest is the last part, every upload is joined, and
 ///      CompleteMultipartUpload publishes the object (a 200 carrying <Error>
