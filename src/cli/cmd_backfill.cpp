@@ -27,6 +27,7 @@ struct BackfillArgs {
   std::string query_file;
   std::string id;
   bool json = false;
+  bool no_audit = false;
 };
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -93,7 +94,7 @@ void PrintAudit(const jobs::BackfillAudit& a) {
 /// Writes the remaining windows of `id` (SIGINT stops before the next
 /// commit; `resume` continues), then audits the branch.
 Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id,
-                     jobs::BackfillRunOptions run, bool json) {
+                     jobs::BackfillRunOptions run, bool json, bool audit_after = true) {
   if (run.parallel < 1 || run.parallel > 32) {
     return MakeError(ErrorKind::kInvalidInput, "--parallel {} is outside 1..32", run.parallel);
   }
@@ -112,6 +113,15 @@ Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id,
       return OkStatus();
     }
     return std::unexpected(written.error());
+  }
+  if (!audit_after) {
+    if (json) {
+      fmt::print("{}\n", written->ToJson().dump(2));
+    } else {
+      PrintState(*written, written->table);
+      fmt::print("not audited yet: `k2 backfill diff {}` audits it (publish does too)\n", id);
+    }
+    return OkStatus();
   }
   K2_ASSIGN_OR_RETURN(jobs::BackfillAudit audit, jobs::AuditBackfill(*s.env, id));
   if (json) {
@@ -149,7 +159,7 @@ Status Start(CliContext& ctx, BackfillArgs& a) {
       "backfill {} started: {} window(s) of {} on branch {}{}", st.id, st.Planned().size(),
       st.table, st.Branch(),
       st.skipped.empty() ? "" : fmt::format(" ({} expired window(s) skipped)", st.skipped.size()));
-  return WriteAndAudit(ctx, *s, st.id, a.run, a.json);
+  return WriteAndAudit(ctx, *s, st.id, a.run, a.json, !a.no_audit);
 }
 
 Status Status_(CliContext& ctx, const BackfillArgs& a) {
@@ -192,6 +202,8 @@ Status Diff(CliContext& ctx, const BackfillArgs& a) {
 }
 
 void AddRunOptions(CLI::App* cmd, BackfillArgs& a) {
+  cmd->add_flag("--no-audit", a.no_audit,
+                "Do not audit the branch once written (`diff` audits it; publish always does)");
   cmd->add_option("--parallel", a.run.parallel, "Commits prepared at once (1..32)")->default_val(1);
   cmd->add_option("--windows-per-commit", a.run.windows_per_commit,
                   "Windows per query and commit (default 0: all adjacent windows of one "
@@ -246,7 +258,8 @@ void RegisterBackfillCommands(CLI::App& root, CliContext& ctx) {
   resume->add_flag("--json", a.json, "Print the state and the audit as JSON");
   resume->callback([&ctx, finish] {
     auto s = OpenSession(ctx);
-    finish(s ? WriteAndAudit(ctx, **s, a.id, a.run, a.json) : Status(std::unexpected(s.error())));
+    finish(s ? WriteAndAudit(ctx, **s, a.id, a.run, a.json, !a.no_audit)
+             : Status(std::unexpected(s.error())));
   });
 
   auto* status = bf->add_subcommand("status", "Show one backfill, or every backfill");

@@ -6,7 +6,6 @@
 //     lost or duplicated by the publish; readers of main see the old rows
 //     until then; a window main changed since the fork makes publish refuse;
 //   - kill -9 at random points, then resume: the same table as without kills.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -315,21 +314,6 @@ TEST_F(BackfillTest, RefusesBadRequestsByName) {
   EXPECT_NE(unknown.err.find("no backfill nope"), std::string::npos) << unknown.err;
 }
 
-pid_t Spawn(const std::vector<std::string>& argv) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
   Generate(12);
   Offload("silver_trades", "2026-11-01T00:00:00Z", "2026-11-01T12:00:00Z");
@@ -364,7 +348,7 @@ TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
       published = true;
       break;
     }
-    pid_t pid = Spawn(argv);
+    pid_t pid = SpawnProcess(argv);
     if (kills < 10) {
       std::this_thread::sleep_for(
           std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 900)(rng)));

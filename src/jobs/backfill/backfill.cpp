@@ -232,6 +232,7 @@ Status ResolveDerivation(const BackfillEnv& env, const TableConfig& cfg,
   }
   st.source = src->name;
   st.source_location = table->metadata().location;
+  st.source_metadata = table->metadata_location();
   st.source_snapshot_id = *table->metadata().current_snapshot_id;
   return OkStatus();
 }
@@ -330,48 +331,28 @@ std::vector<std::vector<Window>> Chunks(const std::vector<Window>& windows, cons
   return out;
 }
 
-/// Phase 4 for one chunk: stream its windows in one query, append the files
-/// to the branch with every window of the chunk recorded in the state (with
-/// its own count and checksum) in the same metadata version. Returns the
-/// rows written.
-Result<int64_t> WriteBackfillChunk(const BackfillEnv& env, Producer& p, const std::string& id,
-                                   const std::vector<Window>& chunk,
-                                   const std::function<bool()>& cancelled) {
+/// Commits one chunk of windows streamed by StreamWindowGroups: appends its
+/// files to the branch with every window of the chunk recorded in the state
+/// (its own count and checksum; 0 rows for a window without any) in the same
+/// metadata version; a chunk without rows is recorded without a snapshot.
+/// Returns the rows committed.
+Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vector<Window>& chunk,
+                            WrittenGroup& g, const std::function<bool()>& cancelled) {
   iceberg::Table& table = *p.ctx.table;
   const Window span{chunk.front().start_us, chunk.back().end_us};
-  const int64_t window_s = (chunk.front().end_us - chunk.front().start_us) / kMicrosPerSecond;
-  K2_RETURN_IF_ERROR(table.Refresh());
-  K2_RETURN_IF_ERROR(PrepareSchema(p.ctx, /*log=*/false));
-  WindowStats stats;
-  std::map<int64_t, WindowStats> per_window;
-  iceberg::PartitionValues partition;
-  std::unique_ptr<RollingParquetWriter> writer;
-  auto files = WriteWindow(*p.driver, env.io, env.config, p.ctx, p.ctx.source.WindowSql(span),
-                           stats, partition, writer, &per_window, window_s);
   auto abort_files = [&] {
-    if (writer) writer->Abort();
+    if (g.writer) g.writer->Abort();
   };
-  if (!files) {
-    abort_files();
-    return std::unexpected(files.error().WithContext(span.ToString()));
-  }
+  int64_t rows = 0;
   std::vector<BackfillWindow> records;
   for (const Window& w : chunk) {
     BackfillWindow r{w.start_us, 0, "0", 0};
-    if (auto it = per_window.find(w.start_us); it != per_window.end()) {
+    if (auto it = g.windows.find(w.start_us); it != g.windows.end()) {
       r.rows = it->second.rows;
       r.checksum = it->second.checksum;
-      per_window.erase(it);
     }
+    rows += r.rows;
     records.push_back(r);
-  }
-  if (!per_window.empty()) {
-    abort_files();
-    return MakeError(ErrorKind::kInvalidInput,
-                     "{}: the query returned rows at {} (outside {}): it must keep only the rows "
-                     "of [{{start}}, {{end}})",
-                     p.ctx.cfg->name, FormatTimestampMicros(per_window.begin()->first) + "Z",
-                     span.ToString());
   }
   if (cancelled && cancelled()) {
     abort_files();
@@ -383,8 +364,8 @@ Result<int64_t> WriteBackfillChunk(const BackfillEnv& env, Producer& p, const st
     K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(m, id, {"running"}));
     for (const Window& w : chunk) {
       if (auto it = s.done.find(w.start_us); it != s.done.end()) {
-        ours = stats.rows > 0 && std::find(attempts.begin(), attempts.end(),
-                                           it->second.snapshot_id) != attempts.end();
+        ours = rows > 0 && std::find(attempts.begin(), attempts.end(), it->second.snapshot_id) !=
+                               attempts.end();
         return MakeError(ErrorKind::kCommitConflict,
                          "window {} of backfill {} was written meanwhile", w.ToString(), id);
       }
@@ -403,8 +384,7 @@ Result<int64_t> WriteBackfillChunk(const BackfillEnv& env, Producer& p, const st
     PutState(next, s);
     return OkStatus();
   };
-  if (stats.rows == 0) {
-    // No rows in the chunk: its windows are recorded without a snapshot.
+  if (rows == 0) {
     abort_files();
     MetadataChange update([&](const iceberg::TableMetadata& m) -> Result<iceberg::TableMetadata> {
       K2_RETURN_IF_ERROR(validate(m));
@@ -417,9 +397,9 @@ Result<int64_t> WriteBackfillChunk(const BackfillEnv& env, Producer& p, const st
   }
   auto append = table.NewFastAppend();
   append.ToBranch("backfill-" + id);
-  for (const auto& f : *files) {
+  for (const auto& f : g.files) {
     append.AppendFile(iceberg::MakeDataFile(f.metrics, f.path,
-                                            table.metadata().DefaultSpec().spec_id, partition));
+                                            table.metadata().DefaultSpec().spec_id, g.partition));
   }
   append.Validate(validate);
   auto schema_change = SchemaChangeFor(p.ctx);
@@ -431,9 +411,54 @@ Result<int64_t> WriteBackfillChunk(const BackfillEnv& env, Producer& p, const st
   });
   append.Set(kSummaryBackfillId, id);
   auto committed = append.Commit();
-  if (committed || ours) return stats.rows;
+  if (committed || ours) return rows;
   if (committed.error().kind != ErrorKind::kCommitStateUnknown) abort_files();
   return std::unexpected(committed.error().WithContext(span.ToString()));
+}
+
+/// Phase 4 for a run of adjacent chunks: one query over their range, rows
+/// ordered by time, each chunk committed as soon as its rows have passed.
+Status WriteBackfillSlice(const BackfillEnv& env, Producer& p, const std::string& id,
+                          const std::vector<std::vector<Window>>& chunks,
+                          const std::function<bool()>& cancelled,
+                          const std::function<void(const std::vector<Window>&, int64_t)>& done) {
+  const Window span{chunks.front().front().start_us, chunks.back().back().end_us};
+  const int64_t window_s =
+      (chunks.front().front().end_us - chunks.front().front().start_us) / kMicrosPerSecond;
+  K2_RETURN_IF_ERROR(p.ctx.table->Refresh());
+  K2_RETURN_IF_ERROR(PrepareSchema(p.ctx, /*log=*/false));
+  const std::string sql =
+      fmt::format("SELECT * FROM (\n{}\n) ORDER BY {}", p.ctx.source.WindowSql(span),
+                  warm::QuoteIdentifier(p.ctx.source.time.name));
+  Status st = StreamWindowGroups(*p.driver, env.io, env.config, p.ctx, sql, window_s, chunks,
+                                 [&](size_t i, WrittenGroup& g) -> Status {
+                                   K2_ASSIGN_OR_RETURN(int64_t rows,
+                                                       CommitChunk(p, id, chunks[i], g, cancelled));
+                                   done(chunks[i], rows);
+                                   return OkStatus();
+                                 });
+  if (!st) return std::unexpected(st.error().WithContext(span.ToString()));
+  return OkStatus();
+}
+
+/// The chunks split into runs of adjacent ones (one query each), the runs
+/// cut further so that at least `parallel` queries can run at once.
+std::vector<std::vector<std::vector<Window>>> Slices(const std::vector<std::vector<Window>>& chunks,
+                                                     int parallel) {
+  std::vector<std::vector<std::vector<Window>>> runs;
+  for (const auto& c : chunks) {
+    if (runs.empty() || runs.back().back().back().end_us != c.front().start_us) runs.emplace_back();
+    runs.back().push_back(c);
+  }
+  const size_t per = std::max<size_t>(1, (chunks.size() + parallel - 1) / std::max(1, parallel));
+  std::vector<std::vector<std::vector<Window>>> out;
+  for (auto& run : runs) {
+    for (size_t i = 0; i < run.size(); i += per) {
+      out.emplace_back(run.begin() + static_cast<std::ptrdiff_t>(i),
+                       run.begin() + static_cast<std::ptrdiff_t>(std::min(run.size(), i + per)));
+    }
+  }
+  return out;
 }
 
 /// Marks the backfill written when no window remains.
@@ -510,6 +535,7 @@ Result<BackfillState> StartBackfill(const BackfillEnv& env, const BackfillStartO
   }
 
   K2_ASSIGN_OR_RETURN(Producer p, OpenProducer(env, *cfg, st, /*create_table=*/true));
+  if (o.derive) st.columns = p.ctx.source.columns;
   if (o.from_warm) {
     K2_ASSIGN_OR_RETURN(OffloadLedger ledger, OffloadLedger::FromMetadata(p.ctx.table->metadata()));
     K2_ASSIGN_OR_RETURN(auto expired, ExpiredWindows(p, st, ledger));
@@ -578,6 +604,18 @@ Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
   size_t next = 0;
   std::optional<Error> failed;
   const auto t0 = Clock::now();
+  const auto slices = Slices(chunks, options.parallel);
+  auto progress_line = [&](const std::vector<Window>& chunk, int64_t rows) {
+    prog.rows += rows;
+    const int64_t done = prog.windows_done += static_cast<int64_t>(chunk.size());
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double eta = secs / static_cast<double>(done - done_before) *
+                       static_cast<double>(prog.windows_total - done);
+    spdlog::info("backfill {}: {} {} rows; {}/{} windows, {:.0f} rows/s, ETA {:.0f}s", id,
+                 Window{chunk.front().start_us, chunk.back().end_us}.ToString(), rows, done,
+                 prog.windows_total.load(), secs > 0 ? static_cast<double>(prog.rows) / secs : 0.0,
+                 eta);
+  };
   auto worker = [&] {
     auto fail = [&](const Error& e) {
       std::lock_guard lock(mu);
@@ -586,28 +624,23 @@ Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
     auto opened = OpenProducer(env, *found.table, st, /*create_table=*/false);
     if (!opened) return fail(opened.error());
     for (;;) {
-      const std::vector<Window>* chunk = nullptr;
+      const std::vector<std::vector<Window>>* slice = nullptr;
       {
         std::lock_guard lock(mu);
-        if (failed || next >= chunks.size()) return;
-        chunk = &chunks[next++];
+        if (failed || next >= slices.size()) return;
+        slice = &slices[next++];
       }
-      auto rows = WriteBackfillChunk(env, *opened, id, *chunk, options.cancelled);
-      if (!rows) return fail(rows.error());
-      prog.rows += *rows;
-      const int64_t done = prog.windows_done += static_cast<int64_t>(chunk->size());
-      const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-      const double eta = secs / static_cast<double>(done - done_before) *
-                         static_cast<double>(prog.windows_total - done);
-      spdlog::info("backfill {}: {} {} rows; {}/{} windows, {:.0f} rows/s, ETA {:.0f}s", id,
-                   Window{chunk->front().start_us, chunk->back().end_us}.ToString(), *rows, done,
-                   prog.windows_total.load(),
-                   secs > 0 ? static_cast<double>(prog.rows) / secs : 0.0, eta);
+      auto written = WriteBackfillSlice(env, *opened, id, *slice, options.cancelled,
+                                        [&](const std::vector<Window>& chunk, int64_t rows) {
+                                          std::lock_guard lock(mu);
+                                          progress_line(chunk, rows);
+                                        });
+      if (!written) return fail(written.error());
     }
   };
   std::vector<std::thread> threads;
   const size_t n =
-      std::min<size_t>(std::max(1, options.parallel), std::max<size_t>(1, chunks.size()));
+      std::min<size_t>(std::max(1, options.parallel), std::max<size_t>(1, slices.size()));
   for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();

@@ -40,10 +40,12 @@ std::vector<std::vector<std::string>> TsvRows(const std::string& text) {
 struct RowsAt {
   const Producer& p;
   const iceberg::TableMetadata& m;
+  const std::string& metadata_location;
   Window span;
 
   Result<std::string> Sql(int64_t snapshot) const {
-    K2_ASSIGN_OR_RETURN(std::string from, IcebergAtSnapshotSql(m.location, snapshot));
+    K2_ASSIGN_OR_RETURN(std::string from,
+                        IcebergAtSnapshotSql(m.location, metadata_location, snapshot));
     const TimeColumn& t = p.ctx.source.time;
     const std::string q = warm::QuoteIdentifier(t.name);
     return fmt::format("SELECT * FROM (SELECT {} FROM {}) WHERE {} >= {} AND {} < {}",
@@ -141,8 +143,9 @@ Result<std::optional<std::string>> CandleSource(const BackfillEnv& env, const Ba
                                                 const warm::ReferenceTable& ref,
                                                 std::string& why_not) {
   if (st.mode == "derive") {
-    K2_ASSIGN_OR_RETURN(std::string from,
-                        IcebergAtSnapshotSql(st.source_location, st.source_snapshot_id));
+    K2_ASSIGN_OR_RETURN(
+        std::string from,
+        IcebergAtSnapshotSql(st.source_location, st.source_metadata, st.source_snapshot_id));
     return std::optional<std::string>(from);
   }
   for (const auto& t : env.config.tables) {
@@ -157,9 +160,9 @@ Result<std::optional<std::string>> CandleSource(const BackfillEnv& env, const Ba
         return std::optional<std::string>{};
       }
     }
-    K2_ASSIGN_OR_RETURN(
-        std::string from,
-        IcebergAtSnapshotSql(table->metadata().location, *table->metadata().current_snapshot_id));
+    K2_ASSIGN_OR_RETURN(std::string from,
+                        IcebergAtSnapshotSql(table->metadata().location, table->metadata_location(),
+                                             *table->metadata().current_snapshot_id));
     return std::optional<std::string>(from);
   }
   why_not = fmt::format("no cold {} to compare with", ref.derive_from);
@@ -282,7 +285,7 @@ Result<BackfillAudit> AuditBackfill(const BackfillEnv& env, const std::string& i
   }
   const Window span{st.done.begin()->first,
                     st.done.rbegin()->first + st.window_s * kMicrosPerSecond};
-  RowsAt rows{p, m, span};
+  RowsAt rows{p, m, p.ctx.table->metadata_location(), span};
   K2_ASSIGN_OR_RETURN(std::string branch_rows, rows.Sql(a.branch_snapshot_id));
   K2_ASSIGN_OR_RETURN(auto on_branch, StatsByWindow(*engine, p, branch_rows, st.window_s));
   std::map<int64_t, std::pair<int64_t, std::string>> on_main;

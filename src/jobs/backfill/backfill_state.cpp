@@ -59,7 +59,9 @@ nlohmann::json BackfillState::ToJson() const {
     j["query"] = query;
     j["source"] = source;
     j["source-location"] = source_location;
+    j["source-metadata"] = source_metadata;
     j["source-snapshot-id"] = source_snapshot_id;
+    j["columns"] = columns;
   }
   if (base_snapshot_id) j["base-snapshot-id"] = *base_snapshot_id;
   if (published_snapshot_id) j["published-snapshot-id"] = published_snapshot_id;
@@ -95,7 +97,11 @@ Result<BackfillState> BackfillState::FromJson(const nlohmann::json& j) {
       s.query = j.at("query").get<std::string>();
       s.source = j.at("source").get<std::string>();
       s.source_location = j.at("source-location").get<std::string>();
+      s.source_metadata = j.value("source-metadata", std::string());
       s.source_snapshot_id = j.at("source-snapshot-id").get<int64_t>();
+      if (j.contains("columns")) {
+        s.columns = j["columns"].get<std::vector<std::pair<std::string, std::string>>>();
+      }
     }
     if (j.contains("base-snapshot-id")) s.base_snapshot_id = j["base-snapshot-id"].get<int64_t>();
     s.published_snapshot_id = j.value("published-snapshot-id", int64_t{0});

@@ -37,7 +37,11 @@ struct BackfillState {
   std::string query;   ///< derive: the SELECT template ({source}, {start}, {end})
   std::string source;  ///< derive: the source k2 table
   std::string source_location;     ///< derive: its Iceberg table root
+  std::string source_metadata;     ///< derive: its metadata file holding the pinned snapshot
   int64_t source_snapshot_id = 0;  ///< derive: the source snapshot read (pinned at start)
+  /// derive: the derivation's columns (name, ClickHouse type) as resolved at
+  /// start (the pinned source does not change), so later phases need not ask.
+  std::vector<std::pair<std::string, std::string>> columns;
   int64_t from_us = 0;
   int64_t to_us = 0;
   int64_t window_s = 3600;

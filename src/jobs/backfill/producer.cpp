@@ -17,13 +17,25 @@ std::string ReplaceAll(std::string s, std::string_view from, const std::string& 
   return s;
 }
 
+/// `sql` with its columns cast to `columns`' types.
+std::string CastTo(const std::vector<WarmColumn>& columns, const std::string& sql) {
+  std::string select;
+  for (const auto& [name, type] : columns) {
+    select +=
+        fmt::format("{}CAST({}, {}) AS {}", select.empty() ? "" : ", ", warm::QuoteIdentifier(name),
+                    warm::QuoteLiteral(type), warm::QuoteIdentifier(name));
+  }
+  return fmt::format("SELECT {} FROM (\n{}\n)", select, sql);
+}
+
 /// The derivation of `st` as a window template over its pinned source, its
 /// columns cast to the warm tier's types where ClickHouse has the table (so
 /// that checksums compare with the warm rows, as the offload's do).
 Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const BackfillState& st,
                       Producer& p) {
-  K2_ASSIGN_OR_RETURN(std::string source,
-                      IcebergAtSnapshotSql(st.source_location, st.source_snapshot_id));
+  K2_ASSIGN_OR_RETURN(
+      std::string source,
+      IcebergAtSnapshotSql(st.source_location, st.source_metadata, st.source_snapshot_id));
   WarmSource& s = p.ctx.source;
   s.table = cfg.name;
   s.query_template = ReplaceAll(st.query, "{source}", source);
@@ -37,26 +49,25 @@ Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const Back
     return MakeError(ErrorKind::kInvalidInput, "{}: no time_column in the config", cfg.name);
   }
   s.time.name = time_name;
-  auto described = p.driver->Describe(s.WindowSql({0, 0}));
-  if (!described) return std::unexpected(described.error().WithContext("the derivation query"));
-  s.columns = std::move(*described);
-  // The warm tier's types, when it has the table.
-  if (auto warm = env.warm()) {
-    if (auto ws = ResolveWarmSource(**warm, cfg)) {
-      std::string select;
-      for (auto& [name, type] : s.columns) {
-        std::string expr = warm::QuoteIdentifier(name);
-        for (const auto& [wname, wtype] : ws->columns) {
-          if (wname == name && wtype != type) {
-            expr = fmt::format("CAST({}, {})", expr, warm::QuoteLiteral(wtype));
-            type = wtype;
+  if (!st.columns.empty()) {
+    // Resolved when the backfill started, over the same pinned source.
+    s.columns = st.columns;
+    s.query_template = CastTo(s.columns, s.query_template);
+  } else {
+    auto described = p.driver->Describe(s.WindowSql({0, 0}));
+    if (!described) return std::unexpected(described.error().WithContext("the derivation query"));
+    s.columns = std::move(*described);
+    // The warm tier's types, when it has the table.
+    if (auto warm = env.warm()) {
+      if (auto ws = ResolveWarmSource(**warm, cfg)) {
+        for (auto& [name, type] : s.columns) {
+          for (const auto& [wname, wtype] : ws->columns) {
+            if (wname == name) type = wtype;
           }
         }
-        select += fmt::format("{}{} AS {}", select.empty() ? "" : ", ", expr,
-                              warm::QuoteIdentifier(name));
       }
-      s.query_template = fmt::format("SELECT {} FROM (\n{}\n)", select, s.query_template);
     }
+    s.query_template = CastTo(s.columns, s.query_template);
   }
   K2_ASSIGN_OR_RETURN(s.time, ResolveTimeColumn(s.columns, time_name, cfg.time_unit));
   return OkStatus();
@@ -64,17 +75,29 @@ Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const Back
 
 }  // namespace
 
-Result<std::string> IcebergAtSnapshotSql(const std::string& location, int64_t snapshot_id) {
-  std::string path = location;
-  if (path.starts_with("file://")) path = path.substr(7);
-  if (path.find("://") != std::string::npos) {
-    return MakeError(ErrorKind::kUnsupported,
-                     "{}: derivations and backfill audits read local warehouses only "
-                     "(icebergLocal) in this version",
-                     location);
+Result<std::string> IcebergAtSnapshotSql(const std::string& location,
+                                         const std::string& metadata_location,
+                                         int64_t snapshot_id) {
+  auto local = [](std::string path) -> Result<std::string> {
+    if (path.starts_with("file://")) path = path.substr(7);
+    if (path.find("://") != std::string::npos) {
+      return MakeError(ErrorKind::kUnsupported,
+                       "{}: derivations and backfill audits read local warehouses only "
+                       "(icebergLocal) in this version",
+                       path);
+    }
+    return path;
+  };
+  K2_ASSIGN_OR_RETURN(std::string root, local(location));
+  std::string settings;
+  if (!metadata_location.empty()) {
+    // Named, so that the engine does not list the metadata directory again
+    // for every query (thousands of files on an hourly table).
+    K2_ASSIGN_OR_RETURN(std::string file, local(metadata_location));
+    settings = ", SETTINGS iceberg_metadata_file_path = " + warm::QuoteLiteral(file);
   }
-  return fmt::format("(SELECT * FROM icebergLocal({}) SETTINGS iceberg_snapshot_id = {})",
-                     warm::QuoteLiteral(path), snapshot_id);
+  return fmt::format("(SELECT * FROM icebergLocal({}{}) SETTINGS iceberg_snapshot_id = {})",
+                     warm::QuoteLiteral(root), settings, snapshot_id);
 }
 
 Result<Producer> OpenProducer(const BackfillEnv& env, const TableConfig& cfg,

@@ -23,9 +23,11 @@ struct Producer {
 Result<Producer> OpenProducer(const BackfillEnv& env, const TableConfig& cfg,
                               const BackfillState& st, bool create_table);
 
-/// The FROM source reading Iceberg table `location` at `snapshot_id` on the
-/// embedded engine (which must run with / as its working directory).
-/// kUnsupported for object-store locations.
-Result<std::string> IcebergAtSnapshotSql(const std::string& location, int64_t snapshot_id);
+/// The FROM source reading Iceberg table `location` at `snapshot_id` (which
+/// metadata file `metadata_location` holds; "" to let the engine find the
+/// newest) on the embedded engine, which must run with / as its working
+/// directory. kUnsupported for object-store locations.
+Result<std::string> IcebergAtSnapshotSql(const std::string& location,
+                                         const std::string& metadata_location, int64_t snapshot_id);
 
 }  // namespace k2::jobs

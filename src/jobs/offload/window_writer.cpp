@@ -1,6 +1,7 @@
 #include "jobs/offload/window_writer.h"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include "columnar/prefetching_reader.h"
@@ -43,31 +44,6 @@ std::string WithRowHash(const std::string& window_sql, const std::vector<WarmCol
                      kRowHashColumn, window_sql);
 }
 
-/// Adds each row of `batch` (time column, then the row hash last) to the
-/// count and checksum of its window.
-Status AddPerWindow(const ColumnBatch& batch, const TableContext& ctx, int64_t window_s,
-                    std::map<int64_t, WindowStats>& per_window, std::map<int64_t, uint64_t>& sums) {
-  auto idx = batch.schema->IndexOf(ctx.source.time.name);
-  if (!idx) {
-    return MakeError(ErrorKind::kInvalidInput, "{}: the query returned no column {}", ctx.cfg->name,
-                     ctx.source.time.name);
-  }
-  const Column& time = batch.columns[*idx];
-  const auto hashes = batch.columns.back().Values<int64_t>();
-  const int64_t step = window_s * kMicrosPerSecond;
-  for (size_t row = 0; row < batch.num_rows(); ++row) {
-    auto us = ctx.source.time.ColdMicros(time, row);
-    if (!us) {
-      return MakeError(ErrorKind::kInvalidInput, "{}: a row without {} (NULL)", ctx.cfg->name,
-                       ctx.source.time.name);
-    }
-    const int64_t start = *us - ((*us % step) + step) % step;
-    ++per_window[start].rows;
-    sums[start] += static_cast<uint64_t>(hashes[row]);
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
 /// Streams one window's rows into Parquet files; `stats` gets the count and
@@ -76,9 +52,7 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              const Config& config, TableContext& ctx,
                                              const std::string& sql, WindowStats& stats,
                                              iceberg::PartitionValues& partition,
-                                             std::unique_ptr<RollingParquetWriter>& writer,
-                                             std::map<int64_t, WindowStats>* per_window,
-                                             int64_t window_s) {
+                                             std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
   K2_ASSIGN_OR_RETURN(auto source,
                       driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
@@ -90,7 +64,6 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
       [&] { return ctx.table->NewDataFilePath(partition_path); });
   const size_t width = ctx.write_schema->fields.size();
   uint64_t checksum = 0;  // ClickHouse's sum(UInt64) wraps the same way
-  std::map<int64_t, uint64_t> window_sums;
   int64_t rows = 0;
   for (;;) {
     K2_ASSIGN_OR_RETURN(ColumnBatch * batch, reader->Next());
@@ -103,9 +76,6 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                        ctx.cfg->name, batch->columns.size(), width, kRowHashColumn);
     }
     for (int64_t h : batch->columns.back().Values<int64_t>()) checksum += static_cast<uint64_t>(h);
-    if (per_window) {
-      K2_RETURN_IF_ERROR(AddPerWindow(*batch, ctx, window_s, *per_window, window_sums));
-    }
     rows += static_cast<int64_t>(batch->num_rows());
     // Written without the hash column, labelled with the table's field ids;
     // the batch is the reader's again after the write.
@@ -123,11 +93,157 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
   }
   stats.rows = rows;
   stats.checksum = std::to_string(checksum);
-  if (per_window) {
-    for (const auto& [start, sum] : window_sums)
-      (*per_window)[start].checksum = std::to_string(sum);
-  }
   return writer->Finish();
+}
+
+}  // namespace k2::jobs
+
+namespace k2::jobs {
+
+namespace {
+
+/// One group being written.
+struct OpenGroup {
+  WrittenGroup out;
+  std::map<int64_t, uint64_t> sums;
+  std::string partition_path;
+  bool has_partition = false;
+};
+
+}  // namespace
+
+Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& config,
+                          TableContext& ctx, const std::string& sql, int64_t window_s,
+                          const std::vector<std::vector<Window>>& groups,
+                          const std::function<Status(size_t, WrittenGroup&)>& on_group) {
+  if (groups.empty()) return OkStatus();
+  // A copy: each group's commit replaces the table's metadata.
+  const iceberg::PartitionSpec spec = ctx.table->metadata().DefaultSpec();
+  K2_ASSIGN_OR_RETURN(auto source,
+                      driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
+  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
+  const size_t width = ctx.write_schema->fields.size();
+  const int64_t step = window_s * kMicrosPerSecond;
+  auto time_index = ctx.write_schema->IndexOf(ctx.source.time.name);
+  if (!time_index) {
+    return MakeError(ErrorKind::kInvalidInput, "{}: the query returned no column {}", ctx.cfg->name,
+                     ctx.source.time.name);
+  }
+  size_t g = 0;
+  OpenGroup cur;
+  auto start_group = [&] {
+    cur = OpenGroup{};
+    cur.out.writer = std::make_unique<RollingParquetWriter>(
+        io, ctx.write_schema, WriterOptionsFor(config.offload),
+        config.offload.target_file_size_bytes,
+        [&] { return ctx.table->NewDataFilePath(cur.partition_path); });
+  };
+  // Hands group g over and moves to the next one.
+  auto close_group = [&]() -> Status {
+    K2_ASSIGN_OR_RETURN(cur.out.files, cur.out.writer->Finish());
+    for (const auto& [start, sum] : cur.sums) cur.out.windows[start].checksum = std::to_string(sum);
+    Status st = on_group(g, cur.out);
+    ++g;
+    if (st && g < groups.size()) start_group();
+    return st;
+  };
+  auto fail = [&](Error e) -> Status {
+    if (cur.out.writer) cur.out.writer->Abort();
+    return std::unexpected(std::move(e));
+  };
+  start_group();
+  ColumnBatch part;  // rows of a batch that spans a group boundary
+  for (;;) {
+    auto next = reader->Next();
+    if (!next) return fail(next.error());
+    ColumnBatch* batch = *next;
+    if (batch == nullptr) break;
+    const size_t n = batch->num_rows();
+    if (n == 0) continue;
+    if (batch->columns.size() != width + 1 || batch->columns.back().type() != DataType::Int64() ||
+        batch->schema->fields.back().name != kRowHashColumn) {
+      return fail(Error{ErrorKind::kInvalidInput,
+                        fmt::format("{}: the query returned {} columns, DESCRIBE said {} (plus {})",
+                                    ctx.cfg->name, batch->columns.size(), width, kRowHashColumn)});
+    }
+    Column hashes = std::move(batch->columns.back());
+    batch->columns.pop_back();
+    batch->schema = ctx.write_schema;
+    const auto h = hashes.Values<int64_t>();
+    const Column& time = batch->columns[*time_index];
+    size_t row = 0;
+    Status st = OkStatus();
+    while (st && row < n) {
+      // The run of rows [row, end) of the current group.
+      size_t end = row;
+      int64_t last_us = std::numeric_limits<int64_t>::min();
+      for (; end < n; ++end) {
+        auto us = ctx.source.time.ColdMicros(time, end);
+        if (!us) {
+          st = MakeError(ErrorKind::kInvalidInput, "{}: a row without {} (NULL)", ctx.cfg->name,
+                         ctx.source.time.name);
+          break;
+        }
+        if (*us < last_us) {
+          st = MakeError(ErrorKind::kInvalidInput, "{}: the query's rows are not ordered by {}",
+                         ctx.cfg->name, ctx.source.time.name);
+          break;
+        }
+        last_us = *us;
+        if (*us < groups[g].front().start_us) {
+          st = MakeError(ErrorKind::kInvalidInput,
+                         "{}: the query returned a row at {}, outside the windows asked for: it "
+                         "must keep only the rows of [{{start}}, {{end}})",
+                         ctx.cfg->name, FormatTimestampMicros(*us) + "Z");
+          break;
+        }
+        if (*us >= groups[g].back().end_us) break;
+        const int64_t w = *us - ((*us % step) + step) % step;
+        ++cur.out.windows[w].rows;
+        cur.sums[w] += static_cast<uint64_t>(h[end]);
+      }
+      if (!st) break;
+      if (end > row) {
+        const ColumnBatch* rows = batch;
+        if (row > 0 || end < n) {
+          part = ColumnBatch(ctx.write_schema);
+          for (size_t r = row; r < end; ++r) {
+            for (size_t c = 0; c < width; ++c) part.columns[c].AppendFrom(batch->columns[c], r);
+          }
+          rows = &part;
+        }
+        if (!cur.has_partition) {
+          auto p = spec.PartitionFor(*rows, 0);
+          if (!p) {
+            st = std::unexpected(p.error());
+            break;
+          }
+          cur.out.partition = std::move(*p);
+          cur.partition_path = spec.PartitionPath(cur.out.partition);
+          cur.has_partition = true;
+        }
+        st = cur.out.writer->Write(*rows);
+        row = end;
+      }
+      if (st && row < n) {
+        // The next row is past this group: hand it over.
+        st = close_group();
+        if (st && g >= groups.size()) {
+          auto us = ctx.source.time.ColdMicros(time, row);
+          st = MakeError(ErrorKind::kInvalidInput,
+                         "{}: the query returned a row at {}, outside the windows asked for: it "
+                         "must keep only the rows of [{{start}}, {{end}})",
+                         ctx.cfg->name, FormatTimestampMicros(us.value_or(0)) + "Z");
+        }
+      }
+    }
+    batch->columns.push_back(std::move(hashes));
+    if (!st) return fail(st.error());
+  }
+  while (g < groups.size()) {
+    if (Status st = close_group(); !st) return fail(st.error());
+  }
+  return OkStatus();
 }
 
 }  // namespace k2::jobs

@@ -7,6 +7,7 @@
 /// driver); files roll at the target size. Memory: three batches and one row
 /// group of the open file.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,16 +30,31 @@ parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& policy);
 /// the count and checksum (kCommitChecksumKind) of exactly the rows written,
 /// `partition` the window's partition. `writer` is set before the first
 /// write, for Abort() by the caller when the commit does not happen.
-///
-/// With `per_window` (a stream of several windows of `window_s` seconds, all
-/// in one partition), it also gets each window's count and checksum, by
-/// window start; a row without a time is an error.
 Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
                                              const Config& config, TableContext& ctx,
                                              const std::string& sql, WindowStats& stats,
                                              iceberg::PartitionValues& partition,
-                                             std::unique_ptr<RollingParquetWriter>& writer,
-                                             std::map<int64_t, WindowStats>* per_window = nullptr,
-                                             int64_t window_s = 0);
+                                             std::unique_ptr<RollingParquetWriter>& writer);
+
+/// What StreamWindowGroups hands over per group of windows: its files (not
+/// committed yet), their partition, the count and checksum of each window
+/// with rows (by window start), and the writer (for Abort()).
+struct WrittenGroup {
+  std::vector<WrittenFile> files;
+  iceberg::PartitionValues partition;
+  std::map<int64_t, WindowStats> windows;
+  std::unique_ptr<RollingParquetWriter> writer;
+};
+
+/// Streams `sql`, whose rows must come ordered by the time column, into
+/// Parquet files cut at the boundaries of `groups` (consecutive runs of
+/// windows of `window_s` seconds, each in one partition), and calls
+/// `on_group(i, group)` as soon as group i's last row has passed (also for
+/// groups without rows). One query for many commits: the engine plans the
+/// source once. A row out of order or outside the groups is an error.
+Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& config,
+                          TableContext& ctx, const std::string& sql, int64_t window_s,
+                          const std::vector<std::vector<Window>>& groups,
+                          const std::function<Status(size_t, WrittenGroup&)>& on_group);
 
 }  // namespace k2::jobs
