@@ -73,9 +73,9 @@ int main(int argc, char** argv) {
                           << "  - {name: gold_ohlcv_1m}\n";
     std::printf("generating %d days of trades and offloading silver (once, in %s)\n", days,
                 dir.c_str());
-    ChildRun gen = run_k2({"generate", "--hours", std::to_string(days * 24), "--rate",
-                           std::to_string(rate), "--symbols", std::to_string(symbols), "--seed",
-                           "3", "--start", from});
+    ChildRun gen =
+        run_k2({"generate", "--hours", std::to_string(days * 24), "--rate", std::to_string(rate),
+                "--symbols", std::to_string(symbols), "--seed", "3", "--start", from});
     if (gen.exit_code != 0) return Fail("generate", gen);
     ChildRun off = run_k2({"offload", "--table", "silver_trades", "--window", from, "--until", to});
     if (off.exit_code != 0) return Fail("offload", off);
@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
     if (p.is_discarded()) return Fail("chDB peer output", c);
     std::printf("%-6d %-28s %9.2f %10lld %9ld MB %10.2f   (query alone %.2f s)\n", round,
                 "chDB icebergLocal -> Parquet", c.seconds,
-                static_cast<long long>(p["rows"].get<int64_t>()), c.maxrss_kb / 1024,
-                c.cpu_seconds, p["seconds"].get<double>());
+                static_cast<long long>(p["rows"].get<int64_t>()), c.maxrss_kb / 1024, c.cpu_seconds,
+                p["seconds"].get<double>());
     if (p["rows"].get<int64_t>() != k2_rows) {
       std::fprintf(stderr, "backfill_bench: k2 wrote %lld candles, chDB %lld\n",
                    static_cast<long long>(k2_rows),

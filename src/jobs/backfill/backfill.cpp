@@ -337,19 +337,24 @@ std::vector<std::vector<Window>> Chunks(const std::vector<Window>& windows, cons
 /// metadata version; a chunk without rows is recorded without a snapshot.
 /// Returns the rows committed.
 Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vector<Window>& chunk,
-                            WrittenGroup& g, const std::function<bool()>& cancelled) {
+                            std::vector<WrittenGroup>& groups,
+                            const std::function<bool()>& cancelled) {
   iceberg::Table& table = *p.ctx.table;
   const Window span{chunk.front().start_us, chunk.back().end_us};
   auto abort_files = [&] {
-    if (g.writer) g.writer->Abort();
+    for (auto& g : groups) {
+      if (g.writer) g.writer->Abort();
+    }
   };
   int64_t rows = 0;
   std::vector<BackfillWindow> records;
   for (const Window& w : chunk) {
     BackfillWindow r{w.start_us, 0, "0", 0};
-    if (auto it = g.windows.find(w.start_us); it != g.windows.end()) {
-      r.rows = it->second.rows;
-      r.checksum = it->second.checksum;
+    for (const auto& g : groups) {
+      if (auto it = g.windows.find(w.start_us); it != g.windows.end()) {
+        r.rows = it->second.rows;
+        r.checksum = it->second.checksum;
+      }
     }
     rows += r.rows;
     records.push_back(r);
@@ -397,9 +402,11 @@ Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vecto
   }
   auto append = table.NewFastAppend();
   append.ToBranch("backfill-" + id);
-  for (const auto& f : g.files) {
-    append.AppendFile(iceberg::MakeDataFile(f.metrics, f.path,
-                                            table.metadata().DefaultSpec().spec_id, g.partition));
+  for (const auto& g : groups) {
+    for (const auto& f : g.files) {
+      append.AppendFile(iceberg::MakeDataFile(f.metrics, f.path,
+                                              table.metadata().DefaultSpec().spec_id, g.partition));
+    }
   }
   append.Validate(validate);
   auto schema_change = SchemaChangeFor(p.ctx);
@@ -417,10 +424,13 @@ Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vecto
 }
 
 /// Phase 4 for a run of adjacent chunks: one query over their range, rows
-/// ordered by time, each chunk committed as soon as its rows have passed.
+/// ordered by time, cut into files per chunk as they pass. Without a
+/// windows-per-commit limit, chunks are committed together every few
+/// seconds (a commit's cost spread over many partitions; a crash redoes at
+/// most that much); with one, each chunk is its own commit.
 Status WriteBackfillSlice(const BackfillEnv& env, Producer& p, const std::string& id,
                           const std::vector<std::vector<Window>>& chunks,
-                          const std::function<bool()>& cancelled,
+                          const BackfillRunOptions& options,
                           const std::function<void(const std::vector<Window>&, int64_t)>& done) {
   const Window span{chunks.front().front().start_us, chunks.back().back().end_us};
   const int64_t window_s =
@@ -430,14 +440,39 @@ Status WriteBackfillSlice(const BackfillEnv& env, Producer& p, const std::string
   const std::string sql =
       fmt::format("SELECT * FROM (\n{}\n) ORDER BY {}", p.ctx.source.WindowSql(span),
                   warm::QuoteIdentifier(p.ctx.source.time.name));
-  Status st = StreamWindowGroups(*p.driver, env.io, env.config, p.ctx, sql, window_s, chunks,
-                                 [&](size_t i, WrittenGroup& g) -> Status {
-                                   K2_ASSIGN_OR_RETURN(int64_t rows,
-                                                       CommitChunk(p, id, chunks[i], g, cancelled));
-                                   done(chunks[i], rows);
-                                   return OkStatus();
-                                 });
-  if (!st) return std::unexpected(st.error().WithContext(span.ToString()));
+  std::vector<WrittenGroup> pending;
+  std::vector<Window> pending_windows;
+  auto last_commit = Clock::now();
+  auto drop_pending = [&] {
+    for (auto& g : pending) {
+      if (g.writer) g.writer->Abort();
+    }
+  };
+  Status st = StreamWindowGroups(
+      *p.driver, env.io, env.config, p.ctx, sql, window_s, chunks,
+      [&](size_t i, WrittenGroup& g) -> Status {
+        pending.push_back(std::move(g));
+        pending_windows.insert(pending_windows.end(), chunks[i].begin(), chunks[i].end());
+        const bool last = i + 1 == chunks.size();
+        if (!last && options.windows_per_commit == 0 &&
+            Clock::now() - last_commit < std::chrono::seconds(5)) {
+          return OkStatus();
+        }
+        auto rows = CommitChunk(p, id, pending_windows, pending, options.cancelled);
+        if (!rows) {
+          pending.clear();  // CommitChunk removed its files, or kept those that may be committed
+          return std::unexpected(rows.error());
+        }
+        done(pending_windows, *rows);
+        pending.clear();
+        pending_windows.clear();
+        last_commit = Clock::now();
+        return OkStatus();
+      });
+  if (!st) {
+    drop_pending();
+    return std::unexpected(st.error().WithContext(span.ToString()));
+  }
   return OkStatus();
 }
 
@@ -630,7 +665,7 @@ Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
         if (failed || next >= slices.size()) return;
         slice = &slices[next++];
       }
-      auto written = WriteBackfillSlice(env, *opened, id, *slice, options.cancelled,
+      auto written = WriteBackfillSlice(env, *opened, id, *slice, options,
                                         [&](const std::vector<Window>& chunk, int64_t rows) {
                                           std::lock_guard lock(mu);
                                           progress_line(chunk, rows);
