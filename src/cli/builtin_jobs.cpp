@@ -12,6 +12,7 @@
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "jobs/audit.h"
+#include "jobs/backfill/backfill_state.h"
 #include "jobs/maintenance/maintenance.h"
 #include "jobs/offload.h"
 #include "jobs/offload_ledger.h"
@@ -302,6 +303,13 @@ service::TableStats StatsOf(const std::string& name, const iceberg::TableMetadat
     s.data_files = SummaryNumber(head->summary, "total-data-files");
     s.total_bytes = SummaryNumber(head->summary, "total-files-size");
     s.total_rows = SummaryNumber(head->summary, "total-records");
+  }
+  if (auto backfills = jobs::BackfillsOf(m)) {
+    for (const auto& b : *backfills) {
+      if (b.status != "running" && b.status != "written") continue;
+      s.backfills.push_back({b.id, b.status, b.mode, static_cast<int64_t>(b.Planned().size()),
+                             static_cast<int64_t>(b.done.size()), b.RowsWritten()});
+    }
   }
   auto read = jobs::OffloadLedger::FromMetadata(m);
   jobs::OffloadLedger ledger = read ? std::move(*read) : jobs::OffloadLedger{};

@@ -25,7 +25,17 @@ std::vector<std::unique_ptr<Notifier>> BuildNotifiers(
 }  // namespace
 
 nlohmann::json TableStats::ToJson() const {
+  nlohmann::json bf = nlohmann::json::array();
+  for (const BackfillStat& b : backfills) {
+    bf.push_back({{"id", b.id},
+                  {"status", b.status},
+                  {"mode", b.mode},
+                  {"windows_planned", b.windows_planned},
+                  {"windows_written", b.windows_written},
+                  {"rows_written", b.rows_written}});
+  }
   return {{"table", table},
+          {"backfills", std::move(bf)},
           {"watermark", watermark ? nlohmann::json(FormatTime(*watermark)) : nlohmann::json()},
           {"lag_seconds", lag_seconds},
           {"data_files", data_files},
@@ -77,6 +87,9 @@ Daemon::Daemon(Clock& clock, JobStore& store, DaemonOptions options,
                  {"table"});
   metrics_.Gauge("k2_table_rows", "Rows in the table's current snapshot.", {"table"});
   metrics_.Gauge("k2_table_snapshots", "Snapshots in the table's metadata.", {"table"});
+  metrics_.Gauge("k2_backfill_windows",
+                 "Windows of each unpublished backfill: planned, and written on its branch.",
+                 {"table", "id", "state"});
   metrics_.Gauge("k2_table_audit_failed_windows",
                  "Windows whose warm and cold copies disagreed in the table's last audit.",
                  {"table"});
@@ -107,7 +120,10 @@ Daemon::Daemon(Clock& clock, JobStore& store, DaemonOptions options,
       metrics_.Counter("k2_table_stats_errors_total", "", {}).Inc({});
       return;
     }
-    for (MetricFamily* f : {&lag, &watermark, &files, &bytes, &rows, &snapshots}) f->Clear();
+    MetricFamily& backfill = metrics_.Gauge("k2_backfill_windows", "", {"table", "id", "state"});
+    for (MetricFamily* f : {&lag, &watermark, &files, &bytes, &rows, &snapshots, &backfill}) {
+      f->Clear();
+    }
     for (const TableStats& t : *tables) {
       lag.Set({t.table}, t.lag_seconds);
       if (t.watermark) watermark.Set({t.table}, ToUnixSeconds(*t.watermark));
@@ -115,6 +131,10 @@ Daemon::Daemon(Clock& clock, JobStore& store, DaemonOptions options,
       bytes.Set({t.table}, static_cast<double>(t.total_bytes));
       rows.Set({t.table}, static_cast<double>(t.total_rows));
       snapshots.Set({t.table}, static_cast<double>(t.snapshots));
+      for (const BackfillStat& b : t.backfills) {
+        backfill.Set({t.table, b.id, "planned"}, static_cast<double>(b.windows_planned));
+        backfill.Set({t.table, b.id, "written"}, static_cast<double>(b.windows_written));
+      }
     }
   });
   scheduler_.AddRunListener([this](const JobRun& run, bool will_retry) { OnRun(run, will_retry); });

@@ -16,6 +16,16 @@
 
 namespace k2::service {
 
+/// A backfill of a table not yet published or aborted (jobs/backfill).
+struct BackfillStat {
+  std::string id;
+  std::string status;  ///< running | written
+  std::string mode;    ///< warm | derive
+  int64_t windows_planned = 0;
+  int64_t windows_written = 0;
+  int64_t rows_written = 0;
+};
+
 struct TableStats {
   std::string table;                   ///< Iceberg "namespace.table"
   std::optional<TimePoint> watermark;  ///< end of the last offloaded window
@@ -24,6 +34,7 @@ struct TableStats {
   int64_t total_bytes = 0;
   int64_t total_rows = 0;
   int64_t snapshots = 0;
+  std::vector<BackfillStat> backfills;  ///< running or awaiting publish
 
   nlohmann::json ToJson() const;
 };

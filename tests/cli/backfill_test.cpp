@@ -231,6 +231,32 @@ TEST_F(BackfillTest, PublishKeepsConcurrentOffloadsAndRefusesAChangedWindow) {
   EXPECT_GT(j["audit"]["rows_added"].get<int64_t>(), 0) << start.out;
   // Readers of main still see the old rows.
   EXPECT_EQ(ColdSilver(), old_main);
+  {
+    // The daemon shows the backfill awaiting its publish (API and metrics).
+    const int port = FreeLoopbackPort();
+    const std::string serve_config = dir_ / "serve.yaml";
+    std::ofstream(serve_config)
+        << "data_dir: data\nwarm: {kind: embedded, chdb_library: " << *ChdbLibraryPath()
+        << "}\nservice: {listen: 127.0.0.1:" << port
+        << "}\ntables:\n  - {name: silver_trades, schedule: '0 0 0 1 1 *'}\n";
+    ServeProcess serve(K2_BINARY, serve_config, dir_ / "serve.log", port);
+    ASSERT_TRUE(serve.AwaitUp());
+    ProcessResult api = RunProcess({"curl", "-sf", serve.base() + "/api/tables"});
+    ASSERT_EQ(api.exit_code, 0) << api.err;
+    auto tables = nlohmann::json::parse(api.out, nullptr, false);
+    ASSERT_FALSE(tables.is_discarded()) << api.out;
+    ASSERT_EQ(tables["tables"][0]["backfills"].size(), 1u) << api.out;
+    EXPECT_EQ(tables["tables"][0]["backfills"][0]["id"], "wap");
+    EXPECT_EQ(tables["tables"][0]["backfills"][0]["status"], "written");
+    EXPECT_EQ(tables["tables"][0]["backfills"][0]["windows_written"], 3);
+    ProcessResult metrics = RunProcess({"curl", "-sf", serve.base() + "/metrics"});
+    EXPECT_NE(
+        metrics.out.find(
+            R"(k2_backfill_windows{table="market.silver_trades",id="wap",state="written"} 3)"),
+        std::string::npos)
+        << metrics.out;
+    serve.Terminate();
+  }
   // The hourly offload keeps committing later hours to main meanwhile.
   Offload("silver_trades", "2026-11-01T03:00:00Z", "2026-11-01T06:00:00Z");
   ProcessResult publish = K2({"backfill", "publish", "wap"});

@@ -116,8 +116,7 @@ TEST(BackfillStateTest, MainChangesSinceTheForkAreNamed) {
   Status st = CheckMainUnchanged(m, 1, range);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().kind, ErrorKind::kCommitConflict);
-  EXPECT_NE(st.error().message.find("2026-11-20T10:00:00Z/2026-11-20T11:00:00Z"),
-            std::string::npos)
+  EXPECT_NE(st.error().message.find("2026-11-20T10:00:00Z/2026-11-20T11:00:00Z"), std::string::npos)
       << st.error().message;
   EXPECT_NE(st.error().message.find("snapshot 2"), std::string::npos);
   // A fork point no longer in main's history.
