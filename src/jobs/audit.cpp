@@ -185,6 +185,7 @@ nlohmann::json AuditReport::ToJson() const {
       jw["warm_rows"] = w.warm_rows >= 0 ? nlohmann::json(w.warm_rows) : nullptr;
       if (!w.committed_checksum.empty()) jw["committed_checksum"] = w.committed_checksum;
       if (!w.warm_checksum.empty()) jw["warm_checksum"] = w.warm_checksum;
+      if (!w.backfill.empty()) jw["backfill"] = w.backfill;
       nlohmann::json sums = nlohmann::json::object();
       for (const ColumnSum& s : w.sums) sums[s.column] = {{"warm", s.warm}, {"cold", s.cold}};
       if (!w.sums.empty()) jw["sums"] = std::move(sums);
@@ -451,6 +452,7 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
     }
     wa.committed_rows = r->source_rows;
     wa.committed_checksum = r->source_checksum;
+    if (r->run_id.starts_with("backfill:")) wa.backfill = r->run_id;
     std::vector<std::string> problems;
     auto kind = ParseChecksumKind(r->checksum_kind);
     if (!kind) return fail(kind.error());

@@ -74,6 +74,9 @@ struct WindowAudit {
   int64_t cold_rows = 0;
   std::string committed_checksum;
   std::string warm_checksum;
+  /// The backfill that committed the window ("backfill:<id>:warm|derive",
+  /// its ledger run id); "" for the hourly offload.
+  std::string backfill;
   std::vector<ColumnSum> sums;  ///< every compared column
   std::string detail;           ///< what differs, for humans
 };

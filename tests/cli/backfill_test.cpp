@@ -204,6 +204,14 @@ TEST_F(BackfillTest, CandlesOfADayClickHouseDroppedReDerivedFromColdSilverEqualT
     EXPECT_EQ(w["action"], "skipped") << again.out;
   }
   EXPECT_EQ(ColdCandles("gold_ohlcv_1m"), before["1m"]);
+  // The audit knows these windows came from a backfill (ClickHouse no longer holds them).
+  ProcessResult audit = K2({"audit", "--table", "gold_ohlcv_1h", "--json"});
+  auto audited = Json(audit)[0]["windows"];
+  ASSERT_FALSE(audited.empty()) << audit.out;
+  for (const auto& w : audited) {
+    EXPECT_EQ(w["backfill"], "backfill:day-1h:derive") << audit.out;
+    EXPECT_EQ(w["status"], "warm_expired") << audit.out;
+  }
   ProcessResult status = K2({"backfill", "status", "--json"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(Json(status).size(), 6u);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -66,11 +67,10 @@ int64_t ParseSummaryInt(const std::map<std::string, std::string>& summary, const
                         int64_t fallback) {
   auto it = summary.find(key);
   if (it == summary.end()) return fallback;
-  try {
-    return std::stoll(it->second);
-  } catch (...) {
-    return fallback;
-  }
+  int64_t v = 0;
+  const char* end = it->second.data() + it->second.size();
+  auto [p, ec] = std::from_chars(it->second.data(), end, v);
+  return ec == std::errc() && p == end ? v : fallback;
 }
 
 /// Adjacent windows merged.

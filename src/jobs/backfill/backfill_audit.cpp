@@ -18,13 +18,6 @@ namespace k2::jobs {
 
 namespace {
 
-std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
-    s.replace(pos, from.size(), to);
-  }
-  return s;
-}
-
 /// The lines of a TabSeparated answer, split into fields.
 std::vector<std::vector<std::string>> TsvRows(const std::string& text) {
   std::vector<std::vector<std::string>> out;

@@ -10,13 +10,6 @@ namespace k2::jobs {
 
 namespace {
 
-std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
-    s.replace(pos, from.size(), to);
-  }
-  return s;
-}
-
 /// `sql` with its columns cast to `columns`' types.
 std::string CastTo(const std::vector<WarmColumn>& columns, const std::string& sql) {
   std::string select;
@@ -74,6 +67,13 @@ Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const Back
 }
 
 }  // namespace
+
+std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
 
 Result<std::string> IcebergAtSnapshotSql(const std::string& location,
                                          const std::string& metadata_location,

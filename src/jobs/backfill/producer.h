@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "jobs/backfill/backfill.h"
 #include "jobs/offload/table_context.h"
@@ -22,6 +23,9 @@ struct Producer {
 /// loaded (created first when `create_table` and missing).
 Result<Producer> OpenProducer(const BackfillEnv& env, const TableConfig& cfg,
                               const BackfillState& st, bool create_table);
+
+/// `s` with every `from` replaced by `to` (filling {source} in a template).
+std::string ReplaceAll(std::string s, std::string_view from, const std::string& to);
 
 /// The FROM source reading Iceberg table `location` at `snapshot_id` (which
 /// metadata file `metadata_location` holds; "" to let the engine find the
