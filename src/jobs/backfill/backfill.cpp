@@ -386,6 +386,7 @@ Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vecto
       if (r.rows > 0) r.snapshot_id = snapshot;
       s.done[r.start_us] = r;
     }
+    if (s.Remaining().empty()) s.status = "written";  // the last commit says so itself
     PutState(next, s);
     return OkStatus();
   };
@@ -681,8 +682,12 @@ Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
   for (auto& t : threads) t.join();
   if (failed) return std::unexpected(*failed);
   K2_ASSIGN_OR_RETURN(iceberg::Table table, LoadTarget(env, *found.table));
-  K2_RETURN_IF_ERROR(FinishWriting(table, id));
   K2_ASSIGN_OR_RETURN(auto after, FindBackfill(table.metadata(), id));
+  if (after && after->status == "running") {
+    // Nothing was left to write (a resume after the last commit's crash).
+    K2_RETURN_IF_ERROR(FinishWriting(table, id));
+    K2_ASSIGN_OR_RETURN(after, FindBackfill(table.metadata(), id));
+  }
   if (!after) return MakeError(ErrorKind::kNotFound, "backfill {} is gone from the table", id);
   return std::move(*after);
 }
