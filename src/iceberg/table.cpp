@@ -232,7 +232,8 @@ Status Table::CommitUpdate(PendingUpdate& update) {
       if (!committed) last_error = committed.error();
       update.AttemptFailed(true);
     } else {
-      const std::string new_location = PrepareNextVersion(*base, base_location, m);
+      const std::string new_location =
+          PrepareNextVersion(*base, base_location, m, HighestMetadataVersion(*io_, m.location));
       auto written = io_->WriteAll(new_location, m.ToJson(), /*exclusive=*/true);
       if (!written) {
         (void)io_->Delete(new_location);

@@ -673,8 +673,19 @@ TableCommit DiffMetadata(const TableMetadata& base, const TableMetadata& next) {
   return c;
 }
 
+int HighestMetadataVersion(FileIO& io, const std::string& location) {
+  auto files = io.List(location + "/metadata/");
+  if (!files) return -1;
+  int highest = -1;
+  for (const auto& f : *files) {
+    if (f.path.ends_with(".metadata.json"))
+      highest = std::max(highest, ParseMetadataVersion(f.path));
+  }
+  return highest;
+}
+
 std::string PrepareNextVersion(const TableMetadata& base, const std::string& base_location,
-                               TableMetadata& next) {
+                               TableMetadata& next, int highest_existing) {
   // A v1 table may lack a uuid; k2 writes v2, which requires one.
   if (next.table_uuid.empty()) next.table_uuid = NewUuid();
   next.last_updated_ms = std::max(NowMillis(), base.last_updated_ms + 1);
@@ -685,9 +696,9 @@ std::string PrepareNextVersion(const TableMetadata& base, const std::string& bas
     next.metadata_log.erase(next.metadata_log.begin(), next.metadata_log.end() - keep);
   }
   int version = base_location.empty() ? -1 : ParseMetadataVersion(base_location);
+  version = version < 0 ? (base_location.empty() ? 0 : 1) : version + 1;
   return next.location + "/metadata/" +
-         fmt::format("{:05d}-{}.metadata.json",
-                     version < 0 ? (base_location.empty() ? 0 : 1) : version + 1, NewUuid());
+         fmt::format("{:05d}-{}.metadata.json", std::max(version, highest_existing + 1), NewUuid());
 }
 
 }  // namespace k2::iceberg

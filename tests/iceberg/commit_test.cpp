@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "iceberg/table_update.h"
+
 #include <atomic>
 #include <thread>
 
@@ -379,6 +381,35 @@ TEST_F(CommitTest, K2ScanAndChdbAgreeOnAggregates) {
   EXPECT_EQ(rows[0]["q"], std::to_string(k2_sum));
   EXPECT_NEAR(rows[0]["p"].get<double>(), k2_price, 1e-6);
   EXPECT_EQ(k2_rows, 4 * 75);
+}
+
+}  // namespace
+}  // namespace k2::iceberg
+
+namespace k2::iceberg {
+namespace {
+
+// A writer killed between writing its metadata file and the catalog's swap
+// leaves a file numbered like the next commit's. Readers without a catalog
+// (chDB's icebergLocal) take the highest-numbered file: the next commit must
+// number its file above every file present, or they may read the dead one.
+TEST_F(CommitTest, ACommitOutnumbersAMetadataFileLeftByAKilledWriter) {
+  K2_ASSERT_OK_AND_ASSIGN(Table table, CreateTable({{"ts", "day"}}));
+  K2_ASSERT_OK_AND_ASSIGN(DataFile f1, WriteTrades(table, {{"2026-11-24T10:00:00", "BTC", 1, 2}}));
+  ASSERT_TRUE(table.NewFastAppend().AppendFile(f1).Commit());
+  // The dead writer's file: version 2, the empty table's content.
+  const std::string loc = table.metadata().location;
+  K2_ASSERT_OK_AND_ASSIGN(auto v0,
+                          ReadTableMetadata(*io_, table.metadata().metadata_log[0].metadata_file));
+  ASSERT_TRUE(io_->WriteAll(loc + "/metadata/00002-dead.metadata.json", v0.ToJson(), true));
+  EXPECT_EQ(HighestMetadataVersion(*io_, loc), 2);
+  K2_ASSERT_OK_AND_ASSIGN(DataFile f2, WriteTrades(table, {{"2026-11-24T11:00:00", "ETH", 1, 3}}));
+  ASSERT_TRUE(table.NewFastAppend().AppendFile(f2).Commit());
+  EXPECT_EQ(ParseMetadataVersion(table.metadata_location()), 3);
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto rows, QueryChdbAt(dir_.path(), "SELECT count() AS c FROM icebergLocal(" + Q(loc) + ")"));
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(rows[0]["c"], "2") << "chDB read the committed version";
 }
 
 }  // namespace

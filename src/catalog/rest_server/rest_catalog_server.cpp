@@ -770,7 +770,8 @@ Result<RestCatalogServer::PreparedCommit> RestCatalogServer::Prepare(const Table
   for (const Json& u : updates) K2_RETURN_IF_ERROR(builder.Apply(u));
   K2_ASSIGN_OR_RETURN(TableMetadata next, builder.Build());
   K2_RETURN_IF_ERROR(CheckLocation(next.location));
-  p.new_location = iceberg::PrepareNextVersion(base ? *base : next, p.base_location, next);
+  p.new_location = iceberg::PrepareNextVersion(base ? *base : next, p.base_location, next,
+                                               iceberg::HighestMetadataVersion(io_, next.location));
   if (!base) next.metadata_log.clear();
   K2_RETURN_IF_ERROR(io_.WriteAll(p.new_location, next.ToJson(), /*exclusive=*/true));
   p.metadata = std::make_shared<const TableMetadata>(std::move(next));
