@@ -112,12 +112,8 @@ int main(int argc, char** argv) {
     std::printf("%-6d %-28s %9.2f %10s %9ld MB %10.2f\n", round, "k2 backfill diff (audit)",
                 audit.seconds, "", audit.maxrss_kb / 1024, audit.cpu_seconds);
 
-    // chDB runs from / (it reads icebergLocal only under its working directory).
     const std::string out = dir + "/peer.parquet";
-    std::string cwd = std::filesystem::current_path().string();
-    std::filesystem::current_path("/");
-    ChildRun c = RunChild({"node", peer, out, sql});
-    std::filesystem::current_path(cwd);
+    ChildRun c = k2::bench::RunChildFromRoot({"node", peer, out, sql});
     if (c.exit_code != 0) return Fail("chDB peer", c);
     auto p = nlohmann::json::parse(c.output, nullptr, false);
     if (p.is_discarded()) return Fail("chDB peer output", c);

@@ -147,6 +147,16 @@ inline ChildRun RunChild(const std::vector<std::string>& argv) {
   return r;
 }
 
+/// RunChild from the root directory: chDB reads icebergLocal only under its
+/// working directory (the node peers that query Iceberg tables).
+inline ChildRun RunChildFromRoot(const std::vector<std::string>& argv) {
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path("/");
+  ChildRun r = RunChild(argv);
+  std::filesystem::current_path(cwd);
+  return r;
+}
+
 /// CPU seconds (user + system) a running process has used so far, from
 /// /proc/<pid>/stat; -1 if it cannot be read.
 inline double ProcessCpuSeconds(pid_t pid) {
