@@ -336,7 +336,10 @@ void RegisterWarmCommands(CLI::App& root, CliContext& ctx) {
     }());
   });
   static QueryArgs query_args;
-  auto* q = warm_cmd->add_subcommand("query", "Run SQL on the warm tier and print the result");
+  auto* q = warm_cmd->add_subcommand(
+      "query",
+      "Run SQL on the warm tier and print the result (the embedded engine runs from /, as k2 "
+      "query does, so the views of k2 warm views can read the warehouse)");
   q->add_option("sql", query_args.sql, "SQL statement")->required();
   q->add_flag("--json", query_args.json, "JSONEachRow output");
   AddTargetOptions(q, query_args.target);

@@ -65,8 +65,8 @@ std::string WarmViewSql(const TierTable& t, const std::string& database,
 }
 
 Status CheckServerReadsIceberg(warm::WarmDriver& driver) {
-  auto count = driver.Execute(
-      "SELECT count() FROM system.table_functions WHERE name = 'icebergLocal'");
+  auto count =
+      driver.Execute("SELECT count() FROM system.table_functions WHERE name = 'icebergLocal'");
   if (count) {
     auto row = warm::TsvFirstRow(*count);
     if (!row.empty() && row[0] == "1") return OkStatus();

@@ -96,17 +96,16 @@ TEST_F(WarmViewsTest, ViewsAnswerAsK2QueryAcrossOffloads) {
   ExpectViewEqualsQuery(full_count);
 
   // Old warm rows dropped: the view reads those hours from Iceberg.
-  ProcessResult drop =
-      K2({"warm", "query",
-          "ALTER TABLE silver_trades DELETE WHERE event_time < "
-          "toDateTime('2026-11-20 01:00:00', 'UTC') SETTINGS mutations_sync = 2"});
+  ProcessResult drop = K2({"warm", "query",
+                           "ALTER TABLE silver_trades DELETE WHERE event_time < "
+                           "toDateTime('2026-11-20 01:00:00', 'UTC') SETTINGS mutations_sync = 2"});
   ASSERT_EQ(drop.exit_code, 0) << drop.err;
   ExpectViewEqualsQuery(full_count);
 
   // A later offload commits two more windows and rewrites k2_cold_ranges:
   // the same views split at the new edge (nothing counted twice).
-  ProcessResult more = K2({"offload", "--table", "silver_trades", "--window",
-                           "2026-11-20T03:00Z", "--until", "2026-11-20T05:00Z"});
+  ProcessResult more = K2({"offload", "--table", "silver_trades", "--window", "2026-11-20T03:00Z",
+                           "--until", "2026-11-20T05:00Z"});
   ASSERT_EQ(more.exit_code, 0) << more.err << more.out;
   ProcessResult ranges =
       K2({"warm", "query",

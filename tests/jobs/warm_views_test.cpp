@@ -11,11 +11,11 @@
 namespace k2::jobs {
 namespace {
 
-class WarmViewsTest : public OffloadTest {};
+class WarmViewsSplitTest : public OffloadTest {};
 
 constexpr int64_t kDayUs = 86400 * kMicrosPerSecond;
 
-TEST_F(WarmViewsTest, RangesSelectExactlyTheirRowsForEveryTimeColumnKind) {
+TEST_F(WarmViewsSplitTest, RangesSelectExactlyTheirRowsForEveryTimeColumnKind) {
   K2_ASSERT_OK(warm_->Execute(
       "CREATE TABLE tv (d Date, d32 Date32, dt DateTime('UTC'), dt64 DateTime64(3, 'UTC'), "
       "ms Int64) ENGINE = MergeTree ORDER BY dt"));
@@ -23,13 +23,13 @@ TEST_F(WarmViewsTest, RangesSelectExactlyTheirRowsForEveryTimeColumnKind) {
   K2_ASSERT_OK(warm_->Execute(
       "INSERT INTO tv SELECT toDate(t), toDate32(t), t, t, toInt64(toUnixTimestamp(t)) * 1000 "
       "FROM (SELECT toDateTime(86400 + number * 21600, 'UTC') AS t FROM numbers(16))"));
-  K2_ASSERT_OK(warm_->Execute(
-      "INSERT INTO tv VALUES ('1970-01-02', '1970-01-02', '1970-01-03 23:59:59', "
-      "'1970-01-03 23:59:59.999', 259199999)"));
+  K2_ASSERT_OK(
+      warm_->Execute("INSERT INTO tv VALUES ('1970-01-02', '1970-01-02', '1970-01-03 23:59:59', "
+                     "'1970-01-03 23:59:59.999', 259199999)"));
   K2_ASSERT_OK(warm_->Execute(ColdRangesTableDdl("")));
   // 1970-01-02 and 01-04 at version 2; an older state inserted later.
-  K2_ASSERT_OK(
-      warm_->Execute(ColdRangesInsertSql("", "tv", 2, {{kDayUs, 2 * kDayUs}, {3 * kDayUs, 4 * kDayUs}})));
+  K2_ASSERT_OK(warm_->Execute(
+      ColdRangesInsertSql("", "tv", 2, {{kDayUs, 2 * kDayUs}, {3 * kDayUs, 4 * kDayUs}})));
   K2_ASSERT_OK(warm_->Execute(ColdRangesInsertSql("", "tv", 1, {{kDayUs, 2 * kDayUs}})));
   K2_ASSERT_OK(warm_->Execute(ColdRangesInsertSql("", "other", 3, {})));
   std::vector<WarmColumn> cols = {{"d", "Date"},
@@ -56,7 +56,7 @@ TEST_F(WarmViewsTest, RangesSelectExactlyTheirRowsForEveryTimeColumnKind) {
   EXPECT_EQ(Warm("SELECT count() FROM tv WHERE " + InColdRangesSql(d, "", "tv")), "9");
 }
 
-TEST_F(WarmViewsTest, OffloadWritesTheRangesOnlyWhereTheTableExists) {
+TEST_F(WarmViewsSplitTest, OffloadWritesTheRangesOnlyWhereTheTableExists) {
   const int64_t start = 1795132800LL * kMicrosPerSecond;  // 2026-11-20T00:00Z
   Generate(3, 4, start);
   now_us_ = start + 4 * 3600 * kMicrosPerSecond;
