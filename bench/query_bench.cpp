@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
         run_k2({"generate", "--hours", std::to_string(days * 24), "--rate", std::to_string(rate),
                 "--symbols", std::to_string(symbols), "--seed", "3", "--start", from});
     if (gen.exit_code != 0) return Fail("generate", gen);
-    ChildRun off = run_k2({"offload", "--table", "silver_trades", "--window", from, "--until", cut});
+    ChildRun off =
+        run_k2({"offload", "--table", "silver_trades", "--window", from, "--until", cut});
     if (off.exit_code != 0) return Fail("offload", off);
     ChildRun drop = run_k2({"warm", "query",
                             fmt::format("ALTER TABLE silver_trades DELETE WHERE event_time < "
@@ -169,10 +170,10 @@ int main(int argc, char** argv) {
       "SELECT symbol, count(), sum(quantity), min(price), max(price) FROM {} GROUP BY symbol "
       "ORDER BY symbol";
   const std::string k2_sql = fmt::format(fmt::runtime(aggregate), "silver_trades");
-  const std::string pinned_sql = fmt::format(
-      fmt::runtime(aggregate),
-      fmt::format("icebergLocal('{}', SETTINGS iceberg_metadata_file_path = '{}')", silver,
-                  metadata));
+  const std::string pinned_sql =
+      fmt::format(fmt::runtime(aggregate),
+                  fmt::format("icebergLocal('{}', SETTINGS iceberg_metadata_file_path = '{}')",
+                              silver, metadata));
   const std::string unpinned_sql =
       fmt::format(fmt::runtime(aggregate), fmt::format("icebergLocal('{}')", silver));
 
@@ -182,8 +183,8 @@ int main(int argc, char** argv) {
   if (warm.exit_code != 0) return Fail("k2 query over warm.silver_trades", warm);
   const auto warm_agg = ParseCsv(warm.output);
 
-  std::printf("%-6s %-34s %9s %10s %10s %12s\n", "round", "side", "seconds", "query s",
-              "peak RSS", "CPU s");
+  std::printf("%-6s %-34s %9s %10s %10s %12s\n", "round", "side", "seconds", "query s", "peak RSS",
+              "CPU s");
   for (int round = 1; round <= rounds; ++round) {
     // Interleaved: the side that runs first alternates.
     double k2_s = 0, pinned_s = 0;
