@@ -98,26 +98,13 @@ std::map<std::string, Agg> Combine(std::map<std::string, Agg> a,
 }  // namespace
 
 int main(int argc, char** argv) {
-  int days = 30;
-  int rate = 1;
-  int symbols = 3;
-  int rounds = 3;
-  bool compact = false;
-  std::string dir = "/tmp/k2-query-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--days") days = std::atoi(argv[i + 1]);
-    if (a == "--rate") rate = std::atoi(argv[i + 1]);
-    if (a == "--symbols") symbols = std::atoi(argv[i + 1]);
-    if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
-    if (a == "--dir") dir = argv[i + 1];
-    if (a == "--compact") compact = std::atoi(argv[i + 1]) != 0;
-  }
+  const auto args = k2::bench::TradesBenchArgs::Parse(argc, argv, "/tmp/k2-query-bench");
+  const int days = args.days, rate = args.rate, symbols = args.symbols, rounds = args.rounds;
+  const std::string& dir = args.dir;
+  const bool compact = args.other.contains("--compact") && args.other.at("--compact") != "0";
   const std::string k2 = std::filesystem::absolute(K2_BENCH_BINARY).string();
   const std::string peer =
       std::filesystem::absolute(K2_BENCH_SOURCE_DIR "/bench/scripts/chdb_query.mjs").string();
-  std::filesystem::create_directories(dir);
-  dir = std::filesystem::absolute(dir).string();
   const std::string config = dir + "/k2.yaml";
   const std::string from = "2026-10-01T00:00:00Z";
   // The last 6 hours stay warm.
@@ -158,12 +145,20 @@ int main(int argc, char** argv) {
       metadata = e.path().string();
     }
   }
-  int64_t files = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(silver + "/data")) {
-    files += e.path().extension() == ".parquet";
+  // The data files of the snapshot both sides read (compaction leaves the
+  // replaced files on disk until expiry).
+  std::ifstream meta_in(metadata);
+  auto meta = nlohmann::json::parse(meta_in, nullptr, false);
+  std::string files = "?";
+  if (!meta.is_discarded()) {
+    for (const auto& snap : meta["snapshots"]) {
+      if (snap["snapshot-id"] == meta["current-snapshot-id"]) {
+        files = snap["summary"].value("total-data-files", "?");
+      }
+    }
   }
-  std::printf("cold silver: %lld parquet files under data/ (%s), metadata %s\n",
-              static_cast<long long>(files), compact ? "compacted" : "as offloaded",
+  std::printf("cold silver: %s data files in the current snapshot%s, metadata %s\n", files.c_str(),
+              compact ? " (just compacted)" : "",
               std::filesystem::path(metadata).filename().c_str());
 
   const std::string aggregate =
