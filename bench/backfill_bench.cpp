@@ -42,24 +42,12 @@ int Fail(const std::string& what, const ChildRun& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int days = 30;
-  int rate = 1;
-  int symbols = 3;
-  int rounds = 3;
-  std::string dir = "/tmp/k2-backfill-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--days") days = std::atoi(argv[i + 1]);
-    if (a == "--rate") rate = std::atoi(argv[i + 1]);
-    if (a == "--symbols") symbols = std::atoi(argv[i + 1]);
-    if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
-    if (a == "--dir") dir = argv[i + 1];
-  }
+  const auto args = k2::bench::TradesBenchArgs::Parse(argc, argv, "/tmp/k2-backfill-bench");
+  const int days = args.days, rate = args.rate, symbols = args.symbols, rounds = args.rounds;
+  const std::string& dir = args.dir;
   const std::string k2 = std::filesystem::absolute(K2_BENCH_BINARY).string();
   const std::string peer =
       std::filesystem::absolute(K2_BENCH_SOURCE_DIR "/bench/scripts/chdb_derive.mjs").string();
-  std::filesystem::create_directories(dir);
-  dir = std::filesystem::absolute(dir).string();
   const std::string config = dir + "/k2.yaml";
   const std::string from = "2026-10-01T00:00:00Z";
   const std::string to = fmt::format("2026-10-{:02}T00:00:00Z", 1 + days);
@@ -112,12 +100,8 @@ int main(int argc, char** argv) {
     std::printf("%-6d %-28s %9.2f %10s %9ld MB %10.2f\n", round, "k2 backfill diff (audit)",
                 audit.seconds, "", audit.maxrss_kb / 1024, audit.cpu_seconds);
 
-    // chDB runs from / (it reads icebergLocal only under its working directory).
     const std::string out = dir + "/peer.parquet";
-    std::string cwd = std::filesystem::current_path().string();
-    std::filesystem::current_path("/");
-    ChildRun c = RunChild({"node", peer, out, sql});
-    std::filesystem::current_path(cwd);
+    ChildRun c = k2::bench::RunChildFromRoot({"node", peer, out, sql});
     if (c.exit_code != 0) return Fail("chDB peer", c);
     auto p = nlohmann::json::parse(c.output, nullptr, false);
     if (p.is_discarded()) return Fail("chDB peer output", c);

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -144,6 +145,51 @@ inline ChildRun RunChild(const std::vector<std::string>& argv) {
   r.maxrss_kb = ru.ru_maxrss;
   r.cpu_seconds = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
                   ru.ru_stime.tv_usec / 1e6;
+  return r;
+}
+
+/// The options of the benches over generated trades made once in a --dir:
+/// `--days --rate --symbols --rounds --dir`, and any other `--flag value`.
+struct TradesBenchArgs {
+  int days = 30;
+  int rate = 1;
+  int symbols = 3;
+  int rounds = 3;
+  std::string dir;                           ///< absolute, created
+  std::map<std::string, std::string> other;  ///< other flags, by name ("--compact")
+
+  static TradesBenchArgs Parse(int argc, char** argv, const std::string& default_dir) {
+    TradesBenchArgs a;
+    a.dir = default_dir;
+    for (int i = 1; i + 1 < argc; i += 2) {
+      const std::string flag = argv[i];
+      const char* value = argv[i + 1];
+      if (flag == "--days")
+        a.days = std::atoi(value);
+      else if (flag == "--rate")
+        a.rate = std::atoi(value);
+      else if (flag == "--symbols")
+        a.symbols = std::atoi(value);
+      else if (flag == "--rounds")
+        a.rounds = std::atoi(value);
+      else if (flag == "--dir")
+        a.dir = value;
+      else
+        a.other[flag] = value;
+    }
+    std::filesystem::create_directories(a.dir);
+    a.dir = std::filesystem::absolute(a.dir).string();
+    return a;
+  }
+};
+
+/// RunChild from the root directory: chDB reads icebergLocal only under its
+/// working directory (the node peers that query Iceberg tables).
+inline ChildRun RunChildFromRoot(const std::vector<std::string>& argv) {
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path("/");
+  ChildRun r = RunChild(argv);
+  std::filesystem::current_path(cwd);
   return r;
 }
 

@@ -20,6 +20,7 @@
 #include "jobs/offload_ledger.h"
 #include "jobs/offload_plan.h"
 #include "jobs/warm_source.h"
+#include "jobs/warm_views.h"
 #include "jobs/window_stats.h"
 #include "warm/type_mapping.h"
 
@@ -439,6 +440,13 @@ TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& 
   if (ctx.table && ctx.table->Refresh()) {
     if (auto l = OffloadLedger::FromMetadata(ctx.table->metadata())) {
       out.watermark_us = l->WatermarkUs();
+      // The views of `k2 warm views` read the committed windows from the warm
+      // tier: written after the commits, so they name only committed windows.
+      if (auto st =
+              PublishColdRanges(warm, cfg.name, ctx.table->metadata().last_updated_ms, l->ranges());
+          !st) {
+        return fail(st.error().WithContext(std::string("writing ") + kColdRangesTable));
+      }
     }
   }
   set_lag();

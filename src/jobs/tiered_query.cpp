@@ -61,8 +61,8 @@ std::string WarmFrom(const WarmAccess& access, const std::string& sql) {
   return fmt::format("url({}, '{}')", warm::QuoteLiteral(url), kFormat);
 }
 
-/// `sql` with every bare name of `names` qualified by `database`: the warm
-/// source's tables, which the query's CTEs of the same names would shadow.
+}  // namespace
+
 std::string QualifyTables(const std::string& sql, const std::vector<std::string>& names,
                           const std::string& database) {
   auto tokens = QueryTokens(sql);
@@ -80,8 +80,6 @@ std::string QualifyTables(const std::string& sql, const std::vector<std::string>
   }
   return out + sql.substr(from);
 }
-
-}  // namespace
 
 std::string ColdColumnsAs(const Schema& cold, const std::vector<WarmColumn>& warm) {
   std::string cols;
@@ -273,6 +271,7 @@ Result<TierTable> ResolveTierTable(warm::WarmDriver& driver, Catalog& catalog, F
   ColdSide cold;
   cold.location = m.location;
   cold.metadata_location = loaded->metadata_location();
+  cold.last_updated_ms = m.last_updated_ms;
   cold.schema = m.CurrentSchema().schema;
   cold.data_files = -1;
   if (m.current_snapshot_id) {
@@ -290,7 +289,8 @@ Result<TierTable> ResolveTierTable(warm::WarmDriver& driver, Catalog& catalog, F
   }
   if (cold.location.find("://") != std::string::npos && !cold.location.starts_with("file://")) {
     return MakeError(ErrorKind::kUnsupported,
-                     "table {} is at {}: k2 query reads local warehouses only (icebergLocal)",
+                     "table {} is at {}: k2 query and k2 warm views read local warehouses only "
+                     "(icebergLocal)",
                      table.target, cold.location);
   }
   if (cold.location.starts_with("file://")) cold.location = cold.location.substr(7);

@@ -67,8 +67,9 @@ struct ColdSide {
   std::string metadata_location;  ///< the metadata file read (pins snapshot and ledger)
   bool has_snapshot = false;      ///< false: no rows yet
   int64_t snapshot_id = 0;
-  int64_t data_files = 0;  ///< data files of that snapshot (its summary), -1 unknown
-  Schema schema;           ///< the current schema
+  int64_t data_files = 0;       ///< data files of that snapshot (its summary), -1 unknown
+  int64_t last_updated_ms = 0;  ///< that metadata file's (orders table states)
+  Schema schema;                ///< the current schema
 };
 
 /// How chDB reaches the warm rows.
@@ -141,6 +142,12 @@ Result<TieredSql> PlanTieredQuery(warm::WarmDriver& driver, Catalog& catalog, Fi
 /// returns it) as `warm`'s columns, in their order and ClickHouse types
 /// (NULL for a column the table lacks; Nullable where the table's is).
 std::string ColdColumnsAs(const Schema& cold, const std::vector<WarmColumn>& warm);
+
+/// `sql` with every bare name of `names` qualified by `database`: the warm
+/// source's tables, which CTEs of the same names would shadow (unchanged if
+/// `sql` does not lex).
+std::string QualifyTables(const std::string& sql, const std::vector<std::string>& names,
+                          const std::string& database);
 
 /// The SQL condition "time column in `ranges`" (warm types; "0" when empty).
 std::string InRangesSql(const TimeColumn& time, const std::map<int64_t, int64_t>& ranges);
