@@ -221,6 +221,8 @@ TEST_F(BackfillTest, CandlesOfADayClickHouseDroppedReDerivedFromColdSilverEqualT
 TEST_F(BackfillTest, PublishKeepsConcurrentOffloadsAndRefusesAChangedWindow) {
   Generate(6);
   Offload("silver_trades", "2026-11-01T00:00:00Z", "2026-11-01T03:00:00Z");
+  ProcessResult views = K2({"warm", "views", "--apply"});
+  ASSERT_EQ(views.exit_code, 0) << views.err;
   const std::string old_main = ColdSilver();
   // Late trades for 01:00 arrive in ClickHouse after that hour was offloaded.
   ASSERT_EQ(K2({"warm", "query",
@@ -269,6 +271,12 @@ TEST_F(BackfillTest, PublishKeepsConcurrentOffloadsAndRefusesAChangedWindow) {
   Offload("silver_trades", "2026-11-01T03:00:00Z", "2026-11-01T06:00:00Z");
   ProcessResult publish = K2({"backfill", "publish", "wap"});
   ASSERT_EQ(publish.exit_code, 0) << publish.out << publish.err;
+  // The views' committed ranges are those of the published table version.
+  ProcessResult meta = K2({"table", "show", "market.silver_trades", "--json"});
+  ASSERT_EQ(meta.exit_code, 0) << meta.err;
+  EXPECT_EQ(WarmLines("SELECT max(version) FROM k2_cold_ranges WHERE table_name = "
+                      "'silver_trades'"),
+            std::vector<std::string>{std::to_string(Json(meta)["last-updated-ms"].get<int64_t>())});
   // Every trade of the six hours once: cold equals warm, the late ones included.
   EXPECT_EQ(ColdSilver(), WarmSilver());
   ProcessResult audit = K2({"audit", "--table", "silver_trades"});

@@ -20,6 +20,7 @@
 #include "jobs/offload/window_writer.h"
 #include "jobs/offload_ledger.h"
 #include "jobs/warm_source.h"
+#include "jobs/warm_views.h"
 #include "warm/reference_schema.h"
 
 namespace k2::jobs {
@@ -509,6 +510,22 @@ Status FinishWriting(iceberg::Table& table, const std::string& id) {
   return table.CommitUpdate(update);
 }
 
+/// After a publish: the committed ranges for the views of `k2 warm views`
+/// (jobs/warm_views.h), as the offload records them after its commits. The
+/// publish stands either way; until the next offload rewrites the ranges the
+/// views read those windows from ClickHouse.
+void PublishRangesToWarm(const BackfillEnv& env, const iceberg::Table& table,
+                         const std::string& name) {
+  auto ledger = OffloadLedger::FromMetadata(table.metadata());
+  auto warm = env.warm();
+  Status st =
+      !ledger ? Status(std::unexpected(ledger.error()))
+      : !warm ? Status(std::unexpected(warm.error()))
+              : PublishColdRanges(**warm, name, table.metadata().last_updated_ms, ledger->ranges());
+  if (!st)
+    spdlog::warn("backfill: writing {} for {}: {}", kColdRangesTable, name, st.error().ToString());
+}
+
 }  // namespace
 
 Status CheckMainUnchanged(const iceberg::TableMetadata& m, const std::optional<int64_t>& base,
@@ -784,6 +801,7 @@ Result<int64_t> PublishBackfill(const BackfillEnv& env, const std::string& id) {
     if (committed) {
       spdlog::info("backfill {}: published {} window(s), {} rows, on main in snapshot {}", id,
                    windows.size(), st.RowsWritten(), *committed);
+      PublishRangesToWarm(env, table, st.table);
       return *committed;
     }
     if (ours) {
