@@ -232,6 +232,9 @@ OffloadLedger OffloadLedger::FromAncestry(const std::vector<AncestorSummary>& an
     auto start = ToInt(a.summary, kSummaryWindowStart);
     auto end = ToInt(a.summary, kSummaryWindowEnd);
     if (!start || !end || *end <= *start) continue;
+    // k2's windows start and end on whole seconds (the property keeps
+    // seconds); anything else in a summary is not a window k2 committed.
+    if (*start % kMicrosPerSecond != 0 || *end % kMicrosPerSecond != 0) continue;
     if (ledger.details_.count(*start)) continue;
     WindowRecord r;
     r.window = {*start, *end};

@@ -74,6 +74,20 @@ TEST(OffloadLedgerTest, NewestCommitOfAWindowWinsAndWatermarkIsTheLatestEnd) {
   EXPECT_EQ(newest[0].window.start_us, kH);
 }
 
+// Found by offload_ledger_fuzz: a summary whose window does not start on a
+// whole second (not one k2 wrote) became a window the property, which keeps
+// seconds, could not hold: what k2 wrote back read back differently.
+TEST(OffloadLedgerTest, SummaryWindowsOffWholeSecondsAreNotWindows) {
+  AncestorSummary odd = Commit(3, kT0 + 2 * kH, 5, "9");
+  odd.summary[kSummaryWindowStart] = std::to_string(kT0 + 2 * kH + 1);
+  OffloadLedger ledger =
+      OffloadLedger::FromAncestry({odd, Commit(2, kT0 + kH, 4, "8"), Commit(1, kT0, 3, "7")});
+  EXPECT_EQ(ledger.WatermarkUs(), kT0 + 2 * kH);
+  EXPECT_FALSE(ledger.Contains({kT0 + 2 * kH, kT0 + 3 * kH}));
+  K2_ASSERT_OK_AND_ASSIGN(OffloadLedger again, OffloadLedger::ParseProperty(ledger.ToProperty()));
+  EXPECT_TRUE(again.Covers(ledger) && ledger.Covers(again));
+}
+
 TEST(OffloadLedgerTest, EmptyLedgerHasNoWatermark) {
   OffloadLedger ledger = OffloadLedger::FromAncestry({});
   EXPECT_FALSE(ledger.WatermarkUs().has_value());
