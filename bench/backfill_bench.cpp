@@ -19,19 +19,13 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "jobs/backfill/producer.h"
 #include "warm/reference_schema.h"
 
 namespace {
 
 using k2::bench::ChildRun;
 using k2::bench::RunChild;
-
-std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
-    s.replace(pos, from.size(), to);
-  }
-  return s;
-}
 
 int Fail(const std::string& what, const ChildRun& r) {
   std::fprintf(stderr, "backfill_bench: %s failed (exit %d):\n%s\n", what.c_str(), r.exit_code,
@@ -75,9 +69,10 @@ int main(int argc, char** argv) {
     strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
     return static_cast<int64_t>(timegm(&tm)) * 1000000;
   };
-  std::string sql = k2::warm::FillWindow(
-      ReplaceAll(ref->derive_select, "{source}", fmt::format("icebergLocal('{}')", silver)),
-      us(from), us(to));
+  std::string sql =
+      k2::warm::FillWindow(k2::jobs::ReplaceAll(ref->derive_select, "{source}",
+                                                fmt::format("icebergLocal('{}')", silver)),
+                           us(from), us(to));
 
   std::printf("%-6s %-28s %9s %10s %12s %10s\n", "round", "side", "seconds", "rows", "peak RSS",
               "CPU s");

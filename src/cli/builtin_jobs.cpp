@@ -285,11 +285,7 @@ Result<std::shared_ptr<const TableSources>> OpenTableSources(const Config& confi
 }
 
 int64_t SummaryNumber(const std::map<std::string, std::string>& summary, const char* key) {
-  auto it = summary.find(key);
-  if (it == summary.end()) return 0;
-  int64_t v = 0;
-  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-  return v;
+  return jobs::SummaryInt(summary, key).value_or(0);
 }
 
 /// Watermark, lag and totals of a loaded table, from its current snapshot summary

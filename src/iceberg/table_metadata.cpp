@@ -129,6 +129,16 @@ Result<Snapshot> Snapshot::FromJson(const Json& j) {
   return s;
 }
 
+nlohmann::json RefToJson(const SnapshotRef& r) {
+  nlohmann::json rj;
+  rj["snapshot-id"] = r.snapshot_id;
+  rj["type"] = r.type == RefType::kTag ? "tag" : "branch";
+  if (r.min_snapshots_to_keep) rj["min-snapshots-to-keep"] = *r.min_snapshots_to_keep;
+  if (r.max_snapshot_age_ms) rj["max-snapshot-age-ms"] = *r.max_snapshot_age_ms;
+  if (r.max_ref_age_ms) rj["max-ref-age-ms"] = *r.max_ref_age_ms;
+  return rj;
+}
+
 int ParseMetadataVersion(std::string_view path) {
   size_t slash = path.rfind('/');
   std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -347,15 +357,7 @@ Json TableMetadata::ToJsonObject() const {
   j["sort-orders"] = std::move(orders);
   j["default-sort-order-id"] = default_sort_order_id;
   Json refs_json = Json::object();
-  for (const auto& [name, r] : refs) {
-    Json rj;
-    rj["snapshot-id"] = r.snapshot_id;
-    rj["type"] = r.type == RefType::kTag ? "tag" : "branch";
-    if (r.min_snapshots_to_keep) rj["min-snapshots-to-keep"] = *r.min_snapshots_to_keep;
-    if (r.max_snapshot_age_ms) rj["max-snapshot-age-ms"] = *r.max_snapshot_age_ms;
-    if (r.max_ref_age_ms) rj["max-ref-age-ms"] = *r.max_ref_age_ms;
-    refs_json[name] = std::move(rj);
-  }
+  for (const auto& [name, r] : refs) refs_json[name] = RefToJson(r);
   j["refs"] = std::move(refs_json);
   j["statistics"] = statistics;
   j["partition-statistics"] = partition_statistics;

@@ -124,6 +124,9 @@ class TableMetadata {
   int64_t PropertyAsInt(const std::string& key, int64_t default_value) const;
 };
 
+/// JSON of a snapshot ref as in metadata "refs" and set-snapshot-ref.
+nlohmann::json RefToJson(const SnapshotRef& ref);
+
 /// Version number of a metadata file name: "00012-<uuid>.metadata.json" -> 12,
 /// "v3.metadata.json" -> 3; -1 if none.
 int ParseMetadataVersion(std::string_view path);

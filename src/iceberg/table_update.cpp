@@ -75,16 +75,6 @@ Json SchemaFields(const TableSchema& s) {
 
 }  // namespace
 
-Json RefToJson(const SnapshotRef& r) {
-  Json rj;
-  rj["snapshot-id"] = r.snapshot_id;
-  rj["type"] = r.type == RefType::kTag ? "tag" : "branch";
-  if (r.min_snapshots_to_keep) rj["min-snapshots-to-keep"] = *r.min_snapshots_to_keep;
-  if (r.max_snapshot_age_ms) rj["max-snapshot-age-ms"] = *r.max_snapshot_age_ms;
-  if (r.max_ref_age_ms) rj["max-ref-age-ms"] = *r.max_ref_age_ms;
-  return rj;
-}
-
 Status CheckRequirement(const Json& req, const TableMetadata* m) {
   K2_ASSIGN_OR_RETURN(std::string type, StringField(req, "type", "requirement"));
   if (type == "assert-create") {

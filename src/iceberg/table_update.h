@@ -81,9 +81,6 @@ struct TableCommit {
 /// statistics from `base`'s. Metadata-log and timestamps are the server's.
 TableCommit DiffMetadata(const TableMetadata& base, const TableMetadata& next);
 
-/// JSON of a snapshot ref as in metadata "refs" and set-snapshot-ref.
-nlohmann::json RefToJson(const SnapshotRef& ref);
-
 /// Readies `next` (built from `base`, which was read from `base_location`) for
 /// writing as the table's next version: last-updated-ms after the base's, the
 /// base in the metadata-log (trimmed to write.metadata.previous-versions-max).

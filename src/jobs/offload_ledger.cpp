@@ -9,16 +9,17 @@
 
 namespace k2::jobs {
 
-namespace {
-
-std::optional<int64_t> ToInt(const std::map<std::string, std::string>& m, const char* key) {
-  auto it = m.find(key);
-  if (it == m.end()) return std::nullopt;
+std::optional<int64_t> SummaryInt(const std::map<std::string, std::string>& summary,
+                                  const char* key) {
+  auto it = summary.find(key);
+  if (it == summary.end()) return std::nullopt;
   int64_t v = 0;
   auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   if (ec != std::errc() || p != it->second.data() + it->second.size()) return std::nullopt;
   return v;
 }
+
+namespace {
 
 /// The property's format: ranges and details in epoch seconds (windows are
 /// whole seconds), details as arrays in the order `fields` names.
@@ -229,8 +230,8 @@ Result<OffloadLedger> OffloadLedger::ParseProperty(const std::string& text) {
 OffloadLedger OffloadLedger::FromAncestry(const std::vector<AncestorSummary>& ancestors) {
   OffloadLedger ledger;
   for (const auto& a : ancestors) {  // newest first: the first record of a window wins
-    auto start = ToInt(a.summary, kSummaryWindowStart);
-    auto end = ToInt(a.summary, kSummaryWindowEnd);
+    auto start = SummaryInt(a.summary, kSummaryWindowStart);
+    auto end = SummaryInt(a.summary, kSummaryWindowEnd);
     if (!start || !end || *end <= *start) continue;
     // k2's windows start and end on whole seconds (the property keeps
     // seconds); anything else in a summary is not a window k2 committed.
@@ -238,7 +239,7 @@ OffloadLedger OffloadLedger::FromAncestry(const std::vector<AncestorSummary>& an
     if (ledger.details_.count(*start)) continue;
     WindowRecord r;
     r.window = {*start, *end};
-    r.source_rows = ToInt(a.summary, kSummarySourceRows).value_or(-1);
+    r.source_rows = SummaryInt(a.summary, kSummarySourceRows).value_or(-1);
     if (auto it = a.summary.find(kSummarySourceChecksum); it != a.summary.end()) {
       r.source_checksum = it->second;
     }

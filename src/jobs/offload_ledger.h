@@ -136,6 +136,11 @@ bool LedgerNeedsCarryOver(const iceberg::TableMetadata& metadata);
 /// The main branch's ancestry of `metadata`, newest first.
 std::vector<AncestorSummary> AncestryOf(const iceberg::TableMetadata& metadata);
 
+/// The integer value of summary property `key` (nullopt when absent or not
+/// a whole integer).
+std::optional<int64_t> SummaryInt(const std::map<std::string, std::string>& summary,
+                                  const char* key);
+
 /// Summary properties recording `record` (plus the table name).
 std::map<std::string, std::string> SummaryFor(const std::string& table, const WindowRecord& record,
                                               bool replace);

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -62,16 +61,6 @@ Result<BackfillState> StateIn(const iceberg::TableMetadata& m, const std::string
 
 void PutState(iceberg::TableMetadata& m, const BackfillState& s) {
   m.properties[s.PropertyKey()] = s.ToJson().dump();
-}
-
-int64_t ParseSummaryInt(const std::map<std::string, std::string>& summary, const char* key,
-                        int64_t fallback) {
-  auto it = summary.find(key);
-  if (it == summary.end()) return fallback;
-  int64_t v = 0;
-  const char* end = it->second.data() + it->second.size();
-  auto [p, ec] = std::from_chars(it->second.data(), end, v);
-  return ec == std::errc() && p == end ? v : fallback;
 }
 
 /// Adjacent windows merged.
@@ -516,14 +505,15 @@ Status FinishWriting(iceberg::Table& table, const std::string& id) {
 /// views read those windows from ClickHouse.
 void PublishRangesToWarm(const BackfillEnv& env, const iceberg::Table& table,
                          const std::string& name) {
+  auto warn = [&](const Error& e) {
+    spdlog::warn("backfill: writing {} for {}: {}", kColdRangesTable, name, e.ToString());
+  };
   auto ledger = OffloadLedger::FromMetadata(table.metadata());
+  if (!ledger) return warn(ledger.error());
   auto warm = env.warm();
-  Status st =
-      !ledger ? Status(std::unexpected(ledger.error()))
-      : !warm ? Status(std::unexpected(warm.error()))
-              : PublishColdRanges(**warm, name, table.metadata().last_updated_ms, ledger->ranges());
-  if (!st)
-    spdlog::warn("backfill: writing {} for {}: {}", kColdRangesTable, name, st.error().ToString());
+  if (!warm) return warn(warm.error());
+  Status st = PublishColdRanges(**warm, name, table.metadata().last_updated_ms, ledger->ranges());
+  if (!st) warn(st.error());
 }
 
 }  // namespace
@@ -536,12 +526,12 @@ Status CheckMainUnchanged(const iceberg::TableMetadata& m, const std::optional<i
       reached = true;
       break;
     }
-    int64_t start = ParseSummaryInt(s->summary, kSummaryWindowStart, -1);
-    int64_t end = ParseSummaryInt(s->summary, kSummaryWindowEnd, -1);
-    if (start < 0) {
-      start = ParseSummaryInt(s->summary, kSummaryBackfillStart, -1);
-      end = ParseSummaryInt(s->summary, kSummaryBackfillEnd, -1);
-    }
+    // An offload's window, or the range a publish replaced.
+    const bool offload = s->summary.contains(kSummaryWindowStart);
+    const int64_t start =
+        SummaryInt(s->summary, offload ? kSummaryWindowStart : kSummaryBackfillStart).value_or(-1);
+    const int64_t end =
+        SummaryInt(s->summary, offload ? kSummaryWindowEnd : kSummaryBackfillEnd).value_or(-1);
     if (start < 0 || end <= start) continue;
     for (const Window& w : windows) {
       if (w.start_us < end && start < w.end_us) {
