@@ -304,7 +304,7 @@ service::TableStats StatsOf(const std::string& name, const iceberg::TableMetadat
     for (const auto& b : *backfills) {
       if (b.status != "running" && b.status != "written") continue;
       s.backfills.push_back({b.id, b.status, b.mode, static_cast<int64_t>(b.Planned().size()),
-                             static_cast<int64_t>(b.done.size()), b.RowsWritten()});
+                             b.WindowsWritten(), b.RowsWritten()});
     }
   }
   auto read = jobs::OffloadLedger::FromMetadata(m);

@@ -67,7 +67,7 @@ Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx) {
 void PrintState(const jobs::BackfillState& st, const std::string& table) {
   fmt::print("backfill {}  table {}  {}  {}  {}/{} windows  {} rows  {} .. {}\n", st.id, table,
              st.mode == "derive" ? "derive from " + st.source : std::string("from warm"), st.status,
-             st.done.size(), st.Planned().size(), st.RowsWritten(),
+             st.WindowsWritten(), st.Planned().size(), st.RowsWritten(),
              FormatTimestampMicros(st.from_us) + "Z", FormatTimestampMicros(st.to_us) + "Z");
 }
 
@@ -176,9 +176,11 @@ Status Status_(CliContext& ctx, const BackfillArgs& a) {
     for (const auto& f : found) {
       nlohmann::json j = f.state.ToJson();
       j["planned_windows"] = f.state.Planned().size();
-      j["written_windows"] = f.state.done.size();
+      j["written_windows"] = f.state.WindowsWritten();
       j["rows_written"] = f.state.RowsWritten();
       j.erase("windows");
+      j.erase("settled-windows");
+      j.erase("settled-rows");
       out.push_back(std::move(j));
     }
     fmt::print("{}\n", (a.id.empty() ? out : out.at(0)).dump(2));

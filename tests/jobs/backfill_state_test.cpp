@@ -65,6 +65,23 @@ TEST(BackfillStateTest, RoundTripsThroughTheTableProperty) {
   EXPECT_FALSE(none);
 }
 
+TEST(BackfillStateTest, SettledStateKeepsOnlyTotals) {
+  BackfillState s = State();
+  for (int i = 3; i < 5; ++i) s.done[kT0 + i * kH] = {kT0 + i * kH, 5, "7", 100};
+  const size_t open_size = s.ToJson().dump().size();
+  s.Settle("published");
+  EXPECT_EQ(s.status, "published");
+  EXPECT_TRUE(s.done.empty());
+  EXPECT_EQ(s.WindowsWritten(), 4);
+  EXPECT_EQ(s.RowsWritten(), 20);
+  EXPECT_LT(s.ToJson().dump().size(), open_size);
+  K2_ASSERT_OK_AND_ASSIGN(auto back, BackfillState::FromJson(s.ToJson()));
+  EXPECT_EQ(back.WindowsWritten(), 4);
+  EXPECT_EQ(back.RowsWritten(), 20);
+  EXPECT_TRUE(back.done.empty());
+  EXPECT_TRUE(back.Remaining().size() == back.Planned().size());
+}
+
 TEST(BackfillStateTest, RefusesInconsistentState) {
   auto j = State().ToJson();
   j["to-us"] = kT0 - 1;

@@ -63,6 +63,19 @@ void PutState(iceberg::TableMetadata& m, const BackfillState& s) {
   m.properties[s.PropertyKey()] = s.ToJson().dump();
 }
 
+/// Settles the published or aborted backfills of `m` that still keep their
+/// windows (states written before k2 settled them).
+void SettleFinished(iceberg::TableMetadata& m) {
+  auto all = BackfillsOf(m);
+  if (!all) return;  // an unreadable state is named where it is used
+  for (BackfillState& b : *all) {
+    if ((b.status == "published" || b.status == "aborted") && !b.done.empty()) {
+      b.Settle(b.status);
+      PutState(m, b);
+    }
+  }
+}
+
 /// Adjacent windows merged.
 std::vector<Window> Runs(const std::vector<Window>& windows) {
   std::vector<Window> out;
@@ -271,6 +284,7 @@ Status ForkBranch(const BackfillEnv& env, Producer& p, BackfillState& st) {
     ow.ChangeMetadata([&](const iceberg::TableMetadata& m) -> Result<iceberg::TableMetadata> {
       iceberg::TableMetadata next = m;
       st.base_snapshot_id = head;
+      SettleFinished(next);
       PutState(next, st);
       return next;
     });
@@ -775,7 +789,7 @@ Result<int64_t> PublishBackfill(const BackfillEnv& env, const std::string& id) {
         ledger.Record(rec);
       }
       next.properties[kLedgerProperty] = ledger.ToProperty();
-      s.status = "published";
+      s.Settle("published");
       s.published_snapshot_id = snapshot;
       attempts.push_back(snapshot);
       PutState(next, s);
@@ -810,7 +824,7 @@ Status AbortBackfill(const BackfillEnv& env, const std::string& id) {
   MetadataChange update([&](const iceberg::TableMetadata& m) -> Result<iceberg::TableMetadata> {
     iceberg::TableMetadata next = m;
     K2_ASSIGN_OR_RETURN(BackfillState s, StateIn(m, id, {"running", "written"}));
-    s.status = "aborted";
+    s.Settle("aborted");
     PutState(next, s);
     next.refs.erase(s.Branch());
     return next;

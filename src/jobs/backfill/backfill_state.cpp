@@ -34,9 +34,20 @@ std::vector<Window> BackfillState::Written() const {
 }
 
 int64_t BackfillState::RowsWritten() const {
-  int64_t n = 0;
+  int64_t n = settled_rows;
   for (const auto& [start, w] : done) n += w.rows;
   return n;
+}
+
+int64_t BackfillState::WindowsWritten() const {
+  return settled_windows + static_cast<int64_t>(done.size());
+}
+
+void BackfillState::Settle(const std::string& final_status) {
+  settled_rows = RowsWritten();
+  settled_windows = WindowsWritten();
+  done.clear();
+  status = final_status;
 }
 
 nlohmann::json BackfillState::ToJson() const {
@@ -65,6 +76,10 @@ nlohmann::json BackfillState::ToJson() const {
   }
   if (base_snapshot_id) j["base-snapshot-id"] = *base_snapshot_id;
   if (published_snapshot_id) j["published-snapshot-id"] = published_snapshot_id;
+  if (settled_windows) {
+    j["settled-windows"] = settled_windows;
+    j["settled-rows"] = settled_rows;
+  }
   return j;
 }
 
@@ -105,6 +120,8 @@ Result<BackfillState> BackfillState::FromJson(const nlohmann::json& j) {
     }
     if (j.contains("base-snapshot-id")) s.base_snapshot_id = j["base-snapshot-id"].get<int64_t>();
     s.published_snapshot_id = j.value("published-snapshot-id", int64_t{0});
+    s.settled_windows = j.value("settled-windows", int64_t{0});
+    s.settled_rows = j.value("settled-rows", int64_t{0});
     return s;
   } catch (const nlohmann::json::exception& e) {
     return MakeError(ErrorKind::kCorrupt, "backfill state: {}", e.what());

@@ -51,8 +51,13 @@ struct BackfillState {
   /// published) | published | aborted
   std::string status = "running";
   std::vector<int64_t> skipped;            ///< window starts left as they are (--skip-expired)
-  std::map<int64_t, BackfillWindow> done;  ///< by window start
+  std::map<int64_t, BackfillWindow> done;  ///< by window start (empty once settled)
   int64_t published_snapshot_id = 0;
+  /// Once published or aborted, the per-window records are dropped (the
+  /// ledger holds the published windows): the property stays ~1 KB instead
+  /// of growing with every window of every backfill the table ever had.
+  int64_t settled_windows = 0;
+  int64_t settled_rows = 0;
 
   std::string Branch() const { return "backfill-" + id; }
   std::string PropertyKey() const { return kBackfillPropertyPrefix + id; }
@@ -63,6 +68,10 @@ struct BackfillState {
   /// The written windows, oldest first.
   std::vector<Window> Written() const;
   int64_t RowsWritten() const;
+  int64_t WindowsWritten() const;
+  /// Marks the backfill `status` ("published" | "aborted") and keeps only
+  /// the totals of its windows.
+  void Settle(const std::string& status);
 
   nlohmann::json ToJson() const;
   static Result<BackfillState> FromJson(const nlohmann::json& j);

@@ -21,6 +21,33 @@ std::string CastTo(const std::vector<WarmColumn>& columns, const std::string& sq
   return fmt::format("SELECT {} FROM (\n{}\n)", select, sql);
 }
 
+/// The columns the derivation of `st` yields. A built-in derivation reads the
+/// cold copy of a warm table, so the same SELECT over the warm table (when
+/// the warm tier has it) names the same columns: describing that costs the
+/// engine no read of the Iceberg table's metadata, manifests and footers.
+/// Otherwise (a user's query, no warm table) the engine describes the
+/// derivation over the pinned source itself.
+Result<std::vector<WarmColumn>> DescribeDerivation(const BackfillEnv& env, const TableConfig& cfg,
+                                                   const BackfillState& st, const Producer& p) {
+  const warm::ReferenceTable* ref = warm::FindReferenceTable(cfg.source);
+  if (ref && st.query == ref->derive_select) {
+    if (auto warm = env.warm()) {
+      WarmSource over_warm = p.ctx.source;
+      over_warm.query_template =
+          ReplaceAll(st.query, "{source}", warm::QuoteIdentifier(ref->derive_from));
+      auto described = (*warm)->Describe(over_warm.WindowSql({0, 0}));
+      if (described) return described;
+      spdlog::debug(
+          "backfill {}: describing the derivation over warm {} failed ({}); "
+          "describing it over the cold source",
+          st.id, ref->derive_from, described.error().ToString());
+    }
+  }
+  auto described = p.driver->Describe(p.ctx.source.WindowSql({0, 0}));
+  if (!described) return std::unexpected(described.error().WithContext("the derivation query"));
+  return described;
+}
+
 /// The derivation of `st` as a window template over its pinned source, its
 /// columns cast to the warm tier's types where ClickHouse has the table (so
 /// that checksums compare with the warm rows, as the offload's do).
@@ -47,9 +74,7 @@ Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const Back
     s.columns = st.columns;
     s.query_template = CastTo(s.columns, s.query_template);
   } else {
-    auto described = p.driver->Describe(s.WindowSql({0, 0}));
-    if (!described) return std::unexpected(described.error().WithContext("the derivation query"));
-    s.columns = std::move(*described);
+    K2_ASSIGN_OR_RETURN(s.columns, DescribeDerivation(env, cfg, st, p));
     // The warm tier's types, when it has the table.
     if (auto warm = env.warm()) {
       if (auto ws = ResolveWarmSource(**warm, cfg)) {
