@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <list>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -31,10 +33,72 @@ Result<TableMetadata> ReadTableMetadata(FileIO& io, const std::string& location)
   return TableMetadata::FromFileBytes(bytes, location);
 }
 
+namespace {
+
+/// The metadata files this process read or wrote last, parsed. A metadata
+/// file never changes once written (every commit writes a new name), so a
+/// Table loaded again at the same location (each command loads a table
+/// several times; a refresh after another writer's commit; the next job of
+/// the daemon) reuses the parse instead of reading and parsing it again
+/// (a year of hourly snapshots is a few MB of JSON). Bounded by the files
+/// JSON size.
+class MetadataCache {
+ public:
+  static MetadataCache& Instance() {
+    static MetadataCache* c = new MetadataCache();  // never destroyed: used until exit
+    return *c;
+  }
+
+  std::shared_ptr<const TableMetadata> Find(const std::string& location) {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->location != location) continue;
+      entries_.splice(entries_.begin(), entries_, it);  // most recent first
+      return it->metadata;
+    }
+    return nullptr;
+  }
+
+  void Put(const std::string& location, std::shared_ptr<const TableMetadata> m, size_t bytes) {
+    if (bytes > kMaxBytes / 4) return;
+    std::lock_guard lock(mu_);
+    for (const Entry& e : entries_) {
+      if (e.location == location) return;
+    }
+    entries_.push_front({location, std::move(m), bytes});
+    bytes_ += bytes;
+    while (entries_.size() > kMaxEntries || bytes_ > kMaxBytes) {
+      bytes_ -= entries_.back().bytes;
+      entries_.pop_back();
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 16;
+  static constexpr size_t kMaxBytes = 8u << 20;  // parsed, a few times that in memory
+  struct Entry {
+    std::string location;
+    std::shared_ptr<const TableMetadata> metadata;
+    size_t bytes = 0;
+  };
+  std::mutex mu_;
+  std::list<Entry> entries_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace
+
 Status Table::SetFromLocation(const std::string& location) {
-  K2_ASSIGN_OR_RETURN(TableMetadata m, ReadTableMetadata(*io_, location));
+  if (auto cached = MetadataCache::Instance().Find(location)) {
+    metadata_ = std::move(cached);
+    metadata_location_ = location;
+    return OkStatus();
+  }
+  K2_ASSIGN_OR_RETURN(std::string bytes, io_->ReadAll(location));
+  K2_ASSIGN_OR_RETURN(TableMetadata m, TableMetadata::FromFileBytes(bytes, location));
   metadata_ = std::make_shared<const TableMetadata>(std::move(m));
   metadata_location_ = location;
+  MetadataCache::Instance().Put(location, metadata_, bytes.size());
   return OkStatus();
 }
 
@@ -234,7 +298,8 @@ Status Table::CommitUpdate(PendingUpdate& update) {
     } else {
       const std::string new_location =
           PrepareNextVersion(*base, base_location, m, HighestMetadataVersion(*io_, m.location));
-      auto written = io_->WriteAll(new_location, m.ToJson(), /*exclusive=*/true);
+      const std::string json = m.ToJson();
+      auto written = io_->WriteAll(new_location, json, /*exclusive=*/true);
       if (!written) {
         (void)io_->Delete(new_location);
         update.AttemptFailed(true);
@@ -267,6 +332,7 @@ Status Table::CommitUpdate(PendingUpdate& update) {
       if (committed) {
         metadata_ = std::make_shared<const TableMetadata>(std::move(m));
         metadata_location_ = new_location;
+        MetadataCache::Instance().Put(new_location, metadata_, json.size());
         update.Finished(true);
         return OkStatus();
       }

@@ -676,7 +676,9 @@ int HighestMetadataVersion(FileIO& io, const std::string& location) {
 
 std::string PrepareNextVersion(const TableMetadata& base, const std::string& base_location,
                                TableMetadata& next, int highest_existing) {
-  // A v1 table may lack a uuid; k2 writes v2, which requires one.
+  // k2 writes v2 (TableMetadata::ToJson), which requires a uuid that a v1
+  // table may lack: the metadata committed is the metadata written.
+  next.format_version = std::max(next.format_version, 2);
   if (next.table_uuid.empty()) next.table_uuid = NewUuid();
   next.last_updated_ms = std::max(NowMillis(), base.last_updated_ms + 1);
   if (!base_location.empty()) next.metadata_log.push_back({base.last_updated_ms, base_location});

@@ -188,6 +188,31 @@ TEST_F(CommitTest, ChdbReadsAppendsAndTimeTravels) {
   EXPECT_EQ(rows[0]["c"], "2");
 }
 
+// A metadata file never changes once written: a table loaded again at the
+// same location reuses the parse (the file is not read again), and the
+// metadata a commit keeps is the metadata its file holds.
+TEST_F(CommitTest, LoadingTheSameMetadataFileAgainReusesItsParse) {
+  K2_ASSERT_OK_AND_ASSIGN(Table table, CreateTable({{"ts", "day"}}));
+  K2_ASSERT_OK_AND_ASSIGN(DataFile f1,
+                          WriteTrades(table, {{"2026-11-24T10:00:00", "BTC", 100.5, 2}}));
+  K2_ASSERT_OK(table.NewFastAppend().AppendFile(f1).Commit());
+  const std::string committed = table.metadata_location();
+  K2_ASSERT_OK_AND_ASSIGN(std::string bytes, io_->ReadAll(committed));
+  K2_ASSERT_OK_AND_ASSIGN(TableMetadata from_file, TableMetadata::FromFileBytes(bytes, committed));
+  EXPECT_EQ(from_file.ToJson(), table.metadata().ToJson());
+
+  K2_ASSERT_OK_AND_ASSIGN(Table loaded, Table::Load(*catalog_, *io_, kId));
+  EXPECT_EQ(loaded.metadata_location(), committed);
+  EXPECT_EQ(&loaded.metadata(), &table.metadata());  // one parse, shared
+  // Gone from storage, the file's parse still serves a load at its location;
+  // another location is read (and fails).
+  K2_ASSERT_OK(io_->Delete(committed));
+  K2_ASSERT_OK_AND_ASSIGN(Table again, Table::LoadMetadataFile(*io_, committed));
+  EXPECT_EQ(again.metadata().CurrentSnapshot()->snapshot_id,
+            table.metadata().CurrentSnapshot()->snapshot_id);
+  EXPECT_FALSE(Table::LoadMetadataFile(*io_, committed + ".other.metadata.json"));
+}
+
 TEST_F(CommitTest, StaleWriterRetriesOnConflictAndKeepsBothCommits) {
   K2_ASSERT_OK_AND_ASSIGN(Table a, CreateTable({}, {{"commit.retry.min-wait-ms", "1"}}));
   K2_ASSERT_OK_AND_ASSIGN(Table b, Table::Load(*catalog_, *io_, kId));
