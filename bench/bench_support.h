@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -308,6 +309,53 @@ inline nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
   if (j.is_discarded()) j = nlohmann::json{{"error", "child failed"}};
   j["maxrss_kb"] = ru.ru_maxrss;
   return j;
+}
+
+/// Leaves the embedded warm tier of the reference schema as the platform's
+/// TTL would once the history is in Iceberg: only the rows at or after `cut`
+/// (the generated trades start on October 1st, 2026; `cut_day` is the day of
+/// October holding the cut, `cut_hour` its hour). The days before go as
+/// whole partitions (raw, bronze, silver are partitioned by day), the rest
+/// of the cut day by row; gold (by month) by row; then every table merged
+/// into one part per partition, as the server's background merges would. A
+/// warm tier holding a month of every layer costs every engine start ~0.4 s
+/// of part loading, which no deployed warm tier (a server, or 6 hours) has.
+/// `run_k2` runs `k2 ARGS...` and returns its ChildRun. The first failure.
+template <typename RunK2>
+std::optional<ChildRun> TrimWarmTier(RunK2& run_k2, int cut_day, int cut_hour) {
+  const std::string cut =
+      fmt::format("toDateTime('2026-10-{:02} {:02}:00:00', 'UTC')", cut_day, cut_hour);
+  std::vector<std::string> statements;
+  for (const auto& [table, column] :
+       std::vector<std::pair<std::string, std::string>>{{"raw_trades", "ingested_at"},
+                                                        {"bronze_trades", "event_time"},
+                                                        {"silver_trades", "event_time"}}) {
+    std::string drops;
+    for (int d = 1; d < cut_day; ++d) {
+      drops += fmt::format("{}DROP PARTITION ID '202610{:02}'", drops.empty() ? "" : ", ", d);
+    }
+    if (!drops.empty()) statements.push_back(fmt::format("ALTER TABLE {} {}", table, drops));
+    statements.push_back(fmt::format(
+        "ALTER TABLE {} DELETE WHERE {} < {} SETTINGS mutations_sync = 2", table, column, cut));
+  }
+  for (const char* g : {"1m", "5m", "15m", "30m", "1h", "1d"}) {
+    statements.push_back(fmt::format(
+        "ALTER TABLE gold_ohlcv_{} DELETE WHERE candle_time < {} SETTINGS mutations_sync = 2", g,
+        cut));
+  }
+  for (const char* t :
+       {"raw_trades", "bronze_trades", "silver_trades", "gold_ohlcv_1m", "gold_ohlcv_5m",
+        "gold_ohlcv_15m", "gold_ohlcv_30m", "gold_ohlcv_1h", "gold_ohlcv_1d"}) {
+    statements.push_back(fmt::format("OPTIMIZE TABLE {} FINAL", t));
+  }
+  for (const std::string& sql : statements) {
+    ChildRun r = run_k2(std::vector<std::string>{"warm", "query", sql});
+    if (r.exit_code != 0) {
+      r.output = sql + ": " + r.output;
+      return r;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace k2::bench

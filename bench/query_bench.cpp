@@ -133,6 +133,13 @@ int main(int argc, char** argv) {
     if (drop.exit_code != 0) return Fail("dropping the offloaded warm rows", drop);
     std::ofstream(dir + "/ready") << "ok\n";
   }
+  if (!std::filesystem::exists(dir + "/warm-trimmed")) {
+    std::printf("trimming the warm tier to the last 6 hours of every layer (once)\n");
+    if (auto failed = k2::bench::TrimWarmTier(run_k2, days, 18)) {
+      return Fail("trimming the warm tier", *failed);
+    }
+    std::ofstream(dir + "/warm-trimmed") << "ok\n";
+  }
   if (compact) {
     ChildRun c = run_k2({"maintain", "compact", "--table", "silver_trades"});
     if (c.exit_code != 0) return Fail("k2 maintain compact", c);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "jobs/maintenance/compaction.h"
 #include "jobs/offload_fixture.h"
 #include "jobs/tiered_query.h"
 
@@ -119,13 +120,21 @@ TEST_F(TieredQueryTest, PlannedBeforeAnOffloadCommitsSeesOneState) {
   EXPECT_EQ(Query("SELECT count() FROM silver_trades"), full);
   EXPECT_NE(Query("SELECT count() FROM cold.silver_trades"), full);
 
-  // Queries while the last window commits, from another thread.
+  // Queries while the last window commits and then a compaction rewrites
+  // the day's files, from another thread.
   now_us_ = kStartUs + 5 * kHourUs + 10 * 60 * kMicrosPerSecond;
   std::atomic<bool> done{false};
   Status offloaded;
+  CompactionReport compacted;
   std::thread writer([&] {
     auto r = Offload(o);
     if (!r) offloaded = std::unexpected(r.error());
+    CompactionOptions c;
+    c.skip_open_partitions = false;  // the day is still open at 05:10
+    auto id = TableIdentifier::Parse(config_.FindTable("silver_trades").value()->target);
+    auto report = id ? CompactTable(*catalog_, *io_, *id, c) : std::unexpected(id.error());
+    if (!report) offloaded = std::unexpected(report.error());
+    if (report) compacted = *report;
     done = true;
   });
   int runs = 0;
@@ -135,7 +144,9 @@ TEST_F(TieredQueryTest, PlannedBeforeAnOffloadCommitsSeesOneState) {
   }
   writer.join();
   K2_ASSERT_OK(offloaded);
+  EXPECT_EQ(compacted.groups_committed, 1);  // the day's five hourly files into one
   EXPECT_EQ(Query("SELECT count() FROM cold.silver_trades"), full);
+  EXPECT_EQ(Query("SELECT count() FROM silver_trades"), full);
 }
 
 TEST(TieredQueryRewriteTest, KeepsTheUserTextAndMapsPositions) {
