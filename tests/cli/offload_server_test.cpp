@@ -2,7 +2,8 @@
 // 18.16 on loopback, over HTTP): every table of the reference schema (its
 // legacy flavour) lands with chDB reading back the server's per-window counts
 // and sums; two `k2 offload` processes started together commit every window
-// once.
+// once, and `k2 query` then reads the committed hours from Iceberg and the
+// rest from the server.
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -182,6 +183,38 @@ TEST(OffloadServerTest, TwoProcessesTogetherCommitEveryWindowOnce) {
     EXPECT_EQ(w.at("action"), "skipped") << again.out;
     EXPECT_NE(w.value("reason", "").find("--replace"), std::string::npos) << again.out;
   }
+
+  // k2 query across the tiers with the server as the warm tier: a seventh
+  // hour arrives on the server (not offloaded). The committed six hours come
+  // from Iceberg, the seventh from the server over HTTP (url(), with the
+  // configured user and password), each row once.
+  K2_ASSERT_OK(server->Query(
+      "INSERT INTO trades SELECT toDateTime(1795132800 + 6 * 3600 + number * 11), "
+      "concat('SYM', toString(number % 5)), toUInt32(100000 + number), toDecimal64(number, 8), "
+      "number * 0.25, NULL FROM numbers(300)"));
+  K2_ASSERT_OK_AND_ASSIGN(std::string total,
+                          server->Query("SELECT count(), sum(trade_id), countIf(note IS NULL) "
+                                        "FROM trades"));
+  K2_ASSERT_OK_AND_ASSIGN(
+      std::string six_hours,
+      server->Query("SELECT count(), sum(trade_id), countIf(note IS NULL) "
+                    "FROM trades WHERE ts < toDateTime(1795132800 + 6 * 3600)"));
+  auto query = [&](const std::string& table) {
+    ProcessResult r = k2({"query", "--format", "tsv",
+                          "SELECT count(), sum(trade_id), countIf(note IS NULL) FROM " + table});
+    r.out.erase(0, r.out.find('\n') + 1);  // the header line
+    return r;
+  };
+  ProcessResult both = query("trades");
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(both.out, total);
+  ProcessResult warm_only = query("warm.trades");
+  ASSERT_EQ(warm_only.exit_code, 0) << warm_only.err;
+  EXPECT_EQ(warm_only.out, total);
+  ProcessResult cold_only = query("cold.trades");
+  ASSERT_EQ(cold_only.exit_code, 0) << cold_only.err;
+  EXPECT_EQ(cold_only.out, six_hours);
+  EXPECT_EQ(both.err.find("secret"), std::string::npos) << both.err;
 }
 
 }  // namespace
