@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "catalog/catalog_factory.h"
 #include "cli/cli_config.h"
 #include "cli/commands.h"
+#include "cli/ticker.h"
 #include "columnar/value.h"
 #include "io/file_io.h"
 #include "jobs/offload.h"
@@ -131,7 +133,19 @@ Status RunTieredQuery(const CliContext& ctx, const QueryArgs& a) {
   if (a.stats) {
     K2_ASSIGN_OR_RETURN(before, IcebergEvents(exec));
   }
+  std::optional<Ticker> ticker;
+  if (isatty(STDERR_FILENO) != 0) {
+    int64_t files = 0;
+    for (const auto& t : tables) {
+      if (t.cold && t.cold->has_snapshot) files += std::max<int64_t>(0, t.cold->data_files);
+    }
+    ticker.emplace(stderr, [files, n = tables.size()](double s) {
+      return fmt::format("k2 query: running {:.1f} s over {} table(s), {} cold data file(s)...", s,
+                         n, files);
+    });
+  }
   auto result = exec.Execute(full);
+  ticker.reset();
   if (!result) {
     Error e = result.error();
     // The driver appends the statement it ran: the rewrite, not the user's text.
