@@ -43,6 +43,9 @@ void MountRestCatalog(httplib::Server& server, const std::string& mount,
   auto route = [shared, mount_size](const httplib::Request& req, httplib::Response& res) {
     Answer((*shared)(Translate(req, mount_size)), res);
   };
+  server.set_keep_alive_max_count(1000);
+  server.set_tcp_nodelay(true);  // answers are written in pieces (see the client)
+  server.set_keep_alive_timeout(kRestCatalogKeepAliveSeconds);
   server.Get(pattern, route);  // HEAD is routed to GET handlers
   server.Post(pattern, route);
   server.Delete(pattern, route);
@@ -57,7 +60,7 @@ RestCatalogListener::~RestCatalogListener() {
 
 Status RestCatalogListener::Start(const std::string& host, int port) {
   server_ = std::make_unique<httplib::Server>();
-  server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kRestCatalogThreads); };
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);
   server_->set_payload_max_length(max_body_bytes_);
