@@ -323,7 +323,8 @@ RestResponse RestCatalogServer::Handle(const RestRequest& req) {
     return ErrorResponse(403, "ForbiddenException", "this token may only read");
   }
   std::string key = mutation ? req.Header("idempotency-key") : std::string();
-  std::string fingerprint = req.method + " " + req.path + " " + req.body;
+  const std::string fingerprint =
+      key.empty() ? std::string() : req.method + " " + req.path + " " + req.body;
   if (!key.empty()) {
     std::unique_lock lock(idempotency_mu_);
     auto now = std::chrono::steady_clock::now();
@@ -358,8 +359,11 @@ RestResponse RestCatalogServer::Handle(const RestRequest& req) {
     if (answers_.size() < kMaxStoredAnswers) {
       auto expires =
           std::chrono::steady_clock::now() + std::chrono::seconds(options_.idempotency_lifetime_s);
-      StoredAnswer stored{fingerprint, response, response.commit_location, expires};
-      if (!stored.commit_location.empty()) stored.response.body.clear();
+      StoredAnswer stored{fingerprint, {}, response.commit_location, expires};
+      stored.response.status = response.status;
+      stored.response.headers = response.headers;
+      stored.response.content_type = response.content_type;
+      if (stored.commit_location.empty()) stored.response.body = response.body;
       answers_[key] = std::move(stored);
       answer_order_.emplace_back(expires, key);
     }

@@ -27,10 +27,14 @@ RestRequest Translate(const httplib::Request& req, size_t mount_size) {
   return out;
 }
 
-void Answer(const RestResponse& r, httplib::Response& res) {
+void Answer(RestResponse r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
-  if (!r.body.empty()) res.set_content(r.body, r.content_type.c_str());
+  if (!r.body.empty()) {
+    // As set_content, without copying the body (a table's whole metadata).
+    res.body = std::move(r.body);
+    res.set_header("Content-Type", r.content_type);
+  }
 }
 
 }  // namespace
