@@ -210,21 +210,35 @@ Result<RestReply> RestCatalog::Call(const std::string& method, const std::string
   const std::string text = body ? body->dump() : std::string();
   const int attempts = 1 + ((idempotent || (mutation && idempotency_)) ? options_.retries : 0);
   bool refreshed = false;
+  // Once an attempt may have reached the server (no answer, or a 5xx), the
+  // request's outcome stays unknown, whatever later attempts meet (a server
+  // that died refuses the retries' connections).
+  bool maybe_applied = false;
   Result<RestReply> last = MakeError(ErrorKind::kInternal, "no request sent");
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    K2_ASSIGN_OR_RETURN(std::string auth, Authorization(false));
-    if (!auth.empty()) headers["Authorization"] = auth;
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
+    auto auth = Authorization(false);
+    if (!auth) {
+      last = std::unexpected(auth.error());
+      break;
+    }
+    if (!auth->empty()) headers["Authorization"] = *auth;
     last = Send(method, url, text, "application/json", headers);
     if (last && (last->status == 401 || last->status == 419) && !options_.credential.empty() &&
         !refreshed) {
       refreshed = true;
-      K2_ASSIGN_OR_RETURN(auth, Authorization(true));
-      headers["Authorization"] = auth;
+      K2_ASSIGN_OR_RETURN(*auth, Authorization(true));
+      headers["Authorization"] = *auth;
       last = Send(method, url, text, "application/json", headers);
     }
     bool transient = !last ? last.error().kind != ErrorKind::kInvalidInput : last->status >= 500;
     if (!transient) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+    maybe_applied = maybe_applied || (last ? last->status >= 500
+                                           : last.error().kind == ErrorKind::kCommitStateUnknown);
+  }
+  if (!last && maybe_applied && last.error().kind != ErrorKind::kCommitStateUnknown) {
+    return MakeError(ErrorKind::kCommitStateUnknown,
+                     "{} (an earlier attempt may have been applied)", last.error().message);
   }
   return last;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <set>
 
@@ -831,14 +832,25 @@ Result<RestCatalogServer::PreparedCommit> RestCatalogServer::Prepare(const Table
   return p;
 }
 
+void RestCatalogServer::MaybeCrash(std::string_view point) const {
+  if (options_.crash_point == point && commits_prepared_ == options_.crash_on_commit) {
+    spdlog::critical("REST catalog: crash point {} of commit {} reached (K2_TEST_REST_CRASH)",
+                     point, commits_prepared_);
+    std::_Exit(86);
+  }
+}
+
 Result<RestCatalogServer::PreparedCommit> RestCatalogServer::CommitOne(const TableIdentifier& id,
                                                                        const Json& change) {
   std::lock_guard lock(commit_mu_);
   for (int attempt = 1;; ++attempt) {
     K2_ASSIGN_OR_RETURN(PreparedCommit p, Prepare(id, change));
+    ++commits_prepared_;
+    MaybeCrash("after-write");
     Status st = p.base_location.empty() ? catalog_.CreateTable(id, p.new_location)
                                         : catalog_.SwapTable(id, p.base_location, p.new_location);
     if (st) {
+      MaybeCrash("after-swap");
       CacheMetadata(p.new_location, p.file);
       return p;
     }

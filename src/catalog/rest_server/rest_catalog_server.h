@@ -54,6 +54,13 @@ struct RestServerOptions {
   int64_t idempotency_lifetime_s = 1800;
   /// Table config sent with every LoadTableResult (e.g. vended credentials).
   std::map<std::string, std::string> table_config;
+  /// Fault injection for crash tests (`k2 serve` reads K2_TEST_REST_CRASH:
+  /// "after-write" or "after-swap", optionally ":N" for the N-th commit): the
+  /// process ends at once (std::_Exit(86)) at that point of a table commit,
+  /// after its metadata file is written and before the pointer swap, or after
+  /// the swap and before the answer. Empty: never.
+  std::string crash_point;
+  int crash_on_commit = 1;
 };
 
 class RestCatalogServer {
@@ -95,6 +102,9 @@ class RestCatalogServer {
 
   /// Loads, checks, applies and writes one table's commit (no swap yet).
   Result<PreparedCommit> Prepare(const TableIdentifier& id, const nlohmann::json& change);
+  /// Ends the process if options_.crash_point is `point` and this is the
+  /// commit it names.
+  void MaybeCrash(std::string_view point) const;
   /// Prepare + swap, retrying a lost swap; returns the committed metadata.
   Result<PreparedCommit> CommitOne(const TableIdentifier& id, const nlohmann::json& change);
   /// A metadata file, cached by its location: files are written once and never
@@ -115,6 +125,7 @@ class RestCatalogServer {
   /// Serializes this server's commits (the catalog's compare-and-swap still
   /// guards against other writers).
   std::mutex commit_mu_;
+  int commits_prepared_ = 0;  ///< under commit_mu_ (crash_on_commit)
 
   std::mutex cache_mu_;
   std::map<std::string, MetadataFile> metadata_cache_;
