@@ -176,10 +176,19 @@ Result<bool> Table::CommitThroughCatalog(const TableMetadata& base,
     if (!base.SnapshotById(s.snapshot_id)) added.push_back(s.snapshot_id);
   }
   if (added.empty()) return std::unexpected(location.error());
-  K2_ASSIGN_OR_RETURN(LoadedMetadata current, catalog_->LoadTableMetadata(id_));
+  // A read-back that fails leaves the outcome unknown (the files stay).
+  auto unknown = [&](const Error& e) {
+    return Error{ErrorKind::kCommitStateUnknown,
+                 fmt::format("commit to {}: outcome unknown ({}); reading back failed: {}",
+                             id_.ToString(), location.error().message, e.ToString())};
+  };
+  auto loaded = catalog_->LoadTableMetadata(id_);
+  if (!loaded) return std::unexpected(unknown(loaded.error()));
+  LoadedMetadata current = std::move(*loaded);
   if (!current.metadata) {
-    K2_ASSIGN_OR_RETURN(TableMetadata m, ReadTableMetadata(*io_, current.location));
-    current.metadata = std::make_shared<const TableMetadata>(std::move(m));
+    auto m = ReadTableMetadata(*io_, current.location);
+    if (!m) return std::unexpected(unknown(m.error()));
+    current.metadata = std::make_shared<const TableMetadata>(std::move(*m));
   }
   const TableMetadata& m = *current.metadata;
   bool all = std::all_of(added.begin(), added.end(),

@@ -71,12 +71,13 @@ TEST_F(OffloadRestWritersTest, ClickHouseInsertsAndTheNextOffloadStillCommitsEve
   ASSERT_EQ(first.tables[0].windows.size(), 3u) << first.ToJson().dump(2);
 
   // Two inserts: the second one's commit asserts the head the first left.
-  auto inserted = Lake({"INSERT INTO lake.`market.raw_trades` VALUES "
-                        "('clickhouse', 'ch-1', '2026-11-19 12:00:00'), "
-                        "('clickhouse', 'ch-2', '2026-11-19 12:30:00')",
-                        "INSERT INTO lake.`market.raw_trades` VALUES "
-                        "('clickhouse', 'ch-3', '2026-11-19 13:00:00')",
-                        "SELECT toString(count()) AS c FROM lake.`market.raw_trades`"});
+  auto inserted =
+      Lake({"INSERT INTO lake.`market.raw_trades` VALUES "
+            "('clickhouse', 'ch-1', '2026-11-19 12:00:00'), "
+            "('clickhouse', 'ch-2', '2026-11-19 12:30:00')",
+            "INSERT INTO lake.`market.raw_trades` VALUES "
+            "('clickhouse', 'ch-3', '2026-11-19 13:00:00')",
+            "SELECT toString(count()) AS c FROM lake.`market.raw_trades`"});
   ASSERT_TRUE(inserted) << inserted.error().ToString();
   const std::string offloaded =
       Warm("SELECT count() FROM raw_trades WHERE ingested_at < '2026-11-20 03:00:00'");
@@ -112,8 +113,9 @@ TEST_F(OffloadRestWritersTest, ClickHouseInsertsAndTheNextOffloadStillCommitsEve
   K2_ASSERT_OK_AND_ASSIGN(auto ledger, OffloadLedger::FromMetadata(table.metadata()));
   EXPECT_EQ(ledger.Windows(3600).size(), 4u) << "hours 00-03";
   // Cold holds every warm row once and ClickHouse's rows.
-  auto totals = Lake({"SELECT toString(count()) AS c, toString(countIf(exchange = 'clickhouse')) "
-                      "AS ch, toString(uniqExact(message)) AS u FROM lake.`market.raw_trades`"});
+  auto totals =
+      Lake({"SELECT toString(count()) AS c, toString(countIf(exchange = 'clickhouse')) "
+            "AS ch, toString(uniqExact(message)) AS u FROM lake.`market.raw_trades`"});
   ASSERT_TRUE(totals) << totals.error().ToString();
   // Hours 00-03 are offloaded (a row ingested after 04:00 waits for its hour).
   const std::string closed = " FROM raw_trades WHERE ingested_at < '2026-11-20 04:00:00'";
