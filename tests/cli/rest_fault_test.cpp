@@ -36,8 +36,9 @@ TEST(RestFaultTest, ServerKilledMidCommitLeavesNoDuplicateNoLostWindowNoDeletedF
   std::string config = dir / "k2.yaml";
   std::ofstream(config) << "data_dir: " << (dir / "client") << "\nwarm: {kind: embedded, "
                         << "chdb_library: " << *lib << "}\ncatalog: {type: rest, uri: "
-                        << "\"http://127.0.0.1:" << port << "/iceberg\"}\nwarehouse: {location: "
-                        << lake << "}\noffload: {max_windows_per_run: 100}\n"
+                        << "\"http://127.0.0.1:" << port
+                        << "/iceberg\"}\nwarehouse: {location: " << lake
+                        << "}\noffload: {max_windows_per_run: 100}\n"
                         << "tables:\n  - {name: raw_trades}\n";
   auto k2 = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {K2_BINARY, "--config", config, "--log-level", "warn"});
@@ -52,8 +53,7 @@ TEST(RestFaultTest, ServerKilledMidCommitLeavesNoDuplicateNoLostWindowNoDeletedF
   // and is not one of them.
   for (const std::string crash : {"after-swap:2", "after-write:2"}) {
     const std::string log = dir / ("serve-" + crash + ".log");
-    ServeProcess serve(K2_BINARY, serve_config, log, port, {"K2_TEST_REST_CRASH=" + crash},
-                       "warn");
+    ServeProcess serve(K2_BINARY, serve_config, log, port, {"K2_TEST_REST_CRASH=" + crash}, "warn");
     ASSERT_TRUE(serve.AwaitUp()) << "k2 serve did not answer on port " << port;
     ProcessResult run = k2({"offload", "--json"});
     EXPECT_NE(run.exit_code, 0) << crash << ": the server died, the run cannot succeed\n"
@@ -93,11 +93,11 @@ TEST(RestFaultTest, ServerKilledMidCommitLeavesNoDuplicateNoLostWindowNoDeletedF
         start.substr(0, 10) + " " + start.substr(11, 8));
     ProcessResult warm = k2({"warm", "query", "SELECT count(), sum(cityHash64(message))" + closed});
     ASSERT_EQ(warm.exit_code, 0) << warm.err;
-    K2_ASSERT_OK_AND_ASSIGN(
-        auto cold, QueryChdb(fmt::format("SELECT toString(count()) AS c, "
-                                         "toString(sum(cityHash64(message))) AS s FROM "
-                                         "icebergLocal('{}/market/raw_trades')",
-                                         lake)));
+    K2_ASSERT_OK_AND_ASSIGN(auto cold,
+                            QueryChdb(fmt::format("SELECT toString(count()) AS c, "
+                                                  "toString(sum(cityHash64(message))) AS s FROM "
+                                                  "icebergLocal('{}/market/raw_trades')",
+                                                  lake)));
     EXPECT_EQ(cold[0]["c"].get<std::string>() + "\t" + cold[0]["s"].get<std::string>(),
               warm.out.substr(0, warm.out.find('\n')));
     ProcessResult audit = k2({"audit", "--json"});
