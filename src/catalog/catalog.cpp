@@ -40,9 +40,14 @@ Status Catalog::SwapTables(const std::vector<TableSwap>& swaps) {
                    swaps.size());
 }
 
-Result<std::string> Catalog::CommitMetadata(const TableIdentifier& id,
-                                            const iceberg::TableMetadata&, const std::string&,
-                                            const iceberg::TableMetadata&) {
+Result<LoadedMetadata> Catalog::LoadTableMetadata(const TableIdentifier& id) {
+  K2_ASSIGN_OR_RETURN(std::string location, LoadTable(id));
+  return LoadedMetadata{std::move(location), nullptr};
+}
+
+Result<LoadedMetadata> Catalog::CommitMetadata(const TableIdentifier& id,
+                                               const iceberg::TableMetadata&, const std::string&,
+                                               const iceberg::TableMetadata&) {
   return MakeError(ErrorKind::kUnsupported,
                    "catalog '{}' does not write metadata: commit {} by writing a file and "
                    "swapping it in",

@@ -3,7 +3,7 @@
 /// identifier to its current metadata file location and swaps that pointer
 /// atomically (compare-and-swap); everything else about a table lives in its
 /// metadata files. Implementations: sql/ (SQLite, PostgreSQL, the JDBC
-/// catalog's tables), an in-memory fake for unit tests, and later rest/.
+/// catalog's tables), an in-memory fake for unit tests, and rest/ (a REST catalog server's client).
 
 #include <map>
 #include <memory>
@@ -35,6 +35,14 @@ struct TableIdentifier {
 
 /// Joins namespace levels with '.'.
 std::string NamespaceToString(const Namespace& ns);
+
+/// A table's current metadata as a catalog hands it out: the file's location,
+/// and the parsed metadata when the catalog had it at hand (a REST catalog's
+/// answers carry it), else null: read it from `location`.
+struct LoadedMetadata {
+  std::string location;
+  std::shared_ptr<const iceberg::TableMetadata> metadata;
+};
 
 /// One table's pointer swap in a multi-table commit.
 struct TableSwap {
@@ -69,6 +77,9 @@ class Catalog {
   virtual Status CreateTable(const TableIdentifier& id, const std::string& metadata_location) = 0;
   /// Current metadata location. kNotFound if the table does not exist.
   virtual Result<std::string> LoadTable(const TableIdentifier& id) = 0;
+  /// The current metadata location, with the parsed metadata when the catalog
+  /// has it (the default: LoadTable, metadata null). Errors as LoadTable.
+  virtual Result<LoadedMetadata> LoadTableMetadata(const TableIdentifier& id);
   /// Atomically replaces `expected` by `next` as the table's metadata location.
   /// kCommitConflict if the current location is not `expected`;
   /// kCommitStateUnknown if the outcome cannot be known (connection lost).
@@ -83,13 +94,14 @@ class Catalog {
   /// and calling SwapTable.
   virtual bool WritesMetadata() const { return false; }
   /// Commits `next` as the successor of `base` (read from `base_location`) and
-  /// returns the new metadata location. kCommitConflict if the table moved on
+  /// returns the new metadata location, with the metadata as committed when the
+  /// catalog's answer carried it. kCommitConflict if the table moved on
   /// (refresh and retry); kCommitStateUnknown if the outcome cannot be known;
   /// kUnsupported for catalogs that do not write metadata (the default).
-  virtual Result<std::string> CommitMetadata(const TableIdentifier& id,
-                                             const iceberg::TableMetadata& base,
-                                             const std::string& base_location,
-                                             const iceberg::TableMetadata& next);
+  virtual Result<LoadedMetadata> CommitMetadata(const TableIdentifier& id,
+                                                const iceberg::TableMetadata& base,
+                                                const std::string& base_location,
+                                                const iceberg::TableMetadata& next);
   virtual Status RenameTable(const TableIdentifier& from, const TableIdentifier& to) = 0;
   /// Unregisters a table and returns its last metadata location (so the caller
   /// can purge its files). kNotFound if absent.

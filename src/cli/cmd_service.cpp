@@ -70,6 +70,14 @@ Status Serve(const CliContext& ctx, const ServeArgs& args) {
     rest_options.warehouse = config.warehouse.location;
     rest_options.auth = {rc.tokens, rc.read_only_tokens, rc.clients, rc.token_ttl_s};
     rest_options.max_body_bytes = static_cast<size_t>(rc.max_body_bytes);
+    if (const char* crash = std::getenv("K2_TEST_REST_CRASH"); crash && *crash) {
+      std::string_view point = crash;
+      size_t colon = point.find(':');
+      rest_options.crash_point = std::string(point.substr(0, colon));
+      if (colon != std::string_view::npos) {
+        rest_options.crash_on_commit = std::atoi(std::string(point.substr(colon + 1)).c_str());
+      }
+    }
     rest_server = std::make_unique<rest::RestCatalogServer>(*rest_catalog, *rest_io, rest_options);
     options.rest_catalog = [server = rest_server.get()](const rest::RestRequest& req) {
       return server->Handle(req);

@@ -102,13 +102,20 @@ Status Table::SetFromLocation(const std::string& location) {
   return OkStatus();
 }
 
+Status Table::SetFrom(LoadedMetadata loaded) {
+  if (!loaded.metadata) return SetFromLocation(loaded.location);
+  metadata_ = std::move(loaded.metadata);
+  metadata_location_ = std::move(loaded.location);
+  return OkStatus();
+}
+
 Result<Table> Table::Load(Catalog& catalog, FileIO& io, const TableIdentifier& id) {
   Table t;
   t.catalog_ = &catalog;
   t.io_ = &io;
   t.id_ = id;
-  K2_ASSIGN_OR_RETURN(std::string location, catalog.LoadTable(id));
-  auto st = t.SetFromLocation(location);
+  K2_ASSIGN_OR_RETURN(LoadedMetadata loaded, catalog.LoadTableMetadata(id));
+  auto st = t.SetFrom(std::move(loaded));
   if (!st) return std::unexpected(st.error().WithContext("table " + id.ToString()));
   return t;
 }
@@ -122,9 +129,9 @@ Result<Table> Table::LoadMetadataFile(FileIO& io, const std::string& metadata_lo
 
 Status Table::Refresh() {
   if (catalog_ == nullptr) return SetFromLocation(metadata_location_);
-  K2_ASSIGN_OR_RETURN(std::string location, catalog_->LoadTable(id_));
-  if (location == metadata_location_ && metadata_) return OkStatus();
-  return SetFromLocation(location);
+  K2_ASSIGN_OR_RETURN(LoadedMetadata loaded, catalog_->LoadTableMetadata(id_));
+  if (loaded.location == metadata_location_ && metadata_) return OkStatus();
+  return SetFrom(std::move(loaded));
 }
 
 Result<Table> Table::Create(Catalog& catalog, FileIO& io, const TableIdentifier& id,
@@ -220,7 +227,7 @@ Result<bool> Table::CommitThroughCatalog(const TableMetadata& base,
                                          const TableMetadata& next) {
   auto location = catalog_->CommitMetadata(id_, base, base_location, next);
   if (location) {
-    K2_RETURN_IF_ERROR(SetFromLocation(*location));
+    K2_RETURN_IF_ERROR(SetFrom(std::move(*location)));
     return true;
   }
   if (location.error().kind != ErrorKind::kCommitStateUnknown) {
@@ -233,15 +240,27 @@ Result<bool> Table::CommitThroughCatalog(const TableMetadata& base,
     if (!base.SnapshotById(s.snapshot_id)) added.push_back(s.snapshot_id);
   }
   if (added.empty()) return std::unexpected(location.error());
-  K2_ASSIGN_OR_RETURN(std::string current, catalog_->LoadTable(id_));
-  K2_ASSIGN_OR_RETURN(TableMetadata m, ReadTableMetadata(*io_, current));
+  // A read-back that fails leaves the outcome unknown (the files stay).
+  auto unknown = [&](const Error& e) {
+    return Error{ErrorKind::kCommitStateUnknown,
+                 fmt::format("commit to {}: outcome unknown ({}); reading back failed: {}",
+                             id_.ToString(), location.error().message, e.ToString())};
+  };
+  auto loaded = catalog_->LoadTableMetadata(id_);
+  if (!loaded) return std::unexpected(unknown(loaded.error()));
+  LoadedMetadata current = std::move(*loaded);
+  if (!current.metadata) {
+    auto m = ReadTableMetadata(*io_, current.location);
+    if (!m) return std::unexpected(unknown(m.error()));
+    current.metadata = std::make_shared<const TableMetadata>(std::move(*m));
+  }
+  const TableMetadata& m = *current.metadata;
   bool all = std::all_of(added.begin(), added.end(),
                          [&](int64_t id) { return m.SnapshotById(id).has_value(); });
   bool none = std::none_of(added.begin(), added.end(),
                            [&](int64_t id) { return m.SnapshotById(id).has_value(); });
   if (all) {
-    metadata_ = std::make_shared<const TableMetadata>(std::move(m));
-    metadata_location_ = current;
+    K2_RETURN_IF_ERROR(SetFrom(std::move(current)));
     return true;
   }
   if (none) {

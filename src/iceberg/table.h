@@ -104,6 +104,8 @@ class Table {
   Result<bool> CommitThroughCatalog(const TableMetadata& base, const std::string& base_location,
                                     const TableMetadata& next);
   Status SetFromLocation(const std::string& location);
+  /// Takes the catalog's parsed metadata, or reads `loaded.location` without it.
+  Status SetFrom(LoadedMetadata loaded);
 
   Catalog* catalog_ = nullptr;
   FileIO* io_ = nullptr;

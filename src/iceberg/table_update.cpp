@@ -453,8 +453,9 @@ Status MetadataBuilder::Apply(const Json& u) {
   return OkStatus();
 }
 
-Result<TableMetadata> MetadataBuilder::Build() const {
-  TableMetadata m = m_;
+Result<BuiltMetadata> MetadataBuilder::Build(
+    const std::function<Status(TableMetadata&)>& finish) && {
+  TableMetadata m = std::move(m_);
   if (m.table_uuid.empty()) m.table_uuid = NewUuid();
   if (m.specs.empty()) {
     m.specs.push_back(PartitionSpec::Unpartitioned());
@@ -465,13 +466,16 @@ Result<TableMetadata> MetadataBuilder::Build() const {
     m.default_sort_order_id = 0;
   }
   if (m.location.empty()) return MakeError(ErrorKind::kInvalidInput, "table has no location");
-  // The metadata k2 would write must read back: this catches every dangling id.
-  auto reread = TableMetadata::FromJsonObject(m.ToJsonObject());
+  if (finish) K2_RETURN_IF_ERROR(finish(m));
+  // The metadata k2 writes must read back: this catches every dangling id.
+  nlohmann::json j = m.ToJsonObject();
+  auto reread = TableMetadata::FromJsonObject(j);
   if (!reread) {
     return MakeError(ErrorKind::kInvalidInput, "resulting metadata is invalid: {}",
                      reread.error().message);
   }
-  return m;
+  std::string text = j.dump(2);
+  return BuiltMetadata{std::move(m), std::move(text)};
 }
 
 namespace {

@@ -18,6 +18,7 @@
 /// MetadataBuilder); the client derives both from the metadata it would have
 /// written (DiffMetadata). One vocabulary for both ends, so they cannot drift.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,6 +35,12 @@ namespace k2::iceberg {
 /// unknown type or a malformed requirement.
 Status CheckRequirement(const nlohmann::json& requirement, const TableMetadata* current);
 
+/// A table's next metadata and the JSON text of its metadata file.
+struct BuiltMetadata {
+  TableMetadata metadata;
+  std::string json;
+};
+
 /// Applies updates in order to a copy of a table's metadata, remembering the
 /// last added schema, spec and sort order for the "-1 = last added" ids.
 class MetadataBuilder {
@@ -47,9 +54,11 @@ class MetadataBuilder {
   /// or one that contradicts the metadata (an unknown snapshot id, removing the
   /// current schema); kUnsupported for a format version k2 cannot write.
   Status Apply(const nlohmann::json& update);
-  /// The result, checked by writing and re-reading it with k2's metadata
+  /// The result, readied for writing by `finish` (the next file's name and
+  /// metadata-log: PrepareNextVersion; its error is returned as is), then
+  /// serialized once and checked by re-reading that JSON with k2's metadata
   /// reader (kInvalidInput names what is inconsistent, e.g. no schema).
-  Result<TableMetadata> Build() const;
+  Result<BuiltMetadata> Build(const std::function<Status(TableMetadata&)>& finish = {}) &&;
 
  private:
   MetadataBuilder() = default;

@@ -92,8 +92,9 @@ ApiServer::~ApiServer() {
 Status ApiServer::Start(const std::string& listen) {
   K2_ASSIGN_OR_RETURN(auto address, ParseListenAddress(listen));
   server_ = std::make_unique<httplib::Server>();
-  // Few, short requests (more when the REST catalog is mounted).
-  const size_t threads = deps_.rest_catalog ? 4 : 2;
+  // Few, short requests; more, on kept-alive connections, when the REST
+  // catalog is mounted.
+  const size_t threads = deps_.rest_catalog ? rest::kRestCatalogThreads : 2;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "catalog/catalog_factory.h"
 #include "catalog/rest/rest_catalog.h"
@@ -40,6 +41,7 @@ class RestCatalogHttpTest : public ::testing::Test {
             --lose_commit_answers_;
             return rest::RestResponse{502, "text/plain", "bad gateway", {}};
           }
+          if (response.status == 304) ++not_modified_;
           return response;
         },
         1 << 20);
@@ -52,6 +54,15 @@ class RestCatalogHttpTest : public ::testing::Test {
     if (listener_) listener_->Stop();
   }
 
+  /// An unpartitioned trades table market.`name` under the warehouse.
+  Result<iceberg::Table> CreateTable(Catalog& catalog, const std::string& name) {
+    iceberg::CreateOptions create;
+    create.location = "file://" + (dir_ / ("warehouse/market/" + name));
+    return iceberg::Table::Create(catalog, *io_, {{"market"}, name},
+                                  iceberg::testing::TradesSchema(),
+                                  iceberg::PartitionSpec::Unpartitioned(), create);
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<FileIO> io_;
@@ -59,6 +70,7 @@ class RestCatalogHttpTest : public ::testing::Test {
   std::unique_ptr<rest::RestCatalogListener> listener_;
   std::string base_;
   std::atomic<int> lose_commit_answers_{0};
+  std::atomic<int> not_modified_{0};
 };
 
 /// Appends one fake data file to `table` (metadata only).
@@ -79,12 +91,7 @@ TEST_F(RestCatalogHttpTest, K2ClientCommitsThroughK2Server) {
   EXPECT_EQ(client->ListNamespaces({}).value(), std::vector<Namespace>{{"market"}});
   EXPECT_EQ(client->LoadNamespaceProperties({"market"}).value().at("owner"), "k2");
 
-  iceberg::CreateOptions create;
-  create.location = "file://" + (dir_ / "warehouse/market/trades");
-  K2_ASSERT_OK_AND_ASSIGN(auto table,
-                          iceberg::Table::Create(*client, *io_, {{"market"}, "trades"},
-                                                 iceberg::testing::TradesSchema(),
-                                                 iceberg::PartitionSpec::Unpartitioned(), create));
+  K2_ASSERT_OK_AND_ASSIGN(auto table, CreateTable(*client, "trades"));
   EXPECT_EQ(client->ListTables({"market"}).value().size(), 1u);
   K2_ASSERT_OK(AppendOne(table, "a.parquet"));
   EXPECT_EQ(table.metadata().snapshots.size(), 1u);
@@ -123,6 +130,58 @@ TEST_F(RestCatalogHttpTest, K2ClientCommitsThroughK2Server) {
   EXPECT_FALSE(last.empty());
   K2_ASSERT_ERROR_KIND(client->LoadTable({{"market"}, "fills"}), ErrorKind::kNotFound);
   K2_ASSERT_OK(client->DropNamespace({"market"}));
+}
+
+TEST_F(RestCatalogHttpTest, K2ClientKeepsLoadedMetadataButNeverServesItStale) {
+  rest::RestCatalogOptions options;
+  options.uri = base_ + "/iceberg";
+  K2_ASSERT_OK_AND_ASSIGN(auto client, rest::RestCatalog::Open(options));
+  K2_ASSERT_OK(client->CreateNamespace({"market"}, {}));
+  K2_ASSERT_OK_AND_ASSIGN(auto table, CreateTable(*client, "trades"));
+  K2_ASSERT_OK(AppendOne(table, "a.parquet"));
+  K2_ASSERT_OK_AND_ASSIGN(auto first, iceberg::Table::Load(*client, *io_, {{"market"}, "trades"}));
+  K2_ASSERT_OK_AND_ASSIGN(auto second, iceberg::Table::Load(*client, *io_, {{"market"}, "trades"}));
+  EXPECT_EQ(not_modified_.load(), 1) << "the second load is a 304 to the first's ETag";
+  EXPECT_EQ(second.metadata_location(), first.metadata_location());
+  EXPECT_EQ(second.metadata().snapshots.size(), 1u);
+
+  // Another writer commits on the SQL catalog beside the server: the client's
+  // next load gets the new metadata, not its kept copy.
+  K2_ASSERT_OK_AND_ASSIGN(auto direct,
+                          iceberg::Table::Load(*catalog_, *io_, {{"market"}, "trades"}));
+  K2_ASSERT_OK(AppendOne(direct, "b.parquet"));
+  K2_ASSERT_OK(first.Refresh());
+  EXPECT_EQ(first.metadata_location(), direct.metadata_location());
+  EXPECT_EQ(first.metadata().snapshots.size(), 2u);
+  EXPECT_EQ(not_modified_.load(), 1);
+  // What the client parsed from the server's answers equals the file.
+  K2_ASSERT_OK_AND_ASSIGN(auto file, iceberg::ReadTableMetadata(*io_, first.metadata_location()));
+  EXPECT_EQ(first.metadata().ToJson(), file.ToJson());
+
+  // One client, many threads, each committing to its own table: the kept
+  // connections are never shared by two requests at once.
+  constexpr int kThreads = 4, kCommits = 10;
+  std::vector<iceberg::Table> tables;
+  for (int t = 0; t < kThreads; ++t) {
+    K2_ASSERT_OK_AND_ASSIGN(auto created, CreateTable(*client, "t" + std::to_string(t)));
+    tables.push_back(std::move(created));
+  }
+  std::vector<Status> results(kThreads, OkStatus());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCommits && results[t]; ++i) {
+        results[t] = AppendOne(tables[t], "f" + std::to_string(i) + ".parquet");
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    K2_ASSERT_OK(results[t]);
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto reread, iceberg::Table::Load(*catalog_, *io_, {{"market"}, "t" + std::to_string(t)}));
+    EXPECT_EQ(reread.metadata().snapshots.size(), static_cast<size_t>(kCommits));
+  }
 }
 
 TEST_F(RestCatalogHttpTest, K2ClientAuthenticatesWithClientCredentials) {

@@ -537,5 +537,56 @@ TEST_F(RestServerTest, IdempotencyKeyReplaysTheFirstAnswer) {
   EXPECT_EQ(Call("POST", "/v1/namespaces", {{"namespace", {"other"}}}, key).status, 422);
 }
 
+TEST_F(RestServerTest, IdempotencyKeyReplaysACommitAfterTheTableMovedOn) {
+  Json created = CreateTrades();
+  const std::string uuid = created["metadata"]["table-uuid"];
+  std::map<std::string, std::string> key = {{"idempotency-key", "0190-bbbb"}};
+  RestResponse first =
+      Call("POST", "/v1/namespaces/market/tables/trades", Append(uuid, 11, {}, 1), key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(Call("POST", "/v1/namespaces/market/tables/trades", Append(uuid, 12, 11, 2)).status,
+            200);
+  // The replay is the first answer (its metadata, not the table's current
+  // one), and it commits nothing.
+  RestResponse again =
+      Call("POST", "/v1/namespaces/market/tables/trades", Append(uuid, 11, {}, 1), key);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(Body(again), Body(first));
+  EXPECT_EQ(Body(again)["metadata"]["current-snapshot-id"], 11);
+  K2_ASSERT_OK_AND_ASSIGN(auto table,
+                          iceberg::Table::Load(*catalog_, *io_, {{"market"}, "trades"}));
+  EXPECT_EQ(table.metadata().snapshots.size(), 2u);
+  EXPECT_EQ(table.metadata().current_snapshot_id, 12);
+}
+
+TEST_F(RestServerTest, AnotherWritersSwapIsNeverHiddenByTheMetadataCache) {
+  Json created = CreateTrades();
+  const std::string uuid = created["metadata"]["table-uuid"];
+  RestResponse c1 = Call("POST", "/v1/namespaces/market/tables/trades", Append(uuid, 11, {}, 1));
+  ASSERT_EQ(c1.status, 200) << c1.body;
+  // A writer beside the server (k2 on the SQL catalog directly) commits: the
+  // server still holds the metadata it wrote, under the old location.
+  K2_ASSERT_OK_AND_ASSIGN(auto direct,
+                          iceberg::Table::Load(*catalog_, *io_, {{"market"}, "trades"}));
+  auto props = direct.NewUpdateProperties();
+  props.Set("written.by", "sql");
+  K2_ASSERT_OK(direct.CommitUpdate(props));
+  ASSERT_NE(direct.metadata_location(), Body(c1)["metadata-location"]);
+
+  Json loaded = Body(Call("GET", "/v1/namespaces/market/tables/trades"));
+  EXPECT_EQ(loaded["metadata-location"], direct.metadata_location());
+  EXPECT_EQ(loaded["metadata"]["properties"]["written.by"], "sql");
+  // A commit based on what the server wrote last still checks against the
+  // pointer: main has not moved, so it applies, on top of the direct commit.
+  RestResponse c2 = Call("POST", "/v1/namespaces/market/tables/trades", Append(uuid, 12, 11, 2));
+  ASSERT_EQ(c2.status, 200) << c2.body;
+  EXPECT_EQ(Body(c2)["metadata"]["properties"]["written.by"], "sql");
+  EXPECT_EQ(Body(c2)["metadata"]["metadata-log"].back()["metadata-file"],
+            direct.metadata_location());
+  // And one based on the old head of main is refused.
+  EXPECT_EQ(Call("POST", "/v1/namespaces/market/tables/trades", Append(uuid, 13, 11, 2)).status,
+            409);
+}
+
 }  // namespace
 }  // namespace k2::rest

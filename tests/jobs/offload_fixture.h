@@ -35,11 +35,14 @@ class OffloadTest : public ::testing::Test {
   /// "sql" (the SQL catalog) or "rest" (k2's REST client against k2's REST
   /// server on loopback, over the same database).
   virtual std::string CatalogKind() const { return "sql"; }
+  /// Changes the default config before anything opens (e.g. the warehouse).
+  virtual void Configure(Config& config) const {}
 
   void SetUp() override {
     if (!::k2::testing::ChdbLibraryPath())
       GTEST_SKIP() << "libchdb.so not installed (scripts/install-deps)";
     config_ = DefaultConfig(dir_.path());
+    Configure(config_);
     config_.warm.chdb_library = *::k2::testing::ChdbLibraryPath();
     config_.warm.data_dir = EngineDir();
     config_.offload.max_parallel_tables = 2;

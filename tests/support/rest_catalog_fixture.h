@@ -42,6 +42,7 @@ class TestCatalog {
     K2_RETURN_IF_ERROR(t->listener_->Start("127.0.0.1", 0));
     rest::RestCatalogOptions client;
     client.uri = "http://127.0.0.1:" + std::to_string(t->listener_->port()) + "/iceberg";
+    t->rest_uri_ = client.uri;
     K2_ASSIGN_OR_RETURN(t->client_, rest::RestCatalog::Open(client));
     return t;
   }
@@ -55,6 +56,8 @@ class TestCatalog {
   Catalog& catalog() { return client_ ? *client_ : *backing_; }
   /// The SQL catalog underneath (the same as catalog() for "sql").
   Catalog& backing() { return *backing_; }
+  /// For "rest": the server's base URI, before /v1 (empty for "sql").
+  const std::string& rest_uri() const { return rest_uri_; }
 
  private:
   TestCatalog() = default;
@@ -63,6 +66,7 @@ class TestCatalog {
   std::unique_ptr<rest::RestCatalogServer> server_;
   std::unique_ptr<rest::RestCatalogListener> listener_;
   std::unique_ptr<Catalog> client_;
+  std::string rest_uri_;
 };
 
 }  // namespace k2::testing

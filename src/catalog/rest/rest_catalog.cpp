@@ -16,6 +16,11 @@ using Json = nlohmann::json;
 
 namespace {
 
+/// Idle connections kept per server.
+constexpr size_t kMaxIdleConnections = 8;
+/// Tables whose last LoadTableResult is kept (for If-None-Match).
+constexpr size_t kMaxCachedTables = 256;
+
 /// Splits "http://host:port/base" into "http://host:port" and "/base".
 std::pair<std::string, std::string> SplitUri(const std::string& uri) {
   size_t scheme = uri.find("://");
@@ -78,21 +83,52 @@ Result<std::unique_ptr<RestCatalog>> RestCatalog::Open(RestCatalogOptions option
   return catalog;
 }
 
+RestCatalog::RestCatalog(RestCatalogOptions options) : options_(std::move(options)) {}
+
+RestCatalog::~RestCatalog() = default;
+
+std::unique_ptr<httplib::Client> RestCatalog::TakeConnection(const std::string& origin) {
+  {
+    std::lock_guard lock(pool_mu_);
+    auto it = idle_.find(origin);
+    if (it != idle_.end() && !it->second.empty()) {
+      auto client = std::move(it->second.back());
+      it->second.pop_back();
+      return client;
+    }
+  }
+  auto client = std::make_unique<httplib::Client>(origin);
+  client->set_keep_alive(true);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
+  // holds the body back until the server's delayed ACK (40 ms).
+  client->set_tcp_nodelay(true);
+  client->set_connection_timeout(options_.connect_timeout_s, 0);
+  client->set_read_timeout(options_.request_timeout_s, 0);
+  client->set_write_timeout(options_.request_timeout_s, 0);
+  return client;
+}
+
+void RestCatalog::ReturnConnection(const std::string& origin,
+                                   std::unique_ptr<httplib::Client> client) {
+  std::lock_guard lock(pool_mu_);
+  auto& idle = idle_[origin];
+  if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(client));
+}
+
 Result<RestReply> RestCatalog::Send(const std::string& method, const std::string& url,
                                     const std::string& body, const std::string& content_type,
                                     const std::map<std::string, std::string>& headers) {
   auto [origin, path] = SplitUri(url);
-  httplib::Client client(origin);
-  client.set_connection_timeout(options_.connect_timeout_s, 0);
-  client.set_read_timeout(options_.request_timeout_s, 0);
-  client.set_write_timeout(options_.request_timeout_s, 0);
+  // A kept connection the server has closed meanwhile is reopened by
+  // cpp-httplib before sending (it checks the socket first).
+  std::unique_ptr<httplib::Client> client = TakeConnection(origin);
   httplib::Headers h;
   for (const auto& [k, v] : options_.headers) h.emplace(k, v);
   for (const auto& [k, v] : headers) h.emplace(k, v);
-  httplib::Result res = method == "GET"      ? client.Get(path, h)
-                        : method == "HEAD"   ? client.Head(path, h)
-                        : method == "DELETE" ? client.Delete(path, h, body, content_type)
-                                             : client.Post(path, h, body, content_type);
+  httplib::Result res = method == "GET"      ? client->Get(path, h)
+                        : method == "HEAD"   ? client->Head(path, h)
+                        : method == "DELETE" ? client->Delete(path, h, body, content_type)
+                                             : client->Post(path, h, body, content_type);
   if (!res) {
     // Refused connections never reached the server; anything later might have.
     ErrorKind kind =
@@ -102,9 +138,11 @@ Result<RestReply> RestCatalog::Send(const std::string& method, const std::string
   }
   RestReply reply;
   reply.status = res->status;
-  reply.text = res->body;
+  reply.etag = res->get_header_value("ETag");
   reply.body = Json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (reply.body.is_discarded()) reply.body = Json();
+  reply.text = std::move(res->body);
+  ReturnConnection(origin, std::move(client));
   return reply;
 }
 
@@ -164,29 +202,43 @@ Status RestCatalog::LoadConfig() {
 }
 
 Result<RestReply> RestCatalog::Call(const std::string& method, const std::string& path,
-                                    const Json* body, bool idempotent) {
+                                    const Json* body, bool idempotent,
+                                    std::map<std::string, std::string> headers) {
   const std::string url = options_.uri + prefix_path_ + path;
-  std::map<std::string, std::string> headers;
   const bool mutation = method == "POST" || method == "DELETE";
   if (mutation && idempotency_) headers["Idempotency-Key"] = iceberg::NewUuid();
   const std::string text = body ? body->dump() : std::string();
   const int attempts = 1 + ((idempotent || (mutation && idempotency_)) ? options_.retries : 0);
   bool refreshed = false;
+  // Once an attempt may have reached the server (no answer, or a 5xx), the
+  // request's outcome stays unknown, whatever later attempts meet (a server
+  // that died refuses the retries' connections).
+  bool maybe_applied = false;
   Result<RestReply> last = MakeError(ErrorKind::kInternal, "no request sent");
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    K2_ASSIGN_OR_RETURN(std::string auth, Authorization(false));
-    if (!auth.empty()) headers["Authorization"] = auth;
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
+    auto auth = Authorization(false);
+    if (!auth) {
+      last = std::unexpected(auth.error());
+      break;
+    }
+    if (!auth->empty()) headers["Authorization"] = *auth;
     last = Send(method, url, text, "application/json", headers);
     if (last && (last->status == 401 || last->status == 419) && !options_.credential.empty() &&
         !refreshed) {
       refreshed = true;
-      K2_ASSIGN_OR_RETURN(auth, Authorization(true));
-      headers["Authorization"] = auth;
+      K2_ASSIGN_OR_RETURN(*auth, Authorization(true));
+      headers["Authorization"] = *auth;
       last = Send(method, url, text, "application/json", headers);
     }
     bool transient = !last ? last.error().kind != ErrorKind::kInvalidInput : last->status >= 500;
     if (!transient) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+    maybe_applied = maybe_applied || (last ? last->status >= 500
+                                           : last.error().kind == ErrorKind::kCommitStateUnknown);
+  }
+  if (!last && maybe_applied && last.error().kind != ErrorKind::kCommitStateUnknown) {
+    return MakeError(ErrorKind::kCommitStateUnknown,
+                     "{} (an earlier attempt may have been applied)", last.error().message);
   }
   return last;
 }
@@ -329,27 +381,66 @@ Status RestCatalog::CreateTable(const TableIdentifier& id, const std::string& me
 }
 
 Result<std::string> RestCatalog::LoadTable(const TableIdentifier& id) {
-  K2_ASSIGN_OR_RETURN(RestReply r, Call("GET", TablePath(id) + "?snapshots=all", nullptr, true));
-  if (r.status != 200) {
-    return std::unexpected(ReplyError(r, "load table " + id.ToString(), ErrorKind::kRemote));
-  }
-  if (!r.body.is_object() || !r.body.contains("metadata-location") ||
-      !r.body["metadata-location"].is_string()) {
-    return MakeError(ErrorKind::kRemote, "REST catalog {}: load table {}: no metadata-location",
-                     options_.uri, id.ToString());
-  }
-  K2_ASSIGN_OR_RETURN(auto config, StringMap(r.body.value("config", Json()), "table config"));
-  {
+  K2_ASSIGN_OR_RETURN(LoadedMetadata loaded, LoadTableMetadata(id));
+  return std::move(loaded.location);
+}
+
+Result<LoadedMetadata> RestCatalog::LoadTableMetadata(const TableIdentifier& id) {
+  const std::string what = "load table " + id.ToString();
+  for (int attempt = 0;; ++attempt) {
+    std::map<std::string, std::string> headers;
+    if (attempt == 0) {
+      std::lock_guard lock(mu_);
+      if (auto it = tables_.find(id); it != tables_.end())
+        headers["If-None-Match"] = it->second.etag;
+    }
+    K2_ASSIGN_OR_RETURN(RestReply r,
+                        Call("GET", TablePath(id) + "?snapshots=all", nullptr, true, headers));
+    if (r.status == 304 && attempt == 0) {
+      std::lock_guard lock(mu_);
+      // Evicted meanwhile: ask again without the ETag.
+      if (auto it = tables_.find(id); it != tables_.end()) return it->second.loaded;
+      continue;
+    }
+    if (r.status != 200) return std::unexpected(ReplyError(r, what, ErrorKind::kRemote));
+    K2_ASSIGN_OR_RETURN(CachedTable table, ParseLoadResult(r, what));
+    table.etag = std::move(r.etag);
+    LoadedMetadata loaded = table.loaded;
     std::lock_guard lock(mu_);
-    table_config_[id] = std::move(config);
+    if (table.etag.empty()) {
+      tables_.erase(id);
+    } else {
+      if (tables_.size() >= kMaxCachedTables && !tables_.count(id)) tables_.erase(tables_.begin());
+      tables_[id] = std::move(table);
+    }
+    return loaded;
   }
-  return r.body["metadata-location"].get<std::string>();
+}
+
+Result<RestCatalog::CachedTable> RestCatalog::ParseLoadResult(const RestReply& r,
+                                                              const std::string& what) const {
+  if (!r.body.is_object() || !r.body.contains("metadata-location") ||
+      !r.body["metadata-location"].is_string() || !r.body.contains("metadata")) {
+    return MakeError(ErrorKind::kRemote,
+                     "REST catalog {}: {}: answer without metadata-location or metadata",
+                     options_.uri, what);
+  }
+  CachedTable table;
+  table.loaded.location = r.body["metadata-location"].get<std::string>();
+  auto m = iceberg::TableMetadata::FromJsonObject(r.body["metadata"]);
+  if (!m) {
+    return MakeError(ErrorKind::kRemote, "REST catalog {}: {}: metadata of {}: {}", options_.uri,
+                     what, table.loaded.location, m.error().message);
+  }
+  table.loaded.metadata = std::make_shared<const iceberg::TableMetadata>(std::move(*m));
+  K2_ASSIGN_OR_RETURN(table.config, StringMap(r.body.value("config", Json()), "table config"));
+  return table;
 }
 
 std::map<std::string, std::string> RestCatalog::TableConfig(const TableIdentifier& id) const {
   std::lock_guard lock(mu_);
-  auto it = table_config_.find(id);
-  return it == table_config_.end() ? std::map<std::string, std::string>() : it->second;
+  auto it = tables_.find(id);
+  return it == tables_.end() ? std::map<std::string, std::string>() : it->second.config;
 }
 
 Status RestCatalog::SwapTable(const TableIdentifier& id, const std::string&, const std::string&) {
@@ -359,10 +450,10 @@ Status RestCatalog::SwapTable(const TableIdentifier& id, const std::string&, con
                    id.ToString());
 }
 
-Result<std::string> RestCatalog::CommitMetadata(const TableIdentifier& id,
-                                                const iceberg::TableMetadata& base,
-                                                const std::string& base_location,
-                                                const iceberg::TableMetadata& next) {
+Result<LoadedMetadata> RestCatalog::CommitMetadata(const TableIdentifier& id,
+                                                   const iceberg::TableMetadata& base,
+                                                   const std::string& base_location,
+                                                   const iceberg::TableMetadata& next) {
   iceberg::TableCommit commit = iceberg::DiffMetadata(base, next);
   Json body = {{"identifier", {{"namespace", id.ns}, {"name", id.name}}},
                {"requirements", commit.requirements},
@@ -382,13 +473,13 @@ Result<std::string> RestCatalog::CommitMetadata(const TableIdentifier& id,
   if (r->status != 200) {
     return std::unexpected(ReplyError(*r, "commit " + id.ToString(), ErrorKind::kCommitConflict));
   }
-  if (!r->body.is_object() || !r->body.contains("metadata-location")) {
-    return MakeError(ErrorKind::kCommitStateUnknown,
-                     "REST catalog {}: commit {}: answer without metadata-location", options_.uri,
-                     id.ToString());
-  }
   (void)base_location;
-  return r->body["metadata-location"].get<std::string>();
+  auto committed = ParseLoadResult(*r, "commit " + id.ToString());
+  if (!committed) {
+    // Applied, but the answer does not say as what: read the table back.
+    return MakeError(ErrorKind::kCommitStateUnknown, "{}", committed.error().message);
+  }
+  return std::move(committed->loaded);
 }
 
 Status RestCatalog::RenameTable(const TableIdentifier& from, const TableIdentifier& to) {

@@ -9,15 +9,20 @@
 /// ("id:secret") exchanged at the token endpoint and refreshed before expiry
 /// and after a 401/419. Secrets never appear in logs or error messages.
 ///
-/// Metadata files are read through FileIO as with any catalog, but commits go
-/// to the server as requirements + updates (CommitMetadata, computed by
-/// iceberg::DiffMetadata) and the server writes the metadata file: 409 is
+/// A table's metadata comes with the server's answer (LoadTableMetadata):
+/// parsed once, kept per table with the answer's ETag, and sent back as
+/// If-None-Match, so loading a table that has not moved costs a 304 and no
+/// parsing. Commits go to the server as requirements + updates
+/// (CommitMetadata, computed by iceberg::DiffMetadata); the server writes the
+/// metadata file and answers with it (no re-read): 409 is
 /// kCommitConflict (the table's commit loop refreshes and retries); 5xx,
 /// timeouts and dropped connections are kCommitStateUnknown after the same
 /// request (same Idempotency-Key, when the server advertises keys) was retried.
 /// Table::Create's first metadata file is registered (POST .../register).
 ///
-/// Thread-safe: calls may come from many threads (one HTTP connection each).
+/// Thread-safe: calls may come from many threads. Connections are kept alive
+/// and reused: a request takes an idle one to its server (or opens one) and
+/// gives it back after a complete answer.
 
 #include <chrono>
 #include <map>
@@ -29,6 +34,10 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+
+namespace httplib {
+class Client;
+}
 
 namespace k2::rest {
 
@@ -54,6 +63,7 @@ struct RestReply {
   int status = 0;
   nlohmann::json body;  ///< parsed JSON (null when empty or not JSON)
   std::string text;
+  std::string etag;  ///< the ETag header, if any
 };
 
 class RestCatalog final : public Catalog {
@@ -62,6 +72,7 @@ class RestCatalog final : public Catalog {
   /// kInvalidInput for a bad URI or credential format; kRemote/kIo when the
   /// server cannot be reached or refuses.
   static Result<std::unique_ptr<RestCatalog>> Open(RestCatalogOptions options);
+  ~RestCatalog() override;
 
   const std::string& name() const override { return options_.name; }
 
@@ -77,13 +88,19 @@ class RestCatalog final : public Catalog {
   /// Registers the metadata file (POST /namespaces/{ns}/register).
   Status CreateTable(const TableIdentifier& id, const std::string& metadata_location) override;
   Result<std::string> LoadTable(const TableIdentifier& id) override;
+  /// The LoadTableResult's location and metadata (snapshots=all); a 304 to
+  /// the ETag of the table's last answer returns that answer's metadata.
+  /// kNotFound for a missing table; kRemote for an answer without metadata
+  /// or with metadata k2 cannot read.
+  Result<LoadedMetadata> LoadTableMetadata(const TableIdentifier& id) override;
   /// kUnsupported: commits go through CommitMetadata.
   Status SwapTable(const TableIdentifier& id, const std::string& expected,
                    const std::string& next) override;
   bool WritesMetadata() const override { return true; }
-  Result<std::string> CommitMetadata(const TableIdentifier& id, const iceberg::TableMetadata& base,
-                                     const std::string& base_location,
-                                     const iceberg::TableMetadata& next) override;
+  Result<LoadedMetadata> CommitMetadata(const TableIdentifier& id,
+                                        const iceberg::TableMetadata& base,
+                                        const std::string& base_location,
+                                        const iceberg::TableMetadata& next) override;
   Status RenameTable(const TableIdentifier& from, const TableIdentifier& to) override;
   Result<std::string> DropTable(const TableIdentifier& id) override;
 
@@ -94,7 +111,7 @@ class RestCatalog final : public Catalog {
   std::map<std::string, std::string> TableConfig(const TableIdentifier& id) const;
 
  private:
-  explicit RestCatalog(RestCatalogOptions options) : options_(std::move(options)) {}
+  explicit RestCatalog(RestCatalogOptions options);
 
   Status LoadConfig();
   /// The Authorization header value, fetching or refreshing a token if needed.
@@ -102,11 +119,21 @@ class RestCatalog final : public Catalog {
   /// Sends a request under /v1/{prefix}; retries a 401/419 once with a fresh
   /// token, and no-answer/5xx up to `retries` times when `idempotent`.
   Result<RestReply> Call(const std::string& method, const std::string& path,
-                         const nlohmann::json* body, bool idempotent);
-  Result<RestReply> Send(const std::string& method, const std::string& path,
-                         const std::string& body, const std::string& content_type,
+                         const nlohmann::json* body, bool idempotent,
+                         std::map<std::string, std::string> headers = {});
+  /// One exchange on a kept-alive connection to the URL's origin.
+  Result<RestReply> Send(const std::string& method, const std::string& url, const std::string& body,
+                         const std::string& content_type,
                          const std::map<std::string, std::string>& headers);
+  /// An idle connection to `origin`, or a new one.
+  std::unique_ptr<httplib::Client> TakeConnection(const std::string& origin);
+  /// Keeps `client` for the next request to `origin`.
+  void ReturnConnection(const std::string& origin, std::unique_ptr<httplib::Client> client);
   std::string TablePath(const TableIdentifier& id) const;
+  struct CachedTable;
+  /// The location, metadata and config of a LoadTableResult (or of a
+  /// CommitTableResponse, without config). kRemote names what is missing.
+  Result<CachedTable> ParseLoadResult(const RestReply& reply, const std::string& what) const;
   std::string NamespacePath(const Namespace& ns) const;
   Error ReplyError(const RestReply& reply, const std::string& what, ErrorKind conflict_kind) const;
 
@@ -115,10 +142,20 @@ class RestCatalog final : public Catalog {
   std::string prefix_path_;  ///< "/v1" or "/v1/<prefix>"
   bool idempotency_ = false;
 
+  /// A table's last LoadTableResult.
+  struct CachedTable {
+    std::string etag;
+    LoadedMetadata loaded;
+    std::map<std::string, std::string> config;
+  };
+
   mutable std::mutex mu_;
   std::string access_token_;
   std::chrono::steady_clock::time_point token_expires_;
-  std::map<TableIdentifier, std::map<std::string, std::string>> table_config_;
+  std::map<TableIdentifier, CachedTable> tables_;
+
+  std::mutex pool_mu_;
+  std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle_;
 };
 
 }  // namespace k2::rest

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <set>
 
@@ -224,6 +225,25 @@ Json MetadataJson(const TableMetadata& m, bool refs_only) {
   return j;
 }
 
+/// A LoadTableResult (or, without `config`, a CommitTableResponse) around
+/// the metadata file's JSON text, which is embedded as it is: the metadata is
+/// neither parsed nor serialized again.
+RestResponse LoadAnswer(const std::string& location, const std::string& metadata_json,
+                        const Json& config) {
+  RestResponse r;
+  r.body.reserve(metadata_json.size() + location.size() + 64);
+  r.body += R"({"metadata-location":)";
+  r.body += Json(location).dump();
+  r.body += R"(,"metadata":)";
+  r.body += metadata_json;
+  if (!config.is_null()) {
+    r.body += R"(,"config":)";
+    r.body += config.dump();
+  }
+  r.body += '}';
+  return r;
+}
+
 std::string JoinNamespace(const Namespace& ns) {
   return NamespaceToString(ns);
 }
@@ -273,7 +293,7 @@ struct RestCatalogServer::PreparedCommit {
   TableIdentifier id;
   std::string base_location;  ///< "" for a table being created
   std::string new_location;
-  std::shared_ptr<const TableMetadata> metadata;
+  MetadataFile file;  ///< as written to new_location
 };
 
 RestCatalogServer::RestCatalogServer(Catalog& catalog, FileIO& io, RestServerOptions options)
@@ -304,17 +324,27 @@ RestResponse RestCatalogServer::Handle(const RestRequest& req) {
     return ErrorResponse(403, "ForbiddenException", "this token may only read");
   }
   std::string key = mutation ? req.Header("idempotency-key") : std::string();
-  std::string fingerprint = req.method + " " + req.path + " " + req.body;
+  const std::string fingerprint =
+      key.empty() ? std::string() : req.method + " " + req.path + " " + req.body;
   if (!key.empty()) {
-    std::lock_guard lock(idempotency_mu_);
+    std::unique_lock lock(idempotency_mu_);
     auto now = std::chrono::steady_clock::now();
-    std::erase_if(answers_, [&](const auto& e) { return e.second.expires <= now; });
+    while (!answer_order_.empty() && answer_order_.front().first <= now) {
+      auto it = answers_.find(answer_order_.front().second);
+      if (it != answers_.end() && it->second.expires <= now) answers_.erase(it);
+      answer_order_.pop_front();
+    }
     if (auto it = answers_.find(key); it != answers_.end()) {
       if (it->second.fingerprint != fingerprint) {
         return ErrorResponse(422, "UnprocessableEntityException",
                              "Idempotency-Key was used for a different request");
       }
-      return it->second.response;
+      if (it->second.commit_location.empty()) return it->second.response;
+      std::string location = it->second.commit_location;
+      lock.unlock();
+      auto file = ReadMetadata(location);
+      if (!file) return FromError(file.error());
+      return CommitAnswer(location, *file);
     }
   }
   RestResponse response;
@@ -328,9 +358,15 @@ RestResponse RestCatalogServer::Handle(const RestRequest& req) {
   if (!key.empty() && response.status < 500 && !kRetryable.count(response.status)) {
     std::lock_guard lock(idempotency_mu_);
     if (answers_.size() < kMaxStoredAnswers) {
-      answers_[key] = StoredAnswer{
-          fingerprint, response,
-          std::chrono::steady_clock::now() + std::chrono::seconds(options_.idempotency_lifetime_s)};
+      auto expires =
+          std::chrono::steady_clock::now() + std::chrono::seconds(options_.idempotency_lifetime_s);
+      StoredAnswer stored{fingerprint, {}, response.commit_location, expires};
+      stored.response.status = response.status;
+      stored.response.headers = response.headers;
+      stored.response.content_type = response.content_type;
+      if (stored.commit_location.empty()) stored.response.body = response.body;
+      answers_[key] = std::move(stored);
+      answer_order_.emplace_back(expires, key);
     }
   }
   return response;
@@ -643,15 +679,19 @@ RestResponse RestCatalogServer::CreateTable(const Namespace& ns, const RestReque
   for (const Json& u : updates) {
     if (auto st = builder.Apply(u); !st) return FromError(st.error());
   }
-  auto built = builder.Build();
+  const bool staged = b.value("stage-create", false);
+  std::string file;
+  auto built = std::move(builder).Build([&](TableMetadata& m) {
+    m.last_updated_ms = iceberg::NowMillis();
+    if (!staged) file = iceberg::PrepareNextVersion(m, "", m);
+    return OkStatus();
+  });
   if (!built) return FromError(built.error());
-  TableMetadata m = std::move(*built);
-  m.last_updated_ms = iceberg::NowMillis();
-  if (b.value("stage-create", false)) {
-    return JsonResponse(200, {{"metadata", m.ToJsonObject()}, {"config", options_.table_config}});
+  if (staged) {
+    return JsonResponse(
+        200, {{"metadata", built->metadata.ToJsonObject()}, {"config", options_.table_config}});
   }
-  std::string file = iceberg::PrepareNextVersion(m, "", m);
-  if (auto st = io_.WriteAll(file, m.ToJson(), /*exclusive=*/true); !st) {
+  if (auto st = io_.WriteAll(file, built->json, /*exclusive=*/true); !st) {
     return FromError(st.error());
   }
   if (auto st = catalog_.CreateTable(id, file); !st) {
@@ -659,9 +699,10 @@ RestResponse RestCatalogServer::CreateTable(const Namespace& ns, const RestReque
     return FromError(st.error(), Subject::kNamespace);
   }
   spdlog::info("REST catalog: created table {}", id.ToString());
-  return JsonResponse(200, {{"metadata-location", file},
-                            {"metadata", m.ToJsonObject()},
-                            {"config", options_.table_config}});
+  MetadataFile written{std::make_shared<const TableMetadata>(std::move(built->metadata)),
+                       std::make_shared<const std::string>(std::move(built->json))};
+  CacheMetadata(file, written);
+  return LoadAnswer(file, *written.json, options_.table_config);
 }
 
 RestResponse RestCatalogServer::RegisterTable(const Namespace& ns, const RestRequest& req) {
@@ -687,27 +728,32 @@ RestResponse RestCatalogServer::RegisterTable(const Namespace& ns, const RestReq
                  : Status(std::unexpected(current.error()));
   }
   if (!st) return FromError(st.error(), Subject::kTable);
-  return JsonResponse(200, {{"metadata-location", location},
-                            {"metadata", (*m)->ToJsonObject()},
-                            {"config", options_.table_config}});
+  return LoadAnswer(location, *m->json, options_.table_config);
 }
 
-Result<std::shared_ptr<const TableMetadata>> RestCatalogServer::ReadMetadata(
+Result<RestCatalogServer::MetadataFile> RestCatalogServer::ReadMetadata(
     const std::string& location) {
   {
     std::lock_guard lock(cache_mu_);
     if (auto it = metadata_cache_.find(location); it != metadata_cache_.end()) return it->second;
   }
-  K2_ASSIGN_OR_RETURN(TableMetadata m, iceberg::ReadTableMetadata(io_, location));
-  auto shared = std::make_shared<const TableMetadata>(std::move(m));
-  CacheMetadata(location, shared);
-  return shared;
+  K2_ASSIGN_OR_RETURN(std::string bytes, io_.ReadAll(location));
+  K2_ASSIGN_OR_RETURN(TableMetadata m, TableMetadata::FromFileBytes(bytes, location));
+  MetadataFile file;
+  file.metadata = std::make_shared<const TableMetadata>(std::move(m));
+  // Answers embed the file's text as it is, unless it is gzipped or starts
+  // with a byte order mark (JSON inside JSON cannot).
+  const bool gzipped = bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f &&
+                       static_cast<uint8_t>(bytes[1]) == 0x8b;
+  file.json = std::make_shared<const std::string>(
+      gzipped || bytes.starts_with("\xEF\xBB\xBF") ? file.metadata->ToJson() : std::move(bytes));
+  CacheMetadata(location, file);
+  return file;
 }
 
-void RestCatalogServer::CacheMetadata(const std::string& location,
-                                      std::shared_ptr<const TableMetadata> m) {
+void RestCatalogServer::CacheMetadata(const std::string& location, MetadataFile file) {
   std::lock_guard lock(cache_mu_);
-  if (!metadata_cache_.emplace(location, std::move(m)).second) return;
+  if (!metadata_cache_.emplace(location, std::move(file)).second) return;
   cache_order_.push_back(location);
   while (cache_order_.size() > kMetadataCacheEntries) {
     metadata_cache_.erase(cache_order_.front());
@@ -734,9 +780,11 @@ RestResponse RestCatalogServer::LoadTable(const TableIdentifier& id, const RestR
   }
   auto m = ReadMetadata(*location);
   if (!m) return FromError(m.error());
-  RestResponse r = JsonResponse(200, {{"metadata-location", *location},
-                                      {"metadata", MetadataJson(**m, snapshots == "refs")},
-                                      {"config", options_.table_config}});
+  RestResponse r = snapshots == "refs"
+                       ? JsonResponse(200, {{"metadata-location", *location},
+                                            {"metadata", MetadataJson(*m->metadata, true)},
+                                            {"config", options_.table_config}})
+                       : LoadAnswer(*location, *m->json, options_.table_config);
   r.headers.emplace_back("ETag", etag);
   return r;
 }
@@ -754,7 +802,8 @@ Result<RestCatalogServer::PreparedCommit> RestCatalogServer::Prepare(const Table
   auto location = catalog_.LoadTable(id);
   if (location) {
     p.base_location = *location;
-    K2_ASSIGN_OR_RETURN(base, ReadMetadata(*location));
+    K2_ASSIGN_OR_RETURN(MetadataFile file, ReadMetadata(*location));
+    base = file.metadata;
   } else if (location.error().kind != ErrorKind::kNotFound) {
     return std::unexpected(location.error());
   }
@@ -768,14 +817,27 @@ Result<RestCatalogServer::PreparedCommit> RestCatalogServer::Prepare(const Table
   for (const Json& r : requirements) K2_RETURN_IF_ERROR(CheckRequirement(r, base.get()));
   auto builder = base ? iceberg::MetadataBuilder(*base) : iceberg::MetadataBuilder::ForCreate();
   for (const Json& u : updates) K2_RETURN_IF_ERROR(builder.Apply(u));
-  K2_ASSIGN_OR_RETURN(TableMetadata next, builder.Build());
-  K2_RETURN_IF_ERROR(CheckLocation(next.location));
-  p.new_location = iceberg::PrepareNextVersion(base ? *base : next, p.base_location, next,
-                                               iceberg::HighestMetadataVersion(io_, next.location));
-  if (!base) next.metadata_log.clear();
-  K2_RETURN_IF_ERROR(io_.WriteAll(p.new_location, next.ToJson(), /*exclusive=*/true));
-  p.metadata = std::make_shared<const TableMetadata>(std::move(next));
+  K2_ASSIGN_OR_RETURN(
+      iceberg::BuiltMetadata built, std::move(builder).Build([&](TableMetadata& next) -> Status {
+        K2_RETURN_IF_ERROR(CheckLocation(next.location));
+        p.new_location =
+            iceberg::PrepareNextVersion(base ? *base : next, p.base_location, next,
+                                        iceberg::HighestMetadataVersion(io_, next.location));
+        if (!base) next.metadata_log.clear();
+        return OkStatus();
+      }));
+  K2_RETURN_IF_ERROR(io_.WriteAll(p.new_location, built.json, /*exclusive=*/true));
+  p.file.metadata = std::make_shared<const TableMetadata>(std::move(built.metadata));
+  p.file.json = std::make_shared<const std::string>(std::move(built.json));
   return p;
+}
+
+void RestCatalogServer::MaybeCrash(std::string_view point) const {
+  if (options_.crash_point == point && commits_prepared_ == options_.crash_on_commit) {
+    spdlog::critical("REST catalog: crash point {} of commit {} reached (K2_TEST_REST_CRASH)",
+                     point, commits_prepared_);
+    std::_Exit(86);
+  }
 }
 
 Result<RestCatalogServer::PreparedCommit> RestCatalogServer::CommitOne(const TableIdentifier& id,
@@ -783,10 +845,13 @@ Result<RestCatalogServer::PreparedCommit> RestCatalogServer::CommitOne(const Tab
   std::lock_guard lock(commit_mu_);
   for (int attempt = 1;; ++attempt) {
     K2_ASSIGN_OR_RETURN(PreparedCommit p, Prepare(id, change));
+    ++commits_prepared_;
+    MaybeCrash("after-write");
     Status st = p.base_location.empty() ? catalog_.CreateTable(id, p.new_location)
                                         : catalog_.SwapTable(id, p.base_location, p.new_location);
     if (st) {
-      CacheMetadata(p.new_location, p.metadata);
+      MaybeCrash("after-swap");
+      CacheMetadata(p.new_location, p.file);
       return p;
     }
     if (st.error().kind == ErrorKind::kCommitStateUnknown) {
@@ -814,8 +879,14 @@ RestResponse RestCatalogServer::CommitTable(const TableIdentifier& id, const Res
   }
   auto committed = CommitOne(id, *body);
   if (!committed) return FromError(committed.error(), Subject::kTable);
-  return JsonResponse(200, {{"metadata-location", committed->new_location},
-                            {"metadata", committed->metadata->ToJsonObject()}});
+  return CommitAnswer(committed->new_location, committed->file);
+}
+
+RestResponse RestCatalogServer::CommitAnswer(const std::string& location,
+                                             const MetadataFile& file) const {
+  RestResponse r = LoadAnswer(location, *file.json, nullptr);
+  r.commit_location = location;
+  return r;
 }
 
 RestResponse RestCatalogServer::CommitTransaction(const RestRequest& req) {
@@ -879,7 +950,7 @@ RestResponse RestCatalogServer::DropTable(const TableIdentifier& id, const RestR
     if (!location) return FromError(location.error(), Subject::kTable);
     auto read = ReadMetadata(*location);
     if (!read) return FromError(read.error());
-    m = *read;
+    m = read->metadata;
   }
   auto dropped = catalog_.DropTable(id);
   if (!dropped) return FromError(dropped.error(), Subject::kTable);

@@ -29,6 +29,7 @@
 /// the warehouse. Thread-safe: the HTTP server calls Handle from many threads.
 
 #include <chrono>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
@@ -53,6 +54,13 @@ struct RestServerOptions {
   int64_t idempotency_lifetime_s = 1800;
   /// Table config sent with every LoadTableResult (e.g. vended credentials).
   std::map<std::string, std::string> table_config;
+  /// Fault injection for crash tests (`k2 serve` reads K2_TEST_REST_CRASH:
+  /// "after-write" or "after-swap", optionally ":N" for the N-th commit): the
+  /// process ends at once (std::_Exit(86)) at that point of a table commit,
+  /// after its metadata file is written and before the pointer swap, or after
+  /// the swap and before the answer. Empty: never.
+  std::string crash_point;
+  int crash_on_commit = 1;
 };
 
 class RestCatalogServer {
@@ -86,13 +94,27 @@ class RestCatalogServer {
   RestResponse RenameTable(const RestRequest& req);
   RestResponse CommitTransaction(const RestRequest& req);
 
+  /// A metadata file, parsed, and its JSON text (what answers embed).
+  struct MetadataFile {
+    std::shared_ptr<const iceberg::TableMetadata> metadata;
+    std::shared_ptr<const std::string> json;
+  };
+
   /// Loads, checks, applies and writes one table's commit (no swap yet).
   Result<PreparedCommit> Prepare(const TableIdentifier& id, const nlohmann::json& change);
+  /// Ends the process if options_.crash_point is `point` and this is the
+  /// commit it names.
+  void MaybeCrash(std::string_view point) const;
   /// Prepare + swap, retrying a lost swap; returns the committed metadata.
   Result<PreparedCommit> CommitOne(const TableIdentifier& id, const nlohmann::json& change);
-  /// Metadata of a file, cached (metadata files never change).
-  Result<std::shared_ptr<const iceberg::TableMetadata>> ReadMetadata(const std::string& location);
-  void CacheMetadata(const std::string& location, std::shared_ptr<const iceberg::TableMetadata> m);
+  /// A metadata file, cached by its location: files are written once and never
+  /// change, and every request reads the table's pointer from the catalog
+  /// first, so another writer's swap is never missed. The files this server
+  /// writes enter the cache as written (no re-read, no re-parse).
+  Result<MetadataFile> ReadMetadata(const std::string& location);
+  void CacheMetadata(const std::string& location, MetadataFile file);
+  /// The answer to a commit (CommitTableResponse), built around the file's text.
+  RestResponse CommitAnswer(const std::string& location, const MetadataFile& file) const;
   Status CheckLocation(const std::string& location) const;
   Status PurgeTable(const iceberg::TableMetadata& m);
 
@@ -103,18 +125,25 @@ class RestCatalogServer {
   /// Serializes this server's commits (the catalog's compare-and-swap still
   /// guards against other writers).
   std::mutex commit_mu_;
+  int commits_prepared_ = 0;  ///< under commit_mu_ (crash_on_commit)
 
   std::mutex cache_mu_;
-  std::map<std::string, std::shared_ptr<const iceberg::TableMetadata>> metadata_cache_;
+  std::map<std::string, MetadataFile> metadata_cache_;
   std::list<std::string> cache_order_;
 
+  /// A stored answer to an Idempotency-Key. A commit's answer is kept as its
+  /// metadata location (empty body) and rebuilt from the file when replayed:
+  /// the body is the whole table metadata.
   struct StoredAnswer {
     std::string fingerprint;
     RestResponse response;
+    std::string commit_location;
     std::chrono::steady_clock::time_point expires;
   };
   std::mutex idempotency_mu_;
   std::map<std::string, StoredAnswer> answers_;
+  /// Keys in the order they expire (one lifetime for all).
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> answer_order_;
 };
 
 }  // namespace k2::rest

@@ -27,10 +27,14 @@ RestRequest Translate(const httplib::Request& req, size_t mount_size) {
   return out;
 }
 
-void Answer(const RestResponse& r, httplib::Response& res) {
+void Answer(RestResponse r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
-  if (!r.body.empty()) res.set_content(r.body, r.content_type.c_str());
+  if (!r.body.empty()) {
+    // As set_content, without copying the body (a table's whole metadata).
+    res.body = std::move(r.body);
+    res.set_header("Content-Type", r.content_type);
+  }
 }
 
 }  // namespace
@@ -43,6 +47,9 @@ void MountRestCatalog(httplib::Server& server, const std::string& mount,
   auto route = [shared, mount_size](const httplib::Request& req, httplib::Response& res) {
     Answer((*shared)(Translate(req, mount_size)), res);
   };
+  server.set_keep_alive_max_count(1000);
+  server.set_tcp_nodelay(true);  // answers are written in pieces (see the client)
+  server.set_keep_alive_timeout(kRestCatalogKeepAliveSeconds);
   server.Get(pattern, route);  // HEAD is routed to GET handlers
   server.Post(pattern, route);
   server.Delete(pattern, route);
@@ -57,7 +64,7 @@ RestCatalogListener::~RestCatalogListener() {
 
 Status RestCatalogListener::Start(const std::string& host, int port) {
   server_ = std::make_unique<httplib::Server>();
-  server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kRestCatalogThreads); };
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);
   server_->set_payload_max_length(max_body_bytes_);

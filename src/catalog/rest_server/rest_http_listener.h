@@ -23,8 +23,17 @@ using RestCatalogHandler = std::function<RestResponse(const RestRequest&)>;
 /// The mount point on the daemon's listener.
 inline constexpr std::string_view kRestCatalogMount = "/iceberg";
 
+/// Threads of a listener that serves the REST catalog. Clients keep their
+/// connections alive between requests (k2's client does), and cpp-httplib
+/// holds a thread per open connection until it idles out
+/// (kRestCatalogKeepAliveSeconds), so a few clients must not take them all.
+inline constexpr size_t kRestCatalogThreads = 16;
+inline constexpr int kRestCatalogKeepAliveSeconds = 2;
+
 /// Routes GET/HEAD/POST/DELETE of `mount` + "/..." on `server` to `handler`
-/// ("" mounts at the root). `handler` must outlive the server.
+/// ("" mounts at the root), and lets connections serve many requests each
+/// (closed after kRestCatalogKeepAliveSeconds idle). `handler` must outlive
+/// the server.
 void MountRestCatalog(httplib::Server& server, const std::string& mount,
                       RestCatalogHandler handler);
 

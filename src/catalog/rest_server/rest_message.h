@@ -36,6 +36,9 @@ struct RestResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// A successful commit's new metadata file (not sent: the server keeps
+  /// idempotent answers by it instead of by the body).
+  std::string commit_location;
 };
 
 /// Decodes %XX escapes ('+' stays '+': paths are not forms). Returns false on a

@@ -18,7 +18,7 @@ namespace {
 using testing::kTradesId;
 using testing::MaintenanceTest;
 
-class CompactionDeletesTest : public MaintenanceTest {
+class CompactionDeletesTest : public testing::CatalogKindTest<MaintenanceTest> {
  protected:
   static CompactionOptions SmallFiles() {
     CompactionOptions o;
@@ -64,7 +64,7 @@ class CompactionDeletesTest : public MaintenanceTest {
   }
 };
 
-TEST_F(CompactionDeletesTest, PositionAndEqualityDeletesAreAppliedAndChdbAgrees) {
+TEST_P(CompactionDeletesTest, PositionAndEqualityDeletesAreAppliedAndChdbAgrees) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   // Day 20: three hourly files (qty 0..9, 100..109, 200..209); day 21: one file.
   std::vector<iceberg::DataFile> d20;
@@ -139,7 +139,7 @@ TEST_F(CompactionDeletesTest, PositionAndEqualityDeletesAreAppliedAndChdbAgrees)
 // Equality deletes committed while compaction runs (and between its planning
 // and its commit): the replace must fail validation and retry, never commit
 // files that resurrect deleted rows.
-TEST_F(CompactionDeletesTest, ConcurrentEqualityDeletesAreNeverLost) {
+TEST_P(CompactionDeletesTest, ConcurrentEqualityDeletesAreNeverLost) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   std::atomic<bool> done{false};
   std::atomic<int> committed_groups{0};
@@ -216,6 +216,8 @@ TEST_F(CompactionDeletesTest, ConcurrentEqualityDeletesAreNeverLost) {
   EXPECT_EQ(totals.first, static_cast<int64_t>(expected.size()));
   EXPECT_EQ(totals.second, sum);
 }
+
+K2_MAINTENANCE_ON_CATALOG_KINDS(CompactionDeletesTest);
 
 }  // namespace
 }  // namespace k2::jobs

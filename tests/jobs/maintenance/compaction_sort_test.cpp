@@ -14,7 +14,7 @@ namespace {
 using testing::kTradesId;
 using testing::MaintenanceTest;
 
-class CompactionSortTest : public MaintenanceTest {
+class CompactionSortTest : public testing::CatalogKindTest<MaintenanceTest> {
  protected:
   /// Day-partitioned trades ordered by symbol (asc, nulls first), qty desc.
   Result<iceberg::Table> CreateSortedTable() {
@@ -46,7 +46,7 @@ class CompactionSortTest : public MaintenanceTest {
   }
 };
 
-TEST_F(CompactionSortTest, OutputIsSortedByTheTableSortOrder) {
+TEST_P(CompactionSortTest, OutputIsSortedByTheTableSortOrder) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateSortedTable());
   const int order_id = table.metadata().DefaultSortOrder().order_id;
   ASSERT_GT(order_id, 0);
@@ -94,7 +94,7 @@ TEST_F(CompactionSortTest, OutputIsSortedByTheTableSortOrder) {
   EXPECT_EQ(totals_after, totals_before);
 }
 
-TEST_F(CompactionSortTest, RunsAreSortedWhenTheGroupExceedsOneRun) {
+TEST_P(CompactionSortTest, RunsAreSortedWhenTheGroupExceedsOneRun) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateSortedTable());
   std::mt19937_64 rng(5);
   for (int h = 0; h < 4; ++h) {
@@ -124,6 +124,8 @@ TEST_F(CompactionSortTest, RunsAreSortedWhenTheGroupExceedsOneRun) {
   EXPECT_GT(breaks, 0) << "expected several runs at this run size";
   EXPECT_LT(breaks, 40) << "runs are far longer than one input batch";
 }
+
+K2_MAINTENANCE_ON_CATALOG_KINDS(CompactionSortTest);
 
 }  // namespace
 }  // namespace k2::jobs

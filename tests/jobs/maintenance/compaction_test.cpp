@@ -14,7 +14,7 @@ namespace {
 using testing::kTradesId;
 using testing::MaintenanceTest;
 
-class CompactionTest : public MaintenanceTest {
+class CompactionTest : public testing::CatalogKindTest<MaintenanceTest> {
  protected:
   static CompactionOptions SmallFiles() {
     CompactionOptions o;
@@ -34,7 +34,7 @@ class CompactionTest : public MaintenanceTest {
   }
 };
 
-TEST_F(CompactionTest, MergesClosedDaysSkipsTheOpenDayAndKeepsEveryRow) {
+TEST_P(CompactionTest, MergesClosedDaysSkipsTheOpenDayAndKeepsEveryRow) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   for (int h = 0; h < 6; ++h) K2_ASSERT_OK(AppendHour(table, 20, h, 25, h * 1000));
   for (int h = 0; h < 3; ++h) K2_ASSERT_OK(AppendHour(table, 21, h, 25, 100000 + h * 1000));
@@ -91,7 +91,7 @@ TEST_F(CompactionTest, MergesClosedDaysSkipsTheOpenDayAndKeepsEveryRow) {
   EXPECT_EQ(again.groups_committed, 0);
 }
 
-TEST_F(CompactionTest, TargetSizeRollsOutputsAndMinInputsIsHonoured) {
+TEST_P(CompactionTest, TargetSizeRollsOutputsAndMinInputsIsHonoured) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   K2_ASSERT_OK(AppendHour(table, 20, 0, 10, 0));
   CompactionOptions o = SmallFiles();
@@ -113,7 +113,7 @@ TEST_F(CompactionTest, TargetSizeRollsOutputsAndMinInputsIsHonoured) {
 
 // Compaction runs while an offload-like writer appends hours and re-offloads
 // whole days (replace partitions), 50 rounds: no row lost or duplicated.
-TEST_F(CompactionTest, ConcurrentAppendsAndReOffloadsNeverLoseOrDuplicateRows) {
+TEST_P(CompactionTest, ConcurrentAppendsAndReOffloadsNeverLoseOrDuplicateRows) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   K2_ASSERT_OK(AppendHour(table, 20, 0, 4, 0));
   std::atomic<bool> done{false};
@@ -197,6 +197,8 @@ TEST_F(CompactionTest, ConcurrentAppendsAndReOffloadsNeverLoseOrDuplicateRows) {
     EXPECT_EQ(d[0]["c"], std::to_string(e.first)) << "day " << day;
   }
 }
+
+K2_MAINTENANCE_ON_CATALOG_KINDS(CompactionTest);
 
 }  // namespace
 }  // namespace k2::jobs

@@ -11,11 +11,11 @@ namespace {
 using testing::kTradesId;
 using testing::MaintenanceTest;
 
-class ExpireTest : public MaintenanceTest {};
+class ExpireTest : public testing::CatalogKindTest<MaintenanceTest> {};
 
 constexpr int64_t kDayMs = 86400LL * 1000;
 
-TEST_F(ExpireTest, RemovesExactlyTheFilesOnlyExpiredSnapshotsReach) {
+TEST_P(ExpireTest, RemovesExactlyTheFilesOnlyExpiredSnapshotsReach) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   std::vector<int64_t> snaps;
   for (int h = 0; h < 4; ++h) {
@@ -87,7 +87,7 @@ TEST_F(ExpireTest, RemovesExactlyTheFilesOnlyExpiredSnapshotsReach) {
   EXPECT_FALSE(gone.has_value());
 }
 
-TEST_F(ExpireTest, KeepsBranchAndTagHeadsAndRetainLast) {
+TEST_P(ExpireTest, KeepsBranchAndTagHeadsAndRetainLast) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   std::vector<int64_t> snaps;
   for (int h = 0; h < 5; ++h) {
@@ -110,7 +110,7 @@ TEST_F(ExpireTest, KeepsBranchAndTagHeadsAndRetainLast) {
   EXPECT_EQ(tag_totals.first, 6);
 }
 
-TEST_F(ExpireTest, YoungSnapshotsStayAndTablePropertiesOverrideDefaults) {
+TEST_P(ExpireTest, YoungSnapshotsStayAndTablePropertiesOverrideDefaults) {
   K2_ASSERT_OK_AND_ASSIGN(
       iceberg::Table table,
       CreateTable({{"ts", "day"}}, {{"history.expire.min-snapshots-to-keep", "3"}}));
@@ -135,7 +135,7 @@ TEST_F(ExpireTest, YoungSnapshotsStayAndTablePropertiesOverrideDefaults) {
   EXPECT_TRUE(r2.expired_snapshot_ids.empty()) << "60-day table age keeps 30-day-old snapshots";
 }
 
-TEST_F(ExpireTest, RefusesWhenGcDisabledAndDryRunChangesNothing) {
+TEST_P(ExpireTest, RefusesWhenGcDisabledAndDryRunChangesNothing) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table,
                           CreateTable({{"ts", "day"}}, {{"gc.enabled", "false"}}));
   for (int h = 0; h < 3; ++h) K2_ASSERT_OK(AppendHour(table, 20, h, 3, h));
@@ -155,13 +155,15 @@ TEST_F(ExpireTest, RefusesWhenGcDisabledAndDryRunChangesNothing) {
   EXPECT_EQ(table.metadata().snapshots.size(), 3u);
 }
 
-TEST_F(ExpireTest, ExplicitIdCannotBeARefHead) {
+TEST_P(ExpireTest, ExplicitIdCannotBeARefHead) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   K2_ASSERT_OK_AND_ASSIGN(int64_t s1, AppendHour(table, 20, 0, 3, 0));
   iceberg::ExpireSnapshots expire(&table);
   expire.ExpireSnapshotId(s1);
   K2_ASSERT_ERROR_KIND(expire.Commit(), ErrorKind::kInvalidInput);
 }
+
+K2_MAINTENANCE_ON_CATALOG_KINDS(ExpireTest);
 
 }  // namespace
 }  // namespace k2::jobs

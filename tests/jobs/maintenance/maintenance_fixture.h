@@ -1,6 +1,8 @@
 #pragma once
-// Shared setup for maintenance tests: a day-partitioned trades table in a
-// memory catalog on local disk, with helpers to inspect it from outside.
+// Shared setup for maintenance tests: a day-partitioned trades table on local
+// disk, in a memory catalog or (CatalogKindTest) on each catalog kind: the SQL
+// catalog, and k2's REST client against k2's REST server on loopback; with
+// helpers to inspect it from outside.
 
 #include <filesystem>
 #include <set>
@@ -11,6 +13,7 @@
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "iceberg/test_tables.h"
+#include "support/rest_catalog_fixture.h"
 #include "support/support.h"
 
 namespace k2::jobs::testing {
@@ -19,8 +22,20 @@ inline const TableIdentifier kTradesId{{"market"}, "trades"};
 
 class MaintenanceTest : public ::testing::Test {
  protected:
+  /// "memory", or a kind of ::k2::testing::CatalogKinds().
+  virtual std::string CatalogKind() const { return "memory"; }
+
   void SetUp() override {
-    catalog_ = NewMemoryCatalog("k2");
+    if (CatalogKind() == "memory") {
+      owned_catalog_ = NewMemoryCatalog("k2");
+      catalog_ = owned_catalog_.get();
+    } else {
+      auto opened =
+          ::k2::testing::TestCatalog::Open(CatalogKind(), dir_ / "catalog.db", dir_ / "warehouse");
+      ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+      test_catalog_ = std::move(*opened);
+      catalog_ = &test_catalog_->catalog();
+    }
     ASSERT_TRUE(catalog_->CreateNamespace({"market"}, {}).has_value());
   }
 
@@ -86,7 +101,21 @@ class MaintenanceTest : public ::testing::Test {
 
   k2::testing::TempDir dir_;
   std::unique_ptr<FileIO> io_ = NewLocalFileIO();
-  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<Catalog> owned_catalog_;
+  std::unique_ptr<::k2::testing::TestCatalog> test_catalog_;
+  Catalog* catalog_ = nullptr;
 };
+
+/// `Fixture` (a MaintenanceTest) on each catalog kind: its tests are TEST_P,
+/// instantiated with K2_MAINTENANCE_ON_CATALOG_KINDS(Fixture).
+template <typename Fixture>
+class CatalogKindTest : public Fixture, public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::string CatalogKind() const override { return this->GetParam(); }
+};
+
+#define K2_MAINTENANCE_ON_CATALOG_KINDS(fixture)                                                  \
+  INSTANTIATE_TEST_SUITE_P(Catalogs, fixture, ::testing::ValuesIn(::k2::testing::CatalogKinds()), \
+                           [](const auto& info) { return info.param; })
 
 }  // namespace k2::jobs::testing

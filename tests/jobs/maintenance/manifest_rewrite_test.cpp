@@ -10,9 +10,9 @@ namespace {
 using testing::kTradesId;
 using testing::MaintenanceTest;
 
-class ManifestRewriteTest : public MaintenanceTest {};
+class ManifestRewriteTest : public testing::CatalogKindTest<MaintenanceTest> {};
 
-TEST_F(ManifestRewriteTest, MergesHourlyManifestsKeepingRowsAndHistory) {
+TEST_P(ManifestRewriteTest, MergesHourlyManifestsKeepingRowsAndHistory) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   std::vector<int64_t> snaps;
   for (int h = 0; h < 12; ++h) {
@@ -65,7 +65,7 @@ TEST_F(ManifestRewriteTest, MergesHourlyManifestsKeepingRowsAndHistory) {
   EXPECT_EQ(again.manifests_before, 1);
 }
 
-TEST_F(ManifestRewriteTest, AppendAfterRewriteStillPlansEveryFile) {
+TEST_P(ManifestRewriteTest, AppendAfterRewriteStillPlansEveryFile) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   for (int h = 0; h < 4; ++h) K2_ASSERT_OK(AppendHour(table, 20, h, 2, h));
   K2_ASSERT_OK(RewriteManifests(*catalog_, *io_, kTradesId, {}));
@@ -75,6 +75,8 @@ TEST_F(ManifestRewriteTest, AppendAfterRewriteStillPlansEveryFile) {
   EXPECT_EQ(totals.first, 10);
   EXPECT_EQ(totals.second, 2 * (0 + 1 + 2 + 3 + 100) + 5);
 }
+
+K2_MAINTENANCE_ON_CATALOG_KINDS(ManifestRewriteTest);
 
 }  // namespace
 }  // namespace k2::jobs

@@ -54,9 +54,9 @@ TEST(FindOrphansTest, MatchesAcrossSpellingsAndFailsOnPrefixMismatch) {
                        ErrorKind::kInvalidInput);
 }
 
-class OrphanTest : public MaintenanceTest {};
+class OrphanTest : public testing::CatalogKindTest<MaintenanceTest> {};
 
-TEST_F(OrphanTest, DeletesOnlyOldUnreferencedFiles) {
+TEST_P(OrphanTest, DeletesOnlyOldUnreferencedFiles) {
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
   for (int h = 0; h < 3; ++h) K2_ASSERT_OK(AppendHour(table, 20, h, 5, h));
   const std::string loc = table.metadata().location;
@@ -93,7 +93,7 @@ TEST_F(OrphanTest, DeletesOnlyOldUnreferencedFiles) {
   EXPECT_EQ(totals_after, totals);
 }
 
-TEST_F(OrphanTest, RefusesThresholdUnderADay) {
+TEST_P(OrphanTest, RefusesThresholdUnderADay) {
   K2_ASSERT_OK(CreateTable());
   OrphanOptions opts;
   opts.older_than_s = 3600;
@@ -104,7 +104,7 @@ TEST_F(OrphanTest, RefusesThresholdUnderADay) {
 // Property: over random histories (appends, overwrites, expiries, stray files
 // of random ages), orphan cleanup never deletes a file a retained snapshot
 // references or one newer than the threshold, and deletes every old stray.
-TEST_F(OrphanTest, PropertyNeverDeletesReferencedOrYoungFiles) {
+TEST_P(OrphanTest, PropertyNeverDeletesReferencedOrYoungFiles) {
   std::mt19937_64 rng(20261124);
   for (int round = 0; round < 4; ++round) {
     if (round > 0) {
@@ -168,6 +168,8 @@ TEST_F(OrphanTest, PropertyNeverDeletesReferencedOrYoungFiles) {
     }
   }
 }
+
+K2_MAINTENANCE_ON_CATALOG_KINDS(OrphanTest);
 
 }  // namespace
 }  // namespace k2::jobs

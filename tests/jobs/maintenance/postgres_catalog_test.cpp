@@ -27,7 +27,8 @@ class PostgresMaintenanceTest : public MaintenanceTest {};
 
 TEST_F(PostgresMaintenanceTest, AllOperationsWithConcurrentWritersKeepEveryRow) {
   K2_START_POSTGRES(server);
-  K2_ASSERT_OK_AND_ASSIGN(catalog_, OpenSqlCatalog(server->uri(), "k2"));
+  K2_ASSERT_OK_AND_ASSIGN(owned_catalog_, OpenSqlCatalog(server->uri(), "k2"));
+  catalog_ = owned_catalog_.get();
   K2_ASSERT_OK_AND_ASSIGN(auto writer_catalog, OpenSqlCatalog(server->uri(), "k2"));
   K2_ASSERT_OK(catalog_->CreateNamespace({"market"}, {}));
   K2_ASSERT_OK_AND_ASSIGN(iceberg::Table table, CreateTable());
