@@ -4,12 +4,16 @@
 //   - files k2 writes: a small partitioned Iceberg table (Parquet data files,
 //     manifests, manifest lists, metadata JSON with the offload's snapshot
 //     summaries, a gzipped metadata file), RowBinary rows, the example k2.yaml,
-//     cron expressions, and zone files of the system's zone directory;
+//     cron expressions, zone files of the system's zone directory, and
+//     requests to the REST catalog server (the bodies of its tests);
 //   - files other engines wrote, from fixtures_dir when present
 //     (../shared/fixtures: parquet-testing and iceberg-tables), never copied
 //     into the repository.
-// Captured ClickHouse streams are checked in (fuzz/seeds, capture_streams.mjs).
+// Captured ClickHouse streams (capture_streams.mjs) and S3 answers are checked
+// in (fuzz/seeds).
 #include <zlib.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -81,7 +85,9 @@ void AddFile(const fs::path& out, const fs::path& file, const std::string& tag) 
   if (file.filename().string().starts_with("k2-ledger")) {
     WriteSeed(out / "offload_ledger", name, Prefix(0), bytes);
   } else if (ext == ".parquet") {
-    WriteSeed(out / "parquet", name, "", bytes);
+    // parquet_fuzz's -max_len (scripts/fuzz): a longer file would be cut
+    // before its footer, i.e. read as garbage at a cost per execution.
+    if (bytes.size() <= (256u << 10)) WriteSeed(out / "parquet", name, "", bytes);
     if (bytes.size() >= 12 && bytes.compare(bytes.size() - 4, 4, "PAR1") == 0) {
       uint32_t len = 0;
       std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
@@ -218,6 +224,232 @@ k2::Status WriteK2Table(const fs::path& dir) {
   return OkStatus();
 }
 
+/// Requests to the REST catalog server in rest_request_fuzz's layout: requests
+/// separated by 0x1E, each [route][flags][line]\n[body] (routes and flags:
+/// fuzz/rest_request_fuzz.cpp), with the bodies of the server's tests.
+void WriteRestSeeds(const fs::path& out) {
+  using Json = nlohmann::json;
+  enum Route : char {
+    kConfig,
+    kTokens,
+    kListNs,
+    kCreateNs,
+    kLoadNs,
+    kHeadNs,
+    kDropNs,
+    kNsProps,
+    kListTables,
+    kCreateTable,
+    kRegister,
+    kLoadTable,
+    kHeadTable,
+    kCommit,
+    kDropTable,
+    kMetrics,
+    kRename,
+    kTransaction,
+    kRaw
+  };
+  struct Req {
+    char route;
+    char flags;
+    std::string line;
+    std::string body;
+  };
+  auto write = [&](const std::string& name, const std::vector<Req>& reqs) {
+    std::string bytes;
+    for (const Req& r : reqs) {
+      if (!bytes.empty()) bytes.push_back('\x1e');
+      bytes += std::string{r.route, r.flags} + r.line + "\n" + r.body;
+    }
+    WriteSeed(out / "rest_request", name, "", bytes);
+  };
+  const std::string uuid = "9c12d441-03fe-4693-9a96-a0705ddf69c1";
+  Json schema = {{"type", "struct"},
+                 {"schema-id", 0},
+                 {"fields",
+                  {{{"id", 1}, {"name", "id"}, {"type", "long"}, {"required", true}},
+                   {{"id", 2}, {"name", "ts"}, {"type", "timestamptz"}, {"required", false}},
+                   {{"id", 3}, {"name", "symbol"}, {"type", "string"}, {"required", false}}}}};
+  Json create = {
+      {"name", "quotes"},
+      {"schema", schema},
+      {"partition-spec",
+       {{"spec-id", 0},
+        {"fields",
+         {{{"source-id", 2}, {"field-id", 1000}, {"name", "ts_hour"}, {"transform", "hour"}}}}}},
+      {"write-order",
+       {{"order-id", 1},
+        {"fields",
+         {{{"transform", "identity"},
+           {"source-id", 3},
+           {"direction", "asc"},
+           {"null-order", "nulls-first"}}}}}},
+      {"properties", {{"owner", "desk"}, {"format-version", "1"}}}};
+  auto append = [&](int64_t id, Json parent) {
+    Json snap = {{"snapshot-id", id},
+                 {"sequence-number", id},
+                 {"timestamp-ms", 1700000000000 + id},
+                 {"manifest-list", "mem://warehouse/market/trades/metadata/snap.avro"},
+                 {"summary", {{"operation", "append"}, {"added-records", "10"}}},
+                 {"schema-id", 0}};
+    if (!parent.is_null()) snap["parent-snapshot-id"] = parent;
+    return Json{{"requirements",
+                 {{{"type", "assert-table-uuid"}, {"uuid", uuid}},
+                  {{"type", "assert-ref-snapshot-id"}, {"ref", "main"}, {"snapshot-id", parent}}}},
+                {"updates",
+                 {{{"action", "add-snapshot"}, {"snapshot", snap}},
+                  {{"action", "set-snapshot-ref"},
+                   {"ref-name", "main"},
+                   {"type", "branch"},
+                   {"snapshot-id", id}}}}};
+  };
+  Json schema1 = schema;
+  schema1["fields"].push_back(
+      {{"id", 4}, {"name", "price"}, {"type", "double"}, {"required", false}});
+  Json evolve = {
+      {"identifier", {{"namespace", {"market"}}, {"name", "trades"}}},
+      {"requirements",
+       {{{"type", "assert-current-schema-id"}, {"current-schema-id", 0}},
+        {{"type", "assert-last-assigned-field-id"}, {"last-assigned-field-id", 3}},
+        {{"type", "assert-last-assigned-partition-id"}, {"last-assigned-partition-id", 1000}},
+        {{"type", "assert-default-spec-id"}, {"default-spec-id", 0}},
+        {{"type", "assert-default-sort-order-id"}, {"default-sort-order-id", 0}},
+        {{"type", "assert-ref-snapshot-id"}, {"ref", "dev"}, {"snapshot-id", nullptr}}}},
+      {"updates",
+       {{{"action", "add-schema"}, {"schema", schema1}, {"last-column-id", 4}},
+        {{"action", "set-current-schema"}, {"schema-id", -1}},
+        {{"action", "add-spec"},
+         {"spec",
+          {{"fields", {{{"source-id", 4}, {"name", "p_bucket"}, {"transform", "bucket[16]"}}}}}}},
+        {{"action", "set-default-spec"}, {"spec-id", -1}},
+        {{"action", "add-sort-order"},
+         {"sort-order",
+          {{"order-id", 1},
+           {"fields",
+            {{{"transform", "truncate[4]"},
+              {"source-id", 3},
+              {"direction", "desc"},
+              {"null-order", "nulls-last"}}}}}}},
+        {{"action", "set-default-sort-order"}, {"sort-order-id", -1}},
+        {{"action", "set-properties"}, {"updates", {{"a", "1"}}}},
+        {{"action", "remove-properties"}, {"removals", {"owner"}}},
+        {{"action", "set-snapshot-ref"},
+         {"ref-name", "v1"},
+         {"type", "tag"},
+         {"snapshot-id", 1},
+         {"max-ref-age-ms", 86400000}},
+        {{"action", "upgrade-format-version"}, {"format-version", 2}}}}};
+  Json stats = {{"snapshot-id", 1},
+                {"statistics-path", "mem://warehouse/market/trades/metadata/1.puffin"},
+                {"file-size-in-bytes", 10},
+                {"file-footer-size-in-bytes", 4},
+                {"blob-metadata",
+                 {{{"type", "apache-datasketches-theta-v1"},
+                   {"snapshot-id", 1},
+                   {"sequence-number", 1},
+                   {"fields", {1}},
+                   {"properties", {{"ndv", "3"}}}}}}};
+  Json maintain = {
+      {"updates",
+       {{{"action", "set-statistics"}, {"snapshot-id", 1}, {"statistics", stats}},
+        {{"action", "set-partition-statistics"},
+         {"partition-statistics",
+          {{"snapshot-id", 1},
+           {"statistics-path", "mem://warehouse/market/trades/metadata/p1.parquet"},
+           {"file-size-in-bytes", 9}}}},
+        {{"action", "remove-statistics"}, {"snapshot-id", 1}},
+        {{"action", "remove-partition-statistics"}, {"snapshot-id", 1}},
+        {{"action", "remove-snapshot-ref"}, {"ref-name", "main"}},
+        {{"action", "remove-snapshots"}, {"snapshot-ids", {1}}},
+        {{"action", "remove-schemas"}, {"schema-ids", {0}}},
+        {{"action", "remove-partition-specs"}, {"spec-ids", {0}}},
+        {{"action", "set-location"}, {"location", "mem://warehouse/market/trades2"}}}}};
+  Json staged_commit = {
+      {"requirements", {{{"type", "assert-create"}}}},
+      {"updates",
+       {{{"action", "assign-uuid"}, {"uuid", "11111111-2222-4333-8444-555555555555"}},
+        {{"action", "upgrade-format-version"}, {"format-version", 2}},
+        {{"action", "add-schema"}, {"schema", schema}},
+        {{"action", "set-current-schema"}, {"schema-id", -1}},
+        {{"action", "set-location"}, {"location", "mem://warehouse/market/staged"}}}}};
+  auto change = [](const std::string& name, Json commit) {
+    commit["identifier"] = {{"namespace", {"market"}}, {"name", name}};
+    return commit;
+  };
+  Json quotes_append = {
+      {"updates", {{{"action", "set-properties"}, {"updates", {{"touched", "yes"}}}}}}};
+  Json rename = {{"source", {{"namespace", {"market"}}, {"name", "trades"}}},
+                 {"destination", {{"namespace", {"empty"}}, {"name", "fills"}}}};
+  Json ns_props = {{"updates", {{"k2", "v2"}}}, {"removals", {"owner", "nope"}}};
+
+  write("config", {{kConfig, 0, "warehouse=anything", ""}});
+  write("tokens", {{kTokens, 2, "",
+                    "grant_type=client_credentials&client_id=k2-client&client_secret=k2-secret"
+                    "&scope=catalog%3Aread"},
+                   {kTokens, 3, "", "grant_type=client_credentials"},
+                   {kTokens, 2, "", "grant_type=password&client_id=x"}});
+  write("namespaces", {{kCreateNs, 0, "",
+                        Json{{"namespace", {"market", "eu"}}, {"properties", {{"k", "v"}}}}.dump()},
+                       {kListNs, 0, "pageSize=1", ""},
+                       {kListNs, 0, "pageSize=1&pageToken=656d707479", ""},
+                       {kListNs, 0, "parent=market", ""},
+                       {kLoadNs, 0, "", ""},
+                       {kHeadNs, 0, "", ""},
+                       {kNsProps, 0, "", ns_props.dump()},
+                       {kDropNs, 0, "", ""},
+                       {kRaw, 0, "DELETE /v1/namespaces/market%1Feu", ""}});
+  write("tables", {{kCreateTable, 0, "", create.dump()},
+                   {kListTables, 0, "pageSize=1", ""},
+                   {kRaw, 0, "GET /v1/namespaces/market/tables/quotes?snapshots=refs", ""},
+                   {kMetrics, 0, "", Json{{"report-type", "scan-report"}}.dump()}});
+  Json staged = create;
+  staged["name"] = "staged";
+  staged["stage-create"] = true;
+  write("staged", {{kCreateTable, 0, "", staged.dump()},
+                   {kRaw, 0, "POST /v1/namespaces/market/tables/staged", staged_commit.dump()},
+                   {kRaw, 0, "HEAD /v1/namespaces/market/tables/staged", ""}});
+  write("load_etag", {{kLoadTable, 0, "snapshots=all", ""},
+                      {kLoadTable, 16, "snapshots=all", ""},
+                      {kHeadTable, 0, "", ""}});
+  write("append", {{kCommit, 0, "", append(2, 1).dump()},
+                   {kCommit, 0, "", append(3, 2).dump()},
+                   {kCommit, 0, "", append(3, 1).dump()},
+                   {kLoadTable, 0, "snapshots=refs", ""}});
+  write("evolve", {{kCommit, 0, "", evolve.dump()}, {kLoadTable, 0, "", ""}});
+  write("maintain", {{kCommit, 0, "", maintain.dump()}});
+  write("transaction",
+        {{kCreateTable, 0, "", create.dump()},
+         {kTransaction, 0, "",
+          Json{{"table-changes", {change("trades", append(2, 1)), change("quotes", quotes_append)}}}
+              .dump()}});
+  write("rename_register_drop",
+        {{kRename, 0, "", rename.dump()},
+         {kRaw, 0, "HEAD /v1/namespaces/empty/tables/fills", ""},
+         {kRegister, 0, "",
+          Json{{"name", "again"},
+               {"metadata-location", "mem://warehouse/market/trades/metadata/x"},
+               {"overwrite", true}}
+              .dump()},
+         {kRaw, 0, "DELETE /v1/namespaces/empty/tables/fills?purgeRequested=true", ""},
+         {kDropTable, 0, "", ""}});
+  write("idempotency", {{kCreateNs, 4, "", Json{{"namespace", {"b"}}}.dump()},
+                        {kCreateNs, 4, "", Json{{"namespace", {"b"}}}.dump()},
+                        {kCreateNs, 4, "", Json{{"namespace", {"c"}}}.dump()},
+                        {kDropTable, 4 | 8, "purgeRequested=true", ""},
+                        {kDropTable, 4 | 8, "purgeRequested=true", ""}});
+  write("auth", {{kCommit, 1, "", append(2, 1).dump()},
+                 {kLoadTable, 1, "", ""},
+                 {kLoadTable, 2, "", ""},
+                 {kRaw, 0, "PUT /v1/config", ""}});
+  write("bad", {{kCreateNs, 0, "", "{\"namespace\": [\"a.b\"]}"},
+                {kCreateNs, 0, "", "{\"namespace\": []}"},
+                {kCommit, 0, "", "{\"updates\": [{\"action\": \"teleport\"}]}"},
+                {kCommit, 0, "", "{\"requirements\": [{\"type\": \"assert-everything\"}]}"},
+                {kRaw, 0, "GET /v1/namespaces/a%zz/tables", ""},
+                {kRaw, 0, "GET /v2/x", ""}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -297,6 +529,7 @@ int main(int argc, char** argv) {
   }
 
   WriteSeed(out / "config", "example.yaml", "", k2::ExampleConfigYaml());
+  WriteRestSeeds(out);
 
   const char* crons[] = {"0 5 * * * *",
                          "*/15 * * * *",

@@ -1,9 +1,11 @@
 // The S3 FileIO's pure parts, without a server: URI parsing, the XML reader
-// on real S3 answers, error and retry classification, backoff, digests.
+// on real S3 answers and the parsers of each answer, error and retry
+// classification, backoff, digests.
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
 #include "io/s3/digest.h"
+#include "io/s3/s3_answers.h"
 #include "io/s3/s3_error.h"
 #include "io/s3/s3_file_io.h"
 #include "io/s3/s3_uri.h"
@@ -94,6 +96,64 @@ TEST(S3XmlTest, RejectsMalformedDocumentsWithTheOffset) {
   for (int i = 0; i < 100; ++i) deep += "<a>";
   K2_ASSERT_ERROR_KIND(ParseXml(deep), ErrorKind::kCorrupt);
   EXPECT_EQ(XmlEscape("a<b>&'\""), "a&lt;b&gt;&amp;&apos;&quot;");
+}
+
+TEST(S3AnswersTest, ReadsListingPages) {
+  K2_ASSERT_OK_AND_ASSIGN(
+      ListObjectsPage objects,
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated>"
+                         "<Contents><Key>t/a</Key><Size>5</Size>"
+                         "<LastModified>1970-01-01T00:00:01Z</LastModified></Contents>"
+                         "<NextContinuationToken>tok</NextContinuationToken></ListBucketResult>"));
+  ASSERT_EQ(objects.objects.size(), 1u);
+  EXPECT_EQ(objects.objects[0].key, "t/a");
+  EXPECT_EQ(objects.objects[0].size, 5u);
+  EXPECT_EQ(objects.objects[0].modified_ms, 1000);
+  EXPECT_EQ(objects.next_token, "tok");
+  K2_ASSERT_ERROR_KIND(
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>"),
+      ErrorKind::kRemote);
+  K2_ASSERT_ERROR_KIND(ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key>"
+                                          "<LastModified>soon</LastModified></Contents>"
+                                          "</ListBucketResult>"),
+                       ErrorKind::kCorrupt);
+  K2_ASSERT_ERROR_KIND(ParseListObjectsV2("<ListBucketResult>"), ErrorKind::kCorrupt);
+
+  K2_ASSERT_OK_AND_ASSIGN(
+      ListUploadsPage uploads,
+      ParseListMultipartUploads(
+          "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+          "<NextKeyMarker>t/b</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker>"
+          "<Upload><Key>t/a</Key><UploadId>u1</UploadId>"
+          "<Initiated>1970-01-01T00:00:02.000Z</Initiated></Upload>"
+          "</ListMultipartUploadsResult>"));
+  ASSERT_EQ(uploads.uploads.size(), 1u);
+  EXPECT_EQ(uploads.uploads[0].upload_id, "u1");
+  EXPECT_EQ(uploads.uploads[0].initiated_ms, 2000);
+  EXPECT_EQ(uploads.next_key_marker, "t/b");
+  EXPECT_EQ(uploads.next_upload_id_marker, "u2");
+  K2_ASSERT_ERROR_KIND(ParseListMultipartUploads("<ListMultipartUploadsResult><IsTruncated>true"
+                                                 "</IsTruncated></ListMultipartUploadsResult>"),
+                       ErrorKind::kRemote);
+}
+
+TEST(S3AnswersTest, ReadsUploadIdsAndDeleteErrors) {
+  K2_ASSERT_OK_AND_ASSIGN(std::string id, ParseInitiateMultipartUpload(
+                                              "<InitiateMultipartUploadResult><UploadId>"
+                                              "abc</UploadId></InitiateMultipartUploadResult>"));
+  EXPECT_EQ(id, "abc");
+  K2_ASSERT_ERROR_KIND(ParseInitiateMultipartUpload("<InitiateMultipartUploadResult/>"),
+                       ErrorKind::kRemote);
+  K2_ASSERT_OK_AND_ASSIGN(
+      std::vector<DeleteObjectError> errors,
+      ParseDeleteObjectsResult("<DeleteResult><Deleted><Key>a</Key></Deleted><Error><Key>b</Key>"
+                               "<Code>AccessDenied</Code><Message>no</Message></Error>"
+                               "</DeleteResult>"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].key, "b");
+  EXPECT_EQ(errors[0].code, "AccessDenied");
+  EXPECT_EQ(errors[0].message, "no");
+  K2_ASSERT_ERROR_KIND(ParseDeleteObjectsResult("<DeleteResult"), ErrorKind::kCorrupt);
 }
 
 TEST(S3ErrorTest, ParsesErrorBodiesIncludingA200CompleteFailure) {

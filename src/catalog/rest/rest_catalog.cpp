@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "catalog/rest_server/rest_message.h"
+#include "common/json.h"
 #include "iceberg/table.h"
 #include "iceberg/table_update.h"
 
@@ -139,8 +140,9 @@ Result<RestReply> RestCatalog::Send(const std::string& method, const std::string
   RestReply reply;
   reply.status = res->status;
   reply.etag = res->get_header_value("ETag");
-  reply.body = Json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  if (reply.body.is_discarded()) reply.body = Json();
+  // Not JSON, or nested too deep to copy safely: a reply without a body.
+  auto parsed = ParseUntrustedJson(res->body, "REST catalog reply");
+  reply.body = parsed ? std::move(*parsed) : Json();
   reply.text = std::move(res->body);
   ReturnConnection(origin, std::move(client));
   return reply;

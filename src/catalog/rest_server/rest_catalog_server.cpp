@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 
+#include "common/json.h"
 #include "iceberg/table.h"
 #include "iceberg/table_update.h"
 
@@ -142,9 +143,12 @@ Json IdentifierJson(const TableIdentifier& id) {
   return {{"namespace", id.ns}, {"name", id.name}};
 }
 
+/// The body as a JSON object, nesting-limited: copying and dumping a value
+/// recurse once per level, so a body of a million '[' would overflow the stack.
 Result<Json> ParseBody(const RestRequest& req) {
-  Json j = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  auto j = ParseUntrustedJson(req.body, "request body");
+  if (!j) return MakeError(ErrorKind::kInvalidInput, "{}", j.error().message);
+  if (!j->is_object()) {
     return MakeError(ErrorKind::kInvalidInput, "request body is not a JSON object");
   }
   return j;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "io/s3/digest.h"
+#include "io/s3/s3_answers.h"
 #include "io/s3/s3_error.h"
 #include "io/s3/s3_output_file.h"
 #include "io/s3/s3_uri.h"
@@ -137,22 +138,15 @@ class S3FileIO final : public FileIO {
                  {"prefix", key_prefix},
                  {"max-keys", std::to_string(client_->options().list_page_size)}};
       if (!token.empty()) r.query.emplace_back("continuation-token", token);
-      K2_ASSIGN_OR_RETURN(XmlElement doc, SendForXml(r, "ListObjectsV2"));
-      for (const XmlElement* c : doc.Children("Contents")) {
-        FileInfo f;
-        f.path = fmt::format("{}://{}/{}", uri.scheme, uri.bucket, c->ChildText("Key"));
-        f.size = std::strtoull(c->ChildText("Size").c_str(), nullptr, 10);
-        auto t = ParseS3Time(c->ChildText("LastModified"));
-        if (!t) return std::unexpected(t.error().WithContext("ListObjectsV2 of " + prefix));
-        f.modified_ms = *t;
-        out.push_back(std::move(f));
+      K2_ASSIGN_OR_RETURN(std::string body, SendForBody(r));
+      auto page = ParseListObjectsV2(body);
+      if (!page) return std::unexpected(AnswerError(page.error(), prefix));
+      for (ListObjectsPage::Object& o : page->objects) {
+        out.push_back(FileInfo{fmt::format("{}://{}/{}", uri.scheme, uri.bucket, o.key), o.size,
+                               o.modified_ms});
       }
-      if (doc.ChildText("IsTruncated") != "true") break;
-      token = doc.ChildText("NextContinuationToken");
-      if (token.empty()) {
-        return MakeError(ErrorKind::kRemote, "ListObjectsV2 of {} at {}: truncated without a token",
-                         prefix, client_->endpoint());
-      }
+      if (page->next_token.empty()) break;
+      token = std::move(page->next_token);
     }
     return out;
   }
@@ -191,24 +185,16 @@ class S3FileIO final : public FileIO {
                  {"max-uploads", std::to_string(client_->options().list_page_size)}};
       if (!key_marker.empty()) r.query.emplace_back("key-marker", key_marker);
       if (!id_marker.empty()) r.query.emplace_back("upload-id-marker", id_marker);
-      K2_ASSIGN_OR_RETURN(XmlElement doc, SendForXml(r, "ListMultipartUploads"));
-      for (const XmlElement* u : doc.Children("Upload")) {
-        PendingUpload p;
-        p.path = fmt::format("{}://{}/{}", uri.scheme, uri.bucket, u->ChildText("Key"));
-        p.upload_id = u->ChildText("UploadId");
-        auto t = ParseS3Time(u->ChildText("Initiated"));
-        if (!t) return std::unexpected(t.error().WithContext("ListMultipartUploads of " + prefix));
-        p.initiated_ms = *t;
-        out.push_back(std::move(p));
+      K2_ASSIGN_OR_RETURN(std::string body, SendForBody(r));
+      auto page = ParseListMultipartUploads(body);
+      if (!page) return std::unexpected(AnswerError(page.error(), prefix));
+      for (ListUploadsPage::Upload& u : page->uploads) {
+        out.push_back(PendingUpload{fmt::format("{}://{}/{}", uri.scheme, uri.bucket, u.key),
+                                    std::move(u.upload_id), u.initiated_ms});
       }
-      if (doc.ChildText("IsTruncated") != "true") break;
-      key_marker = doc.ChildText("NextKeyMarker");
-      id_marker = doc.ChildText("NextUploadIdMarker");
-      if (key_marker.empty()) {
-        return MakeError(ErrorKind::kRemote,
-                         "ListMultipartUploads of {} at {}: truncated without a marker", prefix,
-                         client_->endpoint());
-      }
+      if (page->next_key_marker.empty()) break;
+      key_marker = std::move(page->next_key_marker);
+      id_marker = std::move(page->next_upload_id_marker);
     }
     return out;
   }
@@ -231,15 +217,16 @@ class S3FileIO final : public FileIO {
     return r;
   }
 
-  Result<XmlElement> SendForXml(const S3Request& r, std::string_view operation) {
+  /// The body of a 2xx answer to `r`; the error for any other.
+  Result<std::string> SendForBody(const S3Request& r) {
     K2_ASSIGN_OR_RETURN(S3Response resp, client_->Send(r));
     if (!resp.ok()) return std::unexpected(client_->ErrorFor(r, resp));
-    auto doc = ParseXml(resp.body);
-    if (!doc) {
-      return std::unexpected(doc.error().WithContext(
-          fmt::format("{} of s3://{} at {}", operation, r.bucket, client_->endpoint())));
-    }
-    return doc;
+    return std::move(resp.body);
+  }
+
+  /// An error of an answer's parser, naming what was asked and the endpoint.
+  Error AnswerError(const Error& e, std::string_view what) const {
+    return e.WithContext(fmt::format("{} at {}", what, client_->endpoint()));
   }
 
   void DeleteBatch(const std::string& bucket,
@@ -265,22 +252,25 @@ class S3FileIO final : public FileIO {
     auto fail_all = [&](const Error& e) {
       for (size_t i = start; i < end; ++i) failed.push_back(DeleteFailure{keys[i].second, e});
     };
-    auto doc = SendForXml(r, "DeleteObjects");
-    if (!doc) {
-      fail_all(doc.error());
+    auto body = SendForBody(r);
+    if (!body) {
+      fail_all(body.error());
       return;
     }
-    for (const XmlElement* e : doc->Children("Error")) {
-      const std::string key = e->ChildText("Key");
-      const std::string code = e->ChildText("Code");
-      if (code == "NoSuchKey") continue;
-      auto it = path_of.find(key);
+    auto errors = ParseDeleteObjectsResult(*body);
+    if (!errors) {
+      fail_all(AnswerError(errors.error(), "s3://" + bucket));
+      return;
+    }
+    for (const DeleteObjectError& e : *errors) {
+      if (e.code == "NoSuchKey") continue;
+      auto it = path_of.find(e.key);
       const std::string path =
-          it != path_of.end() ? it->second : fmt::format("s3://{}/{}", bucket, key);
-      failed.push_back(DeleteFailure{
-          path, Error{S3ErrorKind(403, code),
-                      fmt::format("S3 DeleteObjects s3://{}/{} at {}: {}: {}", bucket, key,
-                                  client_->endpoint(), code, e->ChildText("Message"))}});
+          it != path_of.end() ? it->second : fmt::format("s3://{}/{}", bucket, e.key);
+      failed.push_back(
+          DeleteFailure{path, Error{S3ErrorKind(403, e.code),
+                                    fmt::format("S3 DeleteObjects s3://{}/{} at {}: {}: {}", bucket,
+                                                e.key, client_->endpoint(), e.code, e.message)}});
     }
   }
 

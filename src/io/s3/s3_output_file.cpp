@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 #include "io/s3/digest.h"
+#include "io/s3/s3_answers.h"
 #include "io/s3/s3_error.h"
 #include "io/s3/xml.h"
 
@@ -198,13 +199,12 @@ class S3OutputFile final : public OutputFile {
     r.idempotent = false;  // a retry would leave a second, dangling upload
     K2_ASSIGN_OR_RETURN(S3Response resp, client_.Send(r));
     if (!resp.ok()) return std::unexpected(client_.ErrorFor(r, resp));
-    auto doc = ParseXml(resp.body);
-    if (!doc) return std::unexpected(doc.error().WithContext(path_ + ": CreateMultipartUpload"));
-    upload_id_ = doc->ChildText("UploadId");
-    if (upload_id_.empty()) {
-      return MakeError(ErrorKind::kRemote, "{}: CreateMultipartUpload at {} answered no UploadId",
-                       path_, client_.endpoint());
+    auto id = ParseInitiateMultipartUpload(resp.body);
+    if (!id) {
+      return std::unexpected(
+          id.error().WithContext(fmt::format("{} at {}", path_, client_.endpoint())));
     }
+    upload_id_ = std::move(*id);
     return {};
   }
 
