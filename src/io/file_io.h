@@ -27,7 +27,36 @@ class InputFile {
   virtual Status ReadAt(uint64_t offset, size_t length, uint8_t* out) = 0;
   /// Convenience: reads the whole file.
   Result<std::string> ReadAll();
+  /// True where every read is a request with a high fixed cost (an object
+  /// store's GET: a round trip and a request charge): readers then merge
+  /// nearby ranges into fewer, larger reads (ReadRanges). False for local
+  /// disk, where small reads are cheap and extra bytes are not.
+  virtual bool CoalesceReads() const { return false; }
 };
+
+/// A byte range of a file.
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint64_t end() const { return offset + length; }
+};
+
+/// How ReadRanges merges the ranges of a file whose reads are costly.
+struct CoalesceOptions {
+  /// Ranges closer than this are read together, the bytes between them too.
+  uint64_t max_gap = 1ULL << 20;
+  /// A merged read stops growing at this size (a single larger range is read alone).
+  uint64_t max_span = 32ULL << 20;
+};
+
+/// Reads `ranges` of `in` into one string each, in the order given. Where
+/// in.CoalesceReads(), ranges are sorted and merged into spans (neighbours
+/// closer than max_gap, spans up to max_span), one ReadAt per span, read span
+/// by span: memory is the results plus one span. Otherwise one ReadAt per
+/// range, in order. Ranges must lie inside the file (callers check, to name
+/// what a range is); overlapping ranges are allowed. Errors: those of ReadAt.
+Result<std::vector<std::string>> ReadRanges(InputFile& in, const std::vector<ByteRange>& ranges,
+                                            const CoalesceOptions& options = {});
 
 /// A sequential writer. Write() may buffer; Finish() makes the file visible
 /// atomically; Abort() discards it. Destroying an unfinished file discards it.

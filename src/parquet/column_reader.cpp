@@ -756,7 +756,8 @@ class TypedChunkReader final : public ColumnChunkReader {
   int64_t rows_seen_ = 0;
 };
 
-Result<std::pair<std::string, uint64_t>> LoadChunkBytes(const ChunkContext& ctx) {
+/// The chunk's bytes in the file, checked against the file size.
+Result<ByteRange> ChunkRange(const ChunkContext& ctx) {
   const format::ColumnMetaData& m = *ctx.chunk->meta_data;
   int64_t start = m.data_page_offset;
   if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
@@ -771,16 +772,17 @@ Result<std::pair<std::string, uint64_t>> LoadChunkBytes(const ChunkContext& ctx)
                      "({} bytes)",
                      ctx.path, ctx.column, start, len, ctx.file_size);
   }
-  std::string data(static_cast<size_t>(len), '\0');
-  K2_RETURN_IF_ERROR(ctx.in->ReadAt(static_cast<uint64_t>(start), data.size(),
-                                    reinterpret_cast<uint8_t*>(data.data())));
-  return std::make_pair(std::move(data), static_cast<uint64_t>(start));
+  return ByteRange{static_cast<uint64_t>(start), static_cast<uint64_t>(len)};
 }
 
 template <typename P>
-Result<std::unique_ptr<TypedChunkReader<P>>> MakeTyped(const ChunkContext& ctx) {
-  K2_ASSIGN_OR_RETURN(auto loaded, LoadChunkBytes(ctx));
-  return std::make_unique<TypedChunkReader<P>>(ctx, std::move(loaded.first), loaded.second);
+Result<std::unique_ptr<TypedChunkReader<P>>> MakeTyped(const ChunkContext& ctx, std::string bytes) {
+  K2_ASSIGN_OR_RETURN(ByteRange range, ChunkRange(ctx));
+  if (bytes.size() != range.length) {
+    return MakeError(ErrorKind::kInternal, "{}: column {}: {} bytes given for a {}-byte chunk",
+                     ctx.path, ctx.column, bytes.size(), range.length);
+  }
+  return std::make_unique<TypedChunkReader<P>>(ctx, std::move(bytes), range.offset);
 }
 
 template <typename F>
@@ -830,21 +832,30 @@ Status ColumnChunkReader::ReadRecords(size_t records, Column* dense, std::vector
   return MakeError(ErrorKind::kInternal, "ReadRecords on a reader without levels");
 }
 
-Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx) {
+Result<ByteRange> ColumnChunkRange(const ChunkContext& ctx) {
+  K2_RETURN_IF_ERROR(CheckContext(ctx));
+  return ChunkRange(ctx);
+}
+
+Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx,
+                                                           std::string bytes) {
   K2_RETURN_IF_ERROR(CheckContext(ctx));
   return DispatchPhysical(
-      ctx, [](const ChunkContext& c, auto* tag) -> Result<std::unique_ptr<ColumnChunkReader>> {
+      ctx, [&](const ChunkContext& c, auto* tag) -> Result<std::unique_ptr<ColumnChunkReader>> {
         using P = std::remove_pointer_t<decltype(tag)>;
-        K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c));
+        K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));
         return std::unique_ptr<ColumnChunkReader>(std::move(r));
       });
 }
 
 Status DecodeWholeChunk(const ChunkContext& ctx) {
-  K2_RETURN_IF_ERROR(CheckContext(ctx));
-  return DispatchPhysical(ctx, [](const ChunkContext& c, auto* tag) -> Status {
+  K2_ASSIGN_OR_RETURN(ByteRange range, ColumnChunkRange(ctx));
+  std::string bytes(range.length, '\0');
+  K2_RETURN_IF_ERROR(
+      ctx.in->ReadAt(range.offset, bytes.size(), reinterpret_cast<uint8_t*>(bytes.data())));
+  return DispatchPhysical(ctx, [&](const ChunkContext& c, auto* tag) -> Status {
     using P = std::remove_pointer_t<decltype(tag)>;
-    K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c));
+    K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));
     return r->DecodeAll();
   });
 }

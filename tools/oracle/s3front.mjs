@@ -20,7 +20,9 @@
 //     at once without a body); slow: the answer waits slow_ms first;
 //     complete_error: the next N CompleteMultipartUploads answer 200 with an
 //     <Error> body (the upload stays open, as on AWS).
-//   - GET /__admin/stats: {requests, faults, signature_failures, open_uploads};
+//   - GET /__admin/stats: {requests, faults, signature_failures, open_uploads,
+//     methods: {GET: n, HEAD: n, ...}, ranged_gets} (requests counted as they
+//     arrive, faulted ones included);
 //     POST /__admin/backdate?bucket=B&key=K&seconds=S: moves an object's
 //     LastModified (or with upload=1 every upload under key K's prefix) S
 //     seconds into the past, for age-guard tests.
@@ -71,7 +73,7 @@ const signer = new SignatureV4({
 
 let faults = args.faults ? JSON.parse(args.faults) : {};
 let rng = mulberry32(faults.seed ?? 1);
-const stats = { requests: 0, faults: 0, signature_failures: 0 };
+const stats = { requests: 0, faults: 0, signature_failures: 0, methods: {}, ranged_gets: 0 };
 const uploads = new Map(); // uploadId -> {bucket, key, initiated: Date}
 
 function mulberry32(a) {
@@ -294,6 +296,8 @@ async function handle(req, res) {
   if (rawPath.startsWith('/__admin/')) return admin(req, res, rawPath, q);
 
   stats.requests += 1;
+  stats.methods[req.method] = (stats.methods[req.method] ?? 0) + 1;
+  if (req.method === 'GET' && req.headers.range) stats.ranged_gets += 1;
   const fault = pickFault(req.method);
   if (fault) stats.faults += 1;
   if (fault === 'drop') {
