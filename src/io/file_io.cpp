@@ -16,24 +16,33 @@ Result<std::string> InputFile::ReadAll() {
   return out;
 }
 
-Result<std::vector<std::string>> ReadRanges(InputFile& in, const std::vector<ByteRange>& ranges,
-                                            const CoalesceOptions& options) {
-  std::vector<std::string> out(ranges.size());
-  auto read_into = [&](size_t i) -> Status {
-    out[i].resize(ranges[i].length);
-    return in.ReadAt(ranges[i].offset, out[i].size(), reinterpret_cast<uint8_t*>(out[i].data()));
+Result<std::vector<RangeBytes>> ReadRanges(InputFile& in, const std::vector<ByteRange>& ranges,
+                                           const CoalesceOptions& options) {
+  std::vector<RangeBytes> out(ranges.size());
+  // Reads [start, end) into a new buffer for out[order[first..last)].
+  auto read_span = [&](const std::vector<size_t>& order, size_t first, size_t last, uint64_t start,
+                       uint64_t end) -> Status {
+    auto buffer = std::make_shared<std::string>(end - start, '\0');
+    K2_RETURN_IF_ERROR(
+        in.ReadAt(start, buffer->size(), reinterpret_cast<uint8_t*>(buffer->data())));
+    for (size_t k = first; k < last; ++k) {
+      const ByteRange& r = ranges[order[k]];
+      out[order[k]] =
+          RangeBytes{buffer, std::string_view(*buffer).substr(r.offset - start, r.length)};
+    }
+    return OkStatus();
   };
+  std::vector<size_t> order(ranges.size());
+  for (size_t i = 0; i < ranges.size(); ++i) order[i] = i;
   if (!in.CoalesceReads()) {
-    for (size_t i = 0; i < ranges.size(); ++i) K2_RETURN_IF_ERROR(read_into(i));
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      K2_RETURN_IF_ERROR(read_span(order, i, i + 1, ranges[i].offset, ranges[i].end()));
+    }
     return out;
   }
-  std::vector<size_t> order;
-  for (size_t i = 0; i < ranges.size(); ++i) {
-    if (ranges[i].length > 0) order.push_back(i);
-  }
+  std::erase_if(order, [&](size_t i) { return ranges[i].length == 0; });
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return ranges[a].offset < ranges[b].offset; });
-  std::string span;
   for (size_t first = 0; first < order.size();) {
     const uint64_t start = ranges[order[first]].offset;
     uint64_t end = ranges[order[first]].end();
@@ -44,16 +53,7 @@ Result<std::vector<std::string>> ReadRanges(InputFile& in, const std::vector<Byt
       if (r.offset > end + options.max_gap || grown - start > options.max_span) break;
       end = grown;
     }
-    if (last == first + 1) {
-      K2_RETURN_IF_ERROR(read_into(order[first]));  // alone: straight into its string
-    } else {
-      span.resize(end - start);
-      K2_RETURN_IF_ERROR(in.ReadAt(start, span.size(), reinterpret_cast<uint8_t*>(span.data())));
-      for (size_t k = first; k < last; ++k) {
-        const ByteRange& r = ranges[order[k]];
-        out[order[k]].assign(span, r.offset - start, r.length);
-      }
-    }
+    K2_RETURN_IF_ERROR(read_span(order, first, last, start, end));
     first = last;
   }
   return out;

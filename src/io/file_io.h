@@ -49,14 +49,22 @@ struct CoalesceOptions {
   uint64_t max_span = 32ULL << 20;
 };
 
-/// Reads `ranges` of `in` into one string each, in the order given. Where
+/// Bytes of one range read by ReadRanges: a view into a buffer that ranges
+/// read together share (the buffer lives while any of their views is held).
+struct RangeBytes {
+  std::shared_ptr<const std::string> buffer;
+  std::string_view bytes;
+};
+
+/// Reads `ranges` of `in`, one RangeBytes each, in the order given. Where
 /// in.CoalesceReads(), ranges are sorted and merged into spans (neighbours
-/// closer than max_gap, spans up to max_span), one ReadAt per span, read span
-/// by span: memory is the results plus one span. Otherwise one ReadAt per
-/// range, in order. Ranges must lie inside the file (callers check, to name
-/// what a range is); overlapping ranges are allowed. Errors: those of ReadAt.
-Result<std::vector<std::string>> ReadRanges(InputFile& in, const std::vector<ByteRange>& ranges,
-                                            const CoalesceOptions& options = {});
+/// closer than max_gap, spans up to max_span), one ReadAt per span, the
+/// ranges viewing their span's buffer: memory is the spans (the ranges plus
+/// the gaps read through), nothing is copied. Otherwise one ReadAt per range,
+/// in order. Ranges must lie inside the file (callers check, to name what a
+/// range is); overlapping ranges are allowed. Errors: those of ReadAt.
+Result<std::vector<RangeBytes>> ReadRanges(InputFile& in, const std::vector<ByteRange>& ranges,
+                                           const CoalesceOptions& options = {});
 
 /// A sequential writer. Write() may buffer; Finish() makes the file visible
 /// atomically; Abort() discards it. Destroying an unfinished file discards it.

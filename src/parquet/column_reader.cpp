@@ -79,8 +79,8 @@ constexpr bool kIsBytes = std::is_same_v<P, std::string_view>;
 template <typename P>
 class TypedChunkReader final : public ColumnChunkReader {
  public:
-  TypedChunkReader(const ChunkContext& ctx, std::string data, uint64_t offset)
-      : ctx_(ctx), chunk_(std::move(data)), chunk_offset_(offset) {
+  TypedChunkReader(const ChunkContext& ctx, RangeBytes data, uint64_t offset)
+      : ctx_(ctx), buffer_(std::move(data.buffer)), chunk_(data.bytes), chunk_offset_(offset) {
     const format::SchemaElement& e = *ctx_.element;
     physical_ = *e.type;
     width_ = static_cast<size_t>(e.type_length.value_or(0));
@@ -729,7 +729,8 @@ class TypedChunkReader final : public ColumnChunkReader {
   }
 
   ChunkContext ctx_;
-  std::string chunk_;
+  std::shared_ptr<const std::string> buffer_;  ///< holds chunk_'s bytes
+  std::string_view chunk_;
   uint64_t chunk_offset_;
   size_t pos_ = 0;
   uint64_t page_offset_ = 0;
@@ -776,11 +777,11 @@ Result<ByteRange> ChunkRange(const ChunkContext& ctx) {
 }
 
 template <typename P>
-Result<std::unique_ptr<TypedChunkReader<P>>> MakeTyped(const ChunkContext& ctx, std::string bytes) {
+Result<std::unique_ptr<TypedChunkReader<P>>> MakeTyped(const ChunkContext& ctx, RangeBytes bytes) {
   K2_ASSIGN_OR_RETURN(ByteRange range, ChunkRange(ctx));
-  if (bytes.size() != range.length) {
+  if (bytes.bytes.size() != range.length) {
     return MakeError(ErrorKind::kInternal, "{}: column {}: {} bytes given for a {}-byte chunk",
-                     ctx.path, ctx.column, bytes.size(), range.length);
+                     ctx.path, ctx.column, bytes.bytes.size(), range.length);
   }
   return std::make_unique<TypedChunkReader<P>>(ctx, std::move(bytes), range.offset);
 }
@@ -838,7 +839,7 @@ Result<ByteRange> ColumnChunkRange(const ChunkContext& ctx) {
 }
 
 Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx,
-                                                           std::string bytes) {
+                                                           RangeBytes bytes) {
   K2_RETURN_IF_ERROR(CheckContext(ctx));
   return DispatchPhysical(
       ctx, [&](const ChunkContext& c, auto* tag) -> Result<std::unique_ptr<ColumnChunkReader>> {
@@ -850,9 +851,8 @@ Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& c
 
 Status DecodeWholeChunk(const ChunkContext& ctx) {
   K2_ASSIGN_OR_RETURN(ByteRange range, ColumnChunkRange(ctx));
-  std::string bytes(range.length, '\0');
-  K2_RETURN_IF_ERROR(
-      ctx.in->ReadAt(range.offset, bytes.size(), reinterpret_cast<uint8_t*>(bytes.data())));
+  K2_ASSIGN_OR_RETURN(std::vector<RangeBytes> read, ReadRanges(*ctx.in, {range}));
+  RangeBytes bytes = std::move(read[0]);
   return DispatchPhysical(ctx, [&](const ChunkContext& c, auto* tag) -> Status {
     using P = std::remove_pointer_t<decltype(tag)>;
     K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));

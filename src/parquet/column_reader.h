@@ -48,10 +48,10 @@ struct ChunkContext {
 Result<ByteRange> ColumnChunkRange(const ChunkContext& ctx);
 
 /// The chunk's reader over `bytes`, the ColumnChunkRange(ctx) bytes of the
-/// file (read by the caller, so that a row group's chunks can share reads).
-/// Errors as ColumnChunkRange.
+/// file (read by the caller, so that a row group's chunks can share reads);
+/// the reader holds their buffer. Errors as ColumnChunkRange.
 Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx,
-                                                           std::string bytes);
+                                                           RangeBytes bytes);
 
 /// Page-level walk for inspect and fuzzing: decodes every page of the chunk,
 /// discarding values. Same errors as Read.

@@ -199,7 +199,7 @@ class ParquetBatchReader final : public BatchReader {
             add_chunk(f.name, f.type, leaf.element, leaf.max_def, 0, leaf.leaf_index));
       }
     }
-    K2_ASSIGN_OR_RETURN(std::vector<std::string> bytes, ReadRanges(*in_, ranges, coalesce_));
+    K2_ASSIGN_OR_RETURN(std::vector<RangeBytes> bytes, ReadRanges(*in_, ranges, coalesce_));
     size_t next = 0;
     for (int c : columns_) {
       const FileReader::LeafInfo& leaf = leaves_[static_cast<size_t>(c)];
