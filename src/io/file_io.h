@@ -27,7 +27,44 @@ class InputFile {
   virtual Status ReadAt(uint64_t offset, size_t length, uint8_t* out) = 0;
   /// Convenience: reads the whole file.
   Result<std::string> ReadAll();
+  /// True where every read is a request with a high fixed cost (an object
+  /// store's GET: a round trip and a request charge): readers then merge
+  /// nearby ranges into fewer, larger reads (ReadRanges). False for local
+  /// disk, where small reads are cheap and extra bytes are not.
+  virtual bool CoalesceReads() const { return false; }
 };
+
+/// A byte range of a file.
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint64_t end() const { return offset + length; }
+};
+
+/// How ReadRanges merges the ranges of a file whose reads are costly.
+struct CoalesceOptions {
+  /// Ranges closer than this are read together, the bytes between them too.
+  uint64_t max_gap = 1ULL << 20;
+  /// A merged read stops growing at this size (a single larger range is read alone).
+  uint64_t max_span = 32ULL << 20;
+};
+
+/// Bytes of one range read by ReadRanges: a view into a buffer that ranges
+/// read together share (the buffer lives while any of their views is held).
+struct RangeBytes {
+  std::shared_ptr<const std::string> buffer;
+  std::string_view bytes;
+};
+
+/// Reads `ranges` of `in`, one RangeBytes each, in the order given. Where
+/// in.CoalesceReads(), ranges are sorted and merged into spans (neighbours
+/// closer than max_gap, spans up to max_span), one ReadAt per span, the
+/// ranges viewing their span's buffer: memory is the spans (the ranges plus
+/// the gaps read through), nothing is copied. Otherwise one ReadAt per range,
+/// in order. Ranges must lie inside the file (callers check, to name what a
+/// range is); overlapping ranges are allowed. Errors: those of ReadAt.
+Result<std::vector<RangeBytes>> ReadRanges(InputFile& in, const std::vector<ByteRange>& ranges,
+                                           const CoalesceOptions& options = {});
 
 /// A sequential writer. Write() may buffer; Finish() makes the file visible
 /// atomically; Abort() discards it. Destroying an unfinished file discards it.

@@ -79,8 +79,8 @@ constexpr bool kIsBytes = std::is_same_v<P, std::string_view>;
 template <typename P>
 class TypedChunkReader final : public ColumnChunkReader {
  public:
-  TypedChunkReader(const ChunkContext& ctx, std::string data, uint64_t offset)
-      : ctx_(ctx), chunk_(std::move(data)), chunk_offset_(offset) {
+  TypedChunkReader(const ChunkContext& ctx, RangeBytes data, uint64_t offset)
+      : ctx_(ctx), buffer_(std::move(data.buffer)), chunk_(data.bytes), chunk_offset_(offset) {
     const format::SchemaElement& e = *ctx_.element;
     physical_ = *e.type;
     width_ = static_cast<size_t>(e.type_length.value_or(0));
@@ -729,7 +729,8 @@ class TypedChunkReader final : public ColumnChunkReader {
   }
 
   ChunkContext ctx_;
-  std::string chunk_;
+  std::shared_ptr<const std::string> buffer_;  ///< holds chunk_'s bytes
+  std::string_view chunk_;
   uint64_t chunk_offset_;
   size_t pos_ = 0;
   uint64_t page_offset_ = 0;
@@ -756,7 +757,8 @@ class TypedChunkReader final : public ColumnChunkReader {
   int64_t rows_seen_ = 0;
 };
 
-Result<std::pair<std::string, uint64_t>> LoadChunkBytes(const ChunkContext& ctx) {
+/// The chunk's bytes in the file, checked against the file size.
+Result<ByteRange> ChunkRange(const ChunkContext& ctx) {
   const format::ColumnMetaData& m = *ctx.chunk->meta_data;
   int64_t start = m.data_page_offset;
   if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
@@ -771,16 +773,17 @@ Result<std::pair<std::string, uint64_t>> LoadChunkBytes(const ChunkContext& ctx)
                      "({} bytes)",
                      ctx.path, ctx.column, start, len, ctx.file_size);
   }
-  std::string data(static_cast<size_t>(len), '\0');
-  K2_RETURN_IF_ERROR(ctx.in->ReadAt(static_cast<uint64_t>(start), data.size(),
-                                    reinterpret_cast<uint8_t*>(data.data())));
-  return std::make_pair(std::move(data), static_cast<uint64_t>(start));
+  return ByteRange{static_cast<uint64_t>(start), static_cast<uint64_t>(len)};
 }
 
 template <typename P>
-Result<std::unique_ptr<TypedChunkReader<P>>> MakeTyped(const ChunkContext& ctx) {
-  K2_ASSIGN_OR_RETURN(auto loaded, LoadChunkBytes(ctx));
-  return std::make_unique<TypedChunkReader<P>>(ctx, std::move(loaded.first), loaded.second);
+Result<std::unique_ptr<TypedChunkReader<P>>> MakeTyped(const ChunkContext& ctx, RangeBytes bytes) {
+  K2_ASSIGN_OR_RETURN(ByteRange range, ChunkRange(ctx));
+  if (bytes.bytes.size() != range.length) {
+    return MakeError(ErrorKind::kInternal, "{}: column {}: {} bytes given for a {}-byte chunk",
+                     ctx.path, ctx.column, bytes.bytes.size(), range.length);
+  }
+  return std::make_unique<TypedChunkReader<P>>(ctx, std::move(bytes), range.offset);
 }
 
 template <typename F>
@@ -830,21 +833,29 @@ Status ColumnChunkReader::ReadRecords(size_t records, Column* dense, std::vector
   return MakeError(ErrorKind::kInternal, "ReadRecords on a reader without levels");
 }
 
-Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx) {
+Result<ByteRange> ColumnChunkRange(const ChunkContext& ctx) {
+  K2_RETURN_IF_ERROR(CheckContext(ctx));
+  return ChunkRange(ctx);
+}
+
+Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx,
+                                                           RangeBytes bytes) {
   K2_RETURN_IF_ERROR(CheckContext(ctx));
   return DispatchPhysical(
-      ctx, [](const ChunkContext& c, auto* tag) -> Result<std::unique_ptr<ColumnChunkReader>> {
+      ctx, [&](const ChunkContext& c, auto* tag) -> Result<std::unique_ptr<ColumnChunkReader>> {
         using P = std::remove_pointer_t<decltype(tag)>;
-        K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c));
+        K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));
         return std::unique_ptr<ColumnChunkReader>(std::move(r));
       });
 }
 
 Status DecodeWholeChunk(const ChunkContext& ctx) {
-  K2_RETURN_IF_ERROR(CheckContext(ctx));
-  return DispatchPhysical(ctx, [](const ChunkContext& c, auto* tag) -> Status {
+  K2_ASSIGN_OR_RETURN(ByteRange range, ColumnChunkRange(ctx));
+  K2_ASSIGN_OR_RETURN(std::vector<RangeBytes> read, ReadRanges(*ctx.in, {range}));
+  RangeBytes bytes = std::move(read[0]);
+  return DispatchPhysical(ctx, [&](const ChunkContext& c, auto* tag) -> Status {
     using P = std::remove_pointer_t<decltype(tag)>;
-    K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c));
+    K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));
     return r->DecodeAll();
   });
 }

@@ -30,7 +30,7 @@ class ColumnChunkReader {
 
 /// Where a chunk lives and how to interpret it.
 struct ChunkContext {
-  InputFile* in = nullptr;
+  InputFile* in = nullptr;  ///< read by DecodeWholeChunk only
   uint64_t file_size = 0;
   std::string path;    ///< for messages
   std::string column;  ///< for messages
@@ -42,8 +42,16 @@ struct ChunkContext {
   int64_t num_rows = 0;  ///< rows in the row group
 };
 
-/// Reads the chunk's bytes (bounded by the file size) and returns its reader.
-Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx);
+/// Where the chunk's bytes are (from its dictionary page, or first data page,
+/// on). kCorrupt naming the file, column and offset if they lie outside the
+/// file; kUnsupported for a chunk without inline metadata or in another file.
+Result<ByteRange> ColumnChunkRange(const ChunkContext& ctx);
+
+/// The chunk's reader over `bytes`, the ColumnChunkRange(ctx) bytes of the
+/// file (read by the caller, so that a row group's chunks can share reads);
+/// the reader holds their buffer. Errors as ColumnChunkRange.
+Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx,
+                                                           RangeBytes bytes);
 
 /// Page-level walk for inspect and fuzzing: decodes every page of the chunk,
 /// discarding values. Same errors as Read.

@@ -1,5 +1,6 @@
 #include "parquet/file_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -13,6 +14,8 @@ namespace k2::parquet {
 namespace {
 
 constexpr uint32_t kMaxFooterBytes = 256u << 20;
+/// The first read of a file: its last this many bytes, where the footer is.
+constexpr uint64_t kFooterReadBytes = 64u << 10;
 
 bool BigEndianToInt128(std::string_view b, int128_t* out) {
   if (b.empty() || b.size() > 16) return false;
@@ -110,14 +113,15 @@ class ParquetBatchReader final : public BatchReader {
  public:
   ParquetBatchReader(FileReader* file, InputFile* in, uint64_t file_size,
                      const std::vector<FileReader::LeafInfo>& leaves, std::vector<int> columns,
-                     std::vector<int> groups, size_t batch_rows)
+                     std::vector<int> groups, size_t batch_rows, CoalesceOptions coalesce)
       : file_(file),
         in_(in),
         file_size_(file_size),
         leaves_(leaves),
         columns_(std::move(columns)),
         groups_(std::move(groups)),
-        batch_rows_(batch_rows == 0 ? 65536 : batch_rows) {
+        batch_rows_(batch_rows == 0 ? 65536 : batch_rows),
+        coalesce_(coalesce) {
     auto schema = std::make_shared<Schema>();
     for (int c : columns_) schema->fields.push_back(file_->schema().fields[static_cast<size_t>(c)]);
     schema_ = std::move(schema);
@@ -150,6 +154,10 @@ class ParquetBatchReader final : public BatchReader {
   }
 
  private:
+  /// Opens row group `g`'s readers of the projected columns: where each of
+  /// their chunks is (nested columns: every leaf), the chunks' bytes read
+  /// (merged into few requests where the file's reads are costly, see
+  /// ReadRanges), then one reader per column over them.
   Status OpenGroup(int g) {
     const format::RowGroup& rg = file_->metadata().row_groups[static_cast<size_t>(g)];
     if (rg.num_rows < 0) {
@@ -157,42 +165,57 @@ class ParquetBatchReader final : public BatchReader {
                        file_->path(), g);
     }
     readers_.clear();
-    for (int c : columns_) {
-      const FileReader::LeafInfo& leaf = leaves_[static_cast<size_t>(c)];
-      const Field& f = file_->schema().fields[static_cast<size_t>(c)];
-      if (leaf.nested) {
-        std::vector<std::unique_ptr<ColumnChunkReader>> leaf_readers;
-        for (const NestedLeaf& l : leaf.nested->leaves) {
-          ChunkContext ctx;
-          ctx.in = in_;
-          ctx.file_size = file_size_;
-          ctx.path = file_->path();
-          ctx.column = l.path;
-          ctx.type = l.type;
-          ctx.element = l.element;
-          ctx.max_def = l.max_def;
-          ctx.max_rep = l.max_rep;
-          ctx.chunk = &rg.columns[static_cast<size_t>(l.leaf_index)];
-          ctx.num_rows = rg.num_rows;
-          K2_ASSIGN_OR_RETURN(auto r, OpenColumnChunk(ctx));
-          leaf_readers.push_back(std::move(r));
-        }
-        readers_.push_back(
-            NewNestedChunkReader(*leaf.nested, std::move(leaf_readers), file_->path()));
-        continue;
-      }
+    std::vector<ChunkContext> chunks;
+    std::vector<ByteRange> ranges;
+    auto add_chunk = [&](std::string column, const DataType& type,
+                         const format::SchemaElement* element, int max_def, int max_rep,
+                         int leaf_index) -> Status {
       ChunkContext ctx;
       ctx.in = in_;
       ctx.file_size = file_size_;
       ctx.path = file_->path();
-      ctx.column = f.name;
-      ctx.type = f.type;
-      ctx.element = leaf.element;
-      ctx.max_def = leaf.max_def;
-      ctx.chunk = &rg.columns[static_cast<size_t>(leaf.leaf_index)];
+      ctx.column = std::move(column);
+      ctx.type = type;
+      ctx.element = element;
+      ctx.max_def = max_def;
+      ctx.max_rep = max_rep;
+      ctx.chunk = &rg.columns[static_cast<size_t>(leaf_index)];
       ctx.num_rows = rg.num_rows;
-      K2_ASSIGN_OR_RETURN(auto r, OpenColumnChunk(ctx));
-      readers_.push_back(std::move(r));
+      K2_ASSIGN_OR_RETURN(ByteRange range, ColumnChunkRange(ctx));
+      chunks.push_back(std::move(ctx));
+      ranges.push_back(range);
+      return OkStatus();
+    };
+    for (int c : columns_) {
+      const FileReader::LeafInfo& leaf = leaves_[static_cast<size_t>(c)];
+      if (leaf.nested) {
+        for (const NestedLeaf& l : leaf.nested->leaves) {
+          K2_RETURN_IF_ERROR(
+              add_chunk(l.path, l.type, l.element, l.max_def, l.max_rep, l.leaf_index));
+        }
+      } else {
+        const Field& f = file_->schema().fields[static_cast<size_t>(c)];
+        K2_RETURN_IF_ERROR(
+            add_chunk(f.name, f.type, leaf.element, leaf.max_def, 0, leaf.leaf_index));
+      }
+    }
+    K2_ASSIGN_OR_RETURN(std::vector<RangeBytes> bytes, ReadRanges(*in_, ranges, coalesce_));
+    size_t next = 0;
+    for (int c : columns_) {
+      const FileReader::LeafInfo& leaf = leaves_[static_cast<size_t>(c)];
+      if (leaf.nested) {
+        std::vector<std::unique_ptr<ColumnChunkReader>> leaf_readers;
+        for (size_t l = 0; l < leaf.nested->leaves.size(); ++l, ++next) {
+          K2_ASSIGN_OR_RETURN(auto r, OpenColumnChunk(chunks[next], std::move(bytes[next])));
+          leaf_readers.push_back(std::move(r));
+        }
+        readers_.push_back(
+            NewNestedChunkReader(*leaf.nested, std::move(leaf_readers), file_->path()));
+      } else {
+        K2_ASSIGN_OR_RETURN(auto r, OpenColumnChunk(chunks[next], std::move(bytes[next])));
+        readers_.push_back(std::move(r));
+        ++next;
+      }
     }
     group_left_ = columns_.empty() ? 0 : rg.num_rows;
     return OkStatus();
@@ -205,6 +228,7 @@ class ParquetBatchReader final : public BatchReader {
   std::vector<int> columns_;
   std::vector<int> groups_;
   size_t batch_rows_;
+  CoalesceOptions coalesce_;
   std::shared_ptr<const Schema> schema_;
   ColumnBatch batch_;
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
@@ -222,30 +246,53 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(std::unique_ptr<InputFile> 
     return MakeError(ErrorKind::kCorrupt, "{}: {} bytes is too small for a Parquet file", path,
                      size);
   }
-  uint8_t tail[8];
-  K2_RETURN_IF_ERROR(in->ReadAt(size - 8, 8, tail));
-  if (std::memcmp(tail + 4, "PARE", 4) == 0) {
+  // The footer in one read of the file's tail (as Arrow and DuckDB do), a
+  // second only for a footer larger than that.
+  const uint64_t tail_len = std::min<uint64_t>(size, kFooterReadBytes);
+  const uint64_t tail_offset = size - tail_len;
+  std::string tail(tail_len, '\0');
+  K2_RETURN_IF_ERROR(in->ReadAt(tail_offset, tail_len, reinterpret_cast<uint8_t*>(tail.data())));
+  const char* end = tail.data() + tail.size();
+  if (std::memcmp(end - 4, "PARE", 4) == 0) {
     return MakeError(ErrorKind::kUnsupported, "{}: encrypted Parquet footers are not supported",
                      path);
   }
-  if (std::memcmp(tail + 4, "PAR1", 4) != 0) {
+  if (std::memcmp(end - 4, "PAR1", 4) != 0) {
     return MakeError(ErrorKind::kCorrupt, "{}: no PAR1 magic at byte offset {}", path, size - 4);
   }
-  uint8_t head[4];
-  K2_RETURN_IF_ERROR(in->ReadAt(0, 4, head));
-  if (std::memcmp(head, "PAR1", 4) != 0) {
+  // The leading magic: free when the tail covers it, one small read where
+  // reads are cheap; skipped where each read is a request (the footer's own
+  // checks catch a file that is not Parquet).
+  char head[4];
+  bool check_head = true;
+  if (tail_offset == 0) {
+    std::memcpy(head, tail.data(), 4);
+  } else if (!in->CoalesceReads()) {
+    K2_RETURN_IF_ERROR(in->ReadAt(0, 4, reinterpret_cast<uint8_t*>(head)));
+  } else {
+    check_head = false;
+  }
+  if (check_head && std::memcmp(head, "PAR1", 4) != 0) {
     return MakeError(ErrorKind::kCorrupt, "{}: no PAR1 magic at byte offset 0", path);
   }
   uint32_t footer_len;
-  std::memcpy(&footer_len, tail, 4);
+  std::memcpy(&footer_len, end - 8, 4);
   if (footer_len == 0 || footer_len > size - 12 || footer_len > kMaxFooterBytes) {
     return MakeError(ErrorKind::kCorrupt, "{}: footer length {} at byte offset {} is invalid", path,
                      footer_len, size - 8);
   }
-  uint64_t footer_offset = size - 8 - footer_len;
-  std::string footer(footer_len, '\0');
-  K2_RETURN_IF_ERROR(
-      in->ReadAt(footer_offset, footer_len, reinterpret_cast<uint8_t*>(footer.data())));
+  const uint64_t footer_offset = size - 8 - footer_len;
+  std::string footer;
+  if (footer_offset >= tail_offset) {
+    footer = tail.substr(footer_offset - tail_offset, footer_len);
+  } else {
+    const uint64_t missing = tail_offset - footer_offset;
+    footer.resize(footer_len);
+    K2_RETURN_IF_ERROR(
+        in->ReadAt(footer_offset, missing, reinterpret_cast<uint8_t*>(footer.data())));
+    std::memcpy(footer.data() + missing, tail.data(), footer_len - missing);
+  }
+  tail = {};
   std::unique_ptr<FileReader> r(new FileReader(std::move(in), size));
   K2_ASSIGN_OR_RETURN(r->metadata_,
                       format::ParseFileMetaData(reinterpret_cast<const uint8_t*>(footer.data()),
@@ -409,8 +456,9 @@ Result<std::unique_ptr<BatchReader>> FileReader::Read(const ReadOptions& options
     if (options.predicate != nullptr && !RowGroupMightMatch(g, *options.predicate)) continue;
     groups.push_back(g);
   }
-  return std::unique_ptr<BatchReader>(new ParquetBatchReader(
-      this, in_.get(), size_, columns_, std::move(cols), std::move(groups), options.batch_rows));
+  return std::unique_ptr<BatchReader>(new ParquetBatchReader(this, in_.get(), size_, columns_,
+                                                             std::move(cols), std::move(groups),
+                                                             options.batch_rows, options.coalesce));
 }
 
 }  // namespace k2::parquet

@@ -37,6 +37,9 @@ struct ReadOptions {
   /// NOT filtered, only groups). Must outlive the BatchReader.
   const Predicate* predicate = nullptr;
   size_t batch_rows = 65536;
+  /// How a row group's column chunks are merged into reads where the file's
+  /// reads are costly (InputFile::CoalesceReads: S3); unused on local disk.
+  CoalesceOptions coalesce;
 };
 
 /// Reads one Parquet file. The BatchReaders it returns borrow the file: the

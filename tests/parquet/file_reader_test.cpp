@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "columnar/value.h"
@@ -181,6 +183,178 @@ TEST(FileReaderTest, ProjectionAndRowGroupSkipping) {
 
   ro.columns = {7};
   K2_ASSERT_ERROR_KIND(reader->Read(ro), ErrorKind::kInvalidInput);
+}
+
+/// An InputFile that counts its reads and says its reads are costly (as S3's
+/// do) when `coalesce` is set.
+class CountingInputFile final : public InputFile {
+ public:
+  CountingInputFile(std::unique_ptr<InputFile> in, bool coalesce)
+      : in_(std::move(in)), coalesce_(coalesce) {}
+  const std::string& path() const override { return in_->path(); }
+  Result<uint64_t> Size() override { return in_->Size(); }
+  Status ReadAt(uint64_t offset, size_t length, uint8_t* out) override {
+    ++*reads_;
+    *bytes_ += length;
+    return in_->ReadAt(offset, length, out);
+  }
+  bool CoalesceReads() const override { return coalesce_; }
+  std::shared_ptr<int64_t> reads() const { return reads_; }
+  std::shared_ptr<int64_t> bytes() const { return bytes_; }
+
+ private:
+  std::unique_ptr<InputFile> in_;
+  bool coalesce_;
+  std::shared_ptr<int64_t> reads_ = std::make_shared<int64_t>(0);
+  std::shared_ptr<int64_t> bytes_ = std::make_shared<int64_t>(0);
+};
+
+struct Counted {
+  std::unique_ptr<FileReader> reader;
+  std::shared_ptr<int64_t> reads, bytes;
+};
+
+Result<Counted> OpenCounted(const std::string& path, bool coalesce) {
+  auto io = NewLocalFileIO();
+  K2_ASSIGN_OR_RETURN(auto in, io->OpenInput(path));
+  auto counting = std::make_unique<CountingInputFile>(std::move(in), coalesce);
+  Counted c{nullptr, counting->reads(), counting->bytes()};
+  K2_ASSIGN_OR_RETURN(c.reader, FileReader::Open(std::move(counting)));
+  return c;
+}
+
+/// Every row as text, for comparing reads.
+std::vector<std::string> RowTexts(const std::vector<ColumnBatch>& batches) {
+  std::vector<std::string> out;
+  for (const auto& row : Rows(batches)) {
+    std::string line;
+    for (const Value& v : row) line += (v.is_null() ? "<null>" : v.ToString()) + "|";
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+// Where reads are costly (S3), the footer is one read of the file's tail and a
+// row group's projected chunks are merged into few reads; the rows are those
+// of one read per chunk.
+TEST(FileReaderTest, CostlyReadsAreCoalescedPerRowGroup) {
+  TempDir dir;
+  auto schema = std::make_shared<Schema>();
+  const char* names[] = {"a", "b", "c", "d", "e", "f"};
+  for (int i = 0; i < 6; ++i) {
+    DataType t = i % 3 == 0   ? DataType::Int64()
+                 : i % 3 == 1 ? DataType::String()
+                              : DataType::Double();
+    schema->fields.push_back(Field{i + 1, names[i], t, true, ""});
+  }
+  std::mt19937_64 rng(42);
+  std::vector<ColumnBatch> batches;
+  for (int b = 0; b < 8; ++b) {
+    ColumnBatch batch(schema);
+    for (int64_t i = 0; i < 5000; ++i) {
+      for (size_t c = 0; c < 6; ++c) {
+        if (rng() % 50 == 0) {
+          batch.columns[c].AppendNull();
+        } else if (c % 3 == 0) {
+          batch.columns[c].Append<int64_t>(static_cast<int64_t>(rng()));
+        } else if (c % 3 == 1) {
+          batch.columns[c].AppendBytes(fmt::format("{:x}", rng()));
+        } else {
+          batch.columns[c].Append<double>(static_cast<double>(rng() % 1000000) / 7.0);
+        }
+      }
+    }
+    batches.push_back(std::move(batch));
+  }
+  WriterOptions o;
+  o.row_group_bytes = 256 << 10;
+  const std::string path = dir / "wide.parquet";
+  K2_ASSERT_OK(WriteTestFile(path, batches, o));
+  ASSERT_GT(fs::file_size(path), 256u << 10);
+
+  K2_ASSERT_OK_AND_ASSIGN(Counted plain, OpenCounted(path, /*coalesce=*/false));
+  const int64_t groups = plain.reader->num_row_groups();
+  ASSERT_GE(groups, 3);
+  EXPECT_EQ(*plain.reads, 2) << "local: the tail, then the leading magic";
+  K2_ASSERT_OK_AND_ASSIGN(auto want_all, ReadAll(*plain.reader));
+  EXPECT_EQ(*plain.reads, 2 + 6 * groups) << "local: one read per column chunk";
+
+  auto count_reads = [&](const ReadOptions& ro, int64_t* reads,
+                         int64_t* bytes = nullptr) -> std::vector<std::string> {
+    auto c = OpenCounted(path, /*coalesce=*/true);
+    EXPECT_TRUE(c.has_value());
+    EXPECT_EQ(*c->reads, 1) << "the footer in one read of the tail";
+    auto got = ReadAll(*c->reader, ro);
+    EXPECT_TRUE(got.has_value()) << got.error().ToString();
+    *reads = *c->reads;
+    if (bytes != nullptr) *bytes = *c->bytes;
+    return got ? RowTexts(*got) : std::vector<std::string>{};
+  };
+  int64_t reads = 0;
+  EXPECT_EQ(count_reads({}, &reads), RowTexts(want_all));
+  EXPECT_EQ(reads, 1 + groups) << "every column: one read per row group";
+
+  // Two far-apart columns: two ranges per group once the gap between them
+  // (the four columns in between) is above max_gap; one read under it.
+  ReadOptions far;
+  far.columns = {5, 0};
+  K2_ASSERT_OK_AND_ASSIGN(auto plain_far, OpenCounted(path, false));
+  K2_ASSERT_OK_AND_ASSIGN(auto want_far, ReadAll(*plain_far.reader, far));
+  int64_t bytes = 0;
+  EXPECT_EQ(count_reads(far, &reads, &bytes), RowTexts(want_far));
+  EXPECT_EQ(reads, 1 + groups) << "gaps under the default 1 MiB are read through";
+  EXPECT_GT(bytes, fs::file_size(path) / 2);
+  far.coalesce.max_gap = 1 << 10;
+  EXPECT_EQ(count_reads(far, &reads, &bytes), RowTexts(want_far));
+  EXPECT_EQ(reads, 1 + 2 * groups) << "far-apart columns: two ranges per row group";
+  EXPECT_EQ(bytes, *plain_far.bytes - 4) << "the same bytes as one read per chunk, no gaps";
+
+  // Adjacent columns merge even with no gap allowed; a small span limit splits.
+  ReadOptions adjacent;
+  adjacent.columns = {1, 2, 3};
+  adjacent.coalesce.max_gap = 0;
+  K2_ASSERT_OK_AND_ASSIGN(auto plain_adj, OpenCounted(path, false));
+  K2_ASSERT_OK_AND_ASSIGN(auto want_adj, ReadAll(*plain_adj.reader, adjacent));
+  EXPECT_EQ(count_reads(adjacent, &reads), RowTexts(want_adj));
+  EXPECT_EQ(reads, 1 + groups);
+  ReadOptions small_spans;
+  small_spans.coalesce.max_span = 128 << 10;
+  EXPECT_EQ(count_reads(small_spans, &reads), RowTexts(want_all));
+  EXPECT_GT(reads, 1 + groups);
+  EXPECT_LT(reads, 1 + 6 * groups);
+}
+
+// The same rows, coalesced or not, on other engines' files: nested leaves
+// (lists, maps, structs), dictionary pages, many row groups.
+TEST(FileReaderTest, CoalescedReadsOfOtherEnginesFilesMatch) {
+  K2_REQUIRE_FIXTURES(fixtures);
+  int files = 0;
+  for (const char* name :
+       {"nested_lists.snappy.parquet", "nested_maps.snappy.parquet", "list_columns.parquet",
+        "nested_structs.rust.parquet", "old_list_structure.parquet", "alltypes_plain.parquet",
+        "alltypes_dictionary.parquet", "datapage_v2.snappy.parquet",
+        "overflow_i16_page_cnt.parquet", "byte_stream_split_extended.gzip.parquet"}) {
+    const std::string path = fixtures + "/parquet-testing/data/" + name;
+    if (!fs::exists(path)) continue;
+    ++files;
+    K2_ASSERT_OK_AND_ASSIGN(auto plain, OpenCounted(path, false));
+    ReadOptions ro;
+    for (size_t i = 0; i < plain.reader->schema().fields.size(); ++i) {
+      if (plain.reader->Read({.columns = {static_cast<int>(i)}})) {
+        ro.columns.push_back(static_cast<int>(i));
+      }
+    }
+    K2_ASSERT_OK_AND_ASSIGN(auto want, ReadAll(*plain.reader, ro));
+    for (CoalesceOptions co :
+         {CoalesceOptions{}, CoalesceOptions{0, 1}, CoalesceOptions{1 << 20, 100}}) {
+      K2_ASSERT_OK_AND_ASSIGN(auto c, OpenCounted(path, true));
+      ro.coalesce = co;
+      K2_ASSERT_OK_AND_ASSIGN(auto got, ReadAll(*c.reader, ro));
+      EXPECT_EQ(RowTexts(got), RowTexts(want))
+          << name << " gap " << co.max_gap << " span " << co.max_span;
+    }
+  }
+  EXPECT_GE(files, 8);
 }
 
 // ---- files written by other engines ----
@@ -615,6 +789,9 @@ TEST(FileReaderTest, TruncatedAndGarbageFilesAreCorrupt) {
     auto r = OpenPath(p);
     ASSERT_FALSE(r.has_value()) << cut;
     EXPECT_EQ(r.error().kind, ErrorKind::kCorrupt) << r.error().ToString();
+    auto costly = OpenCounted(p, /*coalesce=*/true);  // no separate read of the leading magic
+    ASSERT_FALSE(costly.has_value()) << cut;
+    EXPECT_EQ(costly.error().kind, ErrorKind::kCorrupt) << costly.error().ToString();
   }
   for (size_t pos = 0; pos < bytes.size(); ++pos) {
     std::string mutated = bytes;
@@ -622,8 +799,33 @@ TEST(FileReaderTest, TruncatedAndGarbageFilesAreCorrupt) {
     std::string p = dir / "mut.parquet";
     std::ofstream(p, std::ios::binary) << mutated;
     auto r = OpenPath(p);
-    if (!r) continue;
-    (void)ReadAll(**r);  // must not crash; may fail or succeed
+    if (r) (void)ReadAll(**r);  // must not crash; may fail or succeed
+    auto costly = OpenCounted(p, /*coalesce=*/true);
+    if (costly) (void)ReadAll(*costly->reader);
+  }
+  // A chunk outside the file is named as clearly when chunks are read merged.
+  // The leading magic, then the footer and its length: the chunk (larger than
+  // the footer) is cut out.
+  ColumnBatch big(schema);
+  for (int64_t i = 0; i < 5000; ++i) big.columns[0].Append<int64_t>(i * 7919 % 100003);
+  const std::string big_path = dir / "big.parquet";
+  K2_ASSERT_OK(WriteTestFile(big_path, {big}));
+  std::ifstream big_in(big_path, std::ios::binary);
+  bytes.assign(std::istreambuf_iterator<char>(big_in), {});
+  uint32_t footer_len = 0;
+  std::memcpy(&footer_len, bytes.data() + bytes.size() - 8, 4);
+  std::string p = dir / "short.parquet";
+  std::ofstream(p, std::ios::binary)
+      << bytes.substr(0, 4) << bytes.substr(bytes.size() - 8 - footer_len);
+  for (bool coalesce : {false, true}) {
+    K2_ASSERT_OK_AND_ASSIGN(auto c, OpenCounted(p, coalesce));
+    auto rows = ReadAll(*c.reader);
+    ASSERT_FALSE(rows.has_value());
+    EXPECT_EQ(rows.error().kind, ErrorKind::kCorrupt);
+    EXPECT_NE(rows.error().message.find("column x chunk at byte offset 4"), std::string::npos)
+        << rows.error().message;
+    EXPECT_NE(rows.error().message.find("lies outside the file"), std::string::npos)
+        << rows.error().message;
   }
 }
 

@@ -28,7 +28,8 @@ class S3Server {
 
   /// Replaces the fault plan (JSON as documented in s3front.mjs; "{}" = none).
   Status SetFaults(const std::string& json) const;
-  /// The front's counters: requests, faults, signature_failures, open_uploads.
+  /// The front's counters: requests, faults, signature_failures, open_uploads,
+  /// methods (requests per HTTP method), ranged_gets.
   Result<nlohmann::json> Stats() const;
   /// Moves an object's LastModified `seconds` into the past (`upload`: every
   /// open multipart upload whose key starts with `key`).

@@ -11,6 +11,8 @@
 //   - ListObjectsV2 pagination: s3rver's continuation tokens use DES, gone
 //     from OpenSSL 3 (every truncated page answered 500); the front serves V2
 //     from s3rver's V1 listing with tokens of its own.
+//   - Streaming: data parts (UNSIGNED-PAYLOAD) and object GETs pass through
+//     without being buffered (other requests are read whole, then checked).
 //   - Fault injection (POST /__admin/faults with JSON, or --faults JSON):
 //       {"seed": 7, "rate": 0.1, "kinds": ["500","503","slowdown","drop","slow"],
 //        "nth": {"12": "503"}, "slow_ms": 3000, "complete_error": 1, "methods": ["PUT"]}
@@ -20,7 +22,9 @@
 //     at once without a body); slow: the answer waits slow_ms first;
 //     complete_error: the next N CompleteMultipartUploads answer 200 with an
 //     <Error> body (the upload stays open, as on AWS).
-//   - GET /__admin/stats: {requests, faults, signature_failures, open_uploads};
+//   - GET /__admin/stats: {requests, faults, signature_failures, open_uploads,
+//     methods: {GET: n, HEAD: n, ...}, ranged_gets} (requests counted as they
+//     arrive, faulted ones included);
 //     POST /__admin/backdate?bucket=B&key=K&seconds=S: moves an object's
 //     LastModified (or with upload=1 every upload under key K's prefix) S
 //     seconds into the past, for age-guard tests.
@@ -71,7 +75,7 @@ const signer = new SignatureV4({
 
 let faults = args.faults ? JSON.parse(args.faults) : {};
 let rng = mulberry32(faults.seed ?? 1);
-const stats = { requests: 0, faults: 0, signature_failures: 0 };
+const stats = { requests: 0, faults: 0, signature_failures: 0, methods: {}, ranged_gets: 0 };
 const uploads = new Map(); // uploadId -> {bucket, key, initiated: Date}
 
 function mulberry32(a) {
@@ -171,6 +175,40 @@ function forward(req, rawUrl, body) {
     r.on('error', reject);
     r.end(body);
   });
+}
+
+/// Data parts (UNSIGNED-PAYLOAD, so the signature does not cover the body)
+/// and object GETs stream through without being buffered: the part's bytes
+/// reach s3rver while they arrive, as they would reach S3. True if handled.
+async function streamed(req, res, rawUrl, rawPath, rawQuery, q) {
+  const segs = rawPath.split('/').slice(1);
+  const isKey = segs.length > 1 && segs[1] !== '';
+  const part = req.method === 'PUT' && isKey && q.has('uploadId') && q.has('partNumber') && uploads.has(q.get('uploadId'));
+  const get = req.method === 'GET' && isKey && rawQuery === '';
+  if (!(part || get) || req.headers['x-amz-content-sha256'] !== 'UNSIGNED-PAYLOAD') return false;
+  const failure = await verifySignature(req, rawPath, rawQuery, Buffer.alloc(0));
+  if (failure) {
+    stats.signature_failures += 1;
+    req.resume();
+    sendError(res, 403, failure[0], failure[1]);
+    return true;
+  }
+  await new Promise((resolve, reject) => {
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    delete headers.expect;
+    const r = http.request({ host: '127.0.0.1', port: innerPort, method: req.method, path: rawUrl, headers }, (resp) => {
+      const answer = { ...resp.headers };
+      delete answer.connection;
+      res.writeHead(resp.statusCode, answer);
+      resp.pipe(res);
+      resp.on('end', resolve);
+      resp.on('error', reject);
+    });
+    r.on('error', reject);
+    req.pipe(r);
+  });
+  return true;
 }
 
 function objectExists(bucket, key) {
@@ -294,6 +332,8 @@ async function handle(req, res) {
   if (rawPath.startsWith('/__admin/')) return admin(req, res, rawPath, q);
 
   stats.requests += 1;
+  stats.methods[req.method] = (stats.methods[req.method] ?? 0) + 1;
+  if (req.method === 'GET' && req.headers.range) stats.ranged_gets += 1;
   const fault = pickFault(req.method);
   if (fault) stats.faults += 1;
   if (fault === 'drop') {
@@ -302,6 +342,7 @@ async function handle(req, res) {
     req.once('data', () => req.socket.destroy());
     return;
   }
+  if (!fault && (await streamed(req, res, rawUrl, rawPath, rawQuery, q))) return;
   const body = await readBody(req);
   if (fault === 'slow') {
     await new Promise((r) => setTimeout(r, faults.slow_ms ?? 3000));

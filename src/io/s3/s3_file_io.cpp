@@ -16,8 +16,9 @@ namespace k2::s3 {
 
 namespace {
 
-/// Reads at the end of a file (Parquet's footer length, then the footer)
-/// are served from one GET of this many tail bytes.
+/// Reads at the end of a file (Parquet's footer, the last row group's
+/// columns of a small file, a small file whole) are served from one GET of
+/// this many tail bytes.
 constexpr uint64_t kTailBytes = 64 << 10;
 /// S3's DeleteObjects limit.
 constexpr size_t kDeleteBatch = 1000;
@@ -29,6 +30,7 @@ class S3InputFile final : public InputFile {
 
   const std::string& path() const override { return path_; }
   Result<uint64_t> Size() override { return size_; }
+  bool CoalesceReads() const override { return true; }
 
   Status ReadAt(uint64_t offset, size_t length, uint8_t* out) override {
     if (length == 0) return {};
@@ -38,7 +40,7 @@ class S3InputFile final : public InputFile {
                        length, offset, size_);
     }
     const uint64_t tail_start = size_ > kTailBytes ? size_ - kTailBytes : 0;
-    if (offset >= tail_start && length < kTailBytes) {
+    if (offset >= tail_start && length <= kTailBytes) {
       if (tail_.empty()) {
         std::string tail(size_ - tail_start, '\0');
         K2_RETURN_IF_ERROR(Get(tail_start, tail.size(), reinterpret_cast<uint8_t*>(tail.data())));
