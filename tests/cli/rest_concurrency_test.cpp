@@ -32,16 +32,8 @@ TEST(RestConcurrencyTest, TwoOffloadsAndClickHouseInsertsCommitEverythingOnce) {
   // ClickHouse wants a scheme on every location.
   const std::string lake = "file://" + (dir / "lake");
   std::string serve_config = dir / "serve.yaml";
-  std::ofstream(serve_config) << "data_dir: " << (dir / "serve")
-                              << "\ncatalog: {type: sql, uri: " << (dir / "catalog.db")
-                              << "}\nwarehouse: {location: \"" << lake
-                              << "\"}\ntables:\n  - {name: trades, layer: silver, time_column: "
-                                 "ts, enabled: false}\n"
-                              << "maintenance:\n  compaction: {schedule: \"\"}\n"
-                              << "  expire: {schedule: \"\"}\n  orphans: {schedule: \"\"}\n"
-                              << "  manifests: {schedule: \"\"}\n  audit: {schedule: \"\"}\n"
-                              << "service:\n  listen: 127.0.0.1:" << port
-                              << "\n  shutdown_grace: 2s\n  rest_catalog: {enabled: true}\n";
+  std::ofstream(serve_config) << RestCatalogServeConfig(dir / "serve", dir / "catalog.db", lake,
+                                                        port);
   ServeProcess serve(K2_BINARY, serve_config, dir / "serve.log", port, {}, "warn");
   ASSERT_TRUE(serve.AwaitUp()) << "k2 serve did not answer on port " << port;
   const std::string catalog_uri = "http://127.0.0.1:" + std::to_string(port) + "/iceberg";

@@ -23,15 +23,8 @@ TEST(RestFaultTest, ServerKilledMidCommitLeavesNoDuplicateNoLostWindowNoDeletedF
   const std::string lake = dir / "lake";
   // The server: the SQL catalog, the REST catalog, no scheduled job.
   std::string serve_config = dir / "serve.yaml";
-  std::ofstream(serve_config) << "data_dir: " << (dir / "serve")
-                              << "\ncatalog: {type: sql, uri: " << (dir / "catalog.db")
-                              << "}\nwarehouse: {location: " << lake
-                              << "}\ntables:\n  - {name: raw_trades, enabled: false}\n"
-                              << "maintenance:\n  compaction: {schedule: \"\"}\n"
-                              << "  expire: {schedule: \"\"}\n  orphans: {schedule: \"\"}\n"
-                              << "  manifests: {schedule: \"\"}\n  audit: {schedule: \"\"}\n"
-                              << "service:\n  listen: 127.0.0.1:" << port
-                              << "\n  shutdown_grace: 2s\n  rest_catalog: {enabled: true}\n";
+  std::ofstream(serve_config) << RestCatalogServeConfig(dir / "serve", dir / "catalog.db", lake,
+                                                        port);
   // The client: the embedded engine as the warm tier, the catalog over REST.
   std::string config = dir / "k2.yaml";
   std::ofstream(config) << "data_dir: " << (dir / "client") << "\nwarm: {kind: embedded, "

@@ -1,30 +1,54 @@
 // `k2 serve` on the embedded engine: an offload triggered by a POST without a
 // body runs at once in a child k2 process, so between jobs the daemon holds
 // neither the engine's data dir nor its memory: `k2 warm query` works while
-// the daemon runs, and the idle daemon is back under 32 MB after a job.
+// the daemon runs, and the idle daemon is back under 32 MB after a job. On
+// both catalog kinds: the SQL catalog, and a REST catalog (another k2 serve).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/rest_catalog_fixture.h"
 #include "support/support.h"
 
 namespace k2::testing {
 namespace {
 
-TEST(ServeEmbeddedTest, JobsRunInAChildSoTheIdleDaemonIsSmallAndTheEngineFree) {
+/// The daemon on each catalog kind: "sql" (its own SQL catalog) or "rest" (a
+/// second `k2 serve` serving the REST catalog, which the daemon's jobs commit
+/// through, job history in the daemon's state database).
+class ServeEmbeddedTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServeEmbeddedTest, JobsRunInAChildSoTheIdleDaemonIsSmallAndTheEngineFree) {
   auto lib = ChdbLibraryPath();
   if (!lib) GTEST_SKIP() << "libchdb.so not installed (scripts/install-deps)";
   TempDir dir;
   int port = FreeLoopbackPort();
+  std::string catalog;
+  std::unique_ptr<ServeProcess> rest_server;
+  if (GetParam() == "rest") {
+    int rest_port = FreeLoopbackPort();
+    std::string rest_config = dir / "rest.yaml";
+    std::ofstream(rest_config) << RestCatalogServeConfig(dir / "rest", dir / "catalog.db",
+                                                         dir / "data/warehouse", rest_port);
+    rest_server = std::make_unique<ServeProcess>(K2_BINARY, rest_config, "", rest_port,
+                                                 std::vector<std::string>{}, "warn");
+    ASSERT_TRUE(rest_server->AwaitUp()) << "the REST catalog server did not answer";
+    catalog = fmt::format(
+        "catalog: {{type: rest, uri: \"http://127.0.0.1:{}/iceberg\"}}\nstate: {{uri: {}}}\n",
+        rest_port, dir / "state.db");
+  }
   std::string config = dir / "k2.yaml";
   std::ofstream(config) << "data_dir: " << (dir / "data") << "\nwarm: {kind: embedded, "
                         << "chdb_library: " << *lib << "}\nservice:\n  listen: 127.0.0.1:" << port
-                        << "\n  shutdown_grace: 5s\ntables:\n  - {name: raw_trades}\n";
+                        << "\n  shutdown_grace: 5s\ntables:\n  - {name: raw_trades}\n"
+                        << catalog;
   auto k2 = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {K2_BINARY, "--config", config, "--log-level", "warn"});
     return RunProcess(args);
@@ -76,7 +100,18 @@ TEST(ServeEmbeddedTest, JobsRunInAChildSoTheIdleDaemonIsSmallAndTheEngineFree) {
   EXPECT_LE(rss, 32 * 1024) << "idle k2 serve RSS after a job " << rss << " KiB";
 
   EXPECT_EQ(serve.Terminate(), 0) << "SIGTERM stops the daemon with exit code 0";
+  if (rest_server) {
+    // The commits went through the REST server into its catalog.
+    ProcessResult tables = k2({"tables", "--json"});
+    EXPECT_EQ(tables.exit_code, 0) << tables.err;
+    EXPECT_NE(tables.out.find("raw_trades"), std::string::npos) << tables.out;
+    EXPECT_TRUE(std::filesystem::exists(dir / "catalog.db"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "state.db")) << "job history in the state database";
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, ServeEmbeddedTest, ::testing::ValuesIn(CatalogKinds()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace k2::testing

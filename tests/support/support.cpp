@@ -171,6 +171,18 @@ std::string WholeHoursAgo(int hours) {
                      std::chrono::duration_cast<std::chrono::hours>(first - day).count());
 }
 
+std::string RestCatalogServeConfig(const std::string& data_dir, const std::string& catalog_db,
+                                   const std::string& warehouse, int port) {
+  return fmt::format(
+      "data_dir: {}\ncatalog: {{type: sql, uri: {}}}\nwarehouse: {{location: \"{}\"}}\n"
+      "tables:\n  - {{name: raw_trades, enabled: false}}\n"
+      "maintenance:\n  compaction: {{schedule: \"\"}}\n  expire: {{schedule: \"\"}}\n"
+      "  orphans: {{schedule: \"\"}}\n  manifests: {{schedule: \"\"}}\n"
+      "  audit: {{schedule: \"\"}}\n"
+      "service:\n  listen: 127.0.0.1:{}\n  shutdown_grace: 2s\n  rest_catalog: {{enabled: true}}\n",
+      data_dir, catalog_db, warehouse, port);
+}
+
 int SpawnProcess(const std::vector<std::string>& argv) {
   pid_t pid = fork();
   if (pid == 0) {

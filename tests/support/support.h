@@ -110,6 +110,12 @@ std::string SourceDir();
 /// `k2 generate --start` whose windows are all closed and recent.
 std::string WholeHoursAgo(int hours);
 
+/// The config of a `k2 serve` that only serves the Iceberg REST catalog on
+/// 127.0.0.1:`port`, over the SQLite catalog `catalog_db` with tables under
+/// `warehouse`, and schedules no job; its own files go under `data_dir`.
+std::string RestCatalogServeConfig(const std::string& data_dir, const std::string& catalog_db,
+                                   const std::string& warehouse, int port);
+
 }  // namespace k2::testing
 
 /// Asserts a Result/Status is OK, printing its error otherwise.
