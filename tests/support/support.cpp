@@ -34,6 +34,13 @@ Result<nlohmann::json> QueryOracle(const std::string& engine,
   std::vector<std::string> argv = {"node", SourceDir() + "/tools/oracle/query.mjs", engine};
   argv.insert(argv.end(), statements.begin(), statements.end());
   ProcessResult r = RunProcess(argv);
+  // The oracle's engine crashing (node dies by a signal: chDB has been seen
+  // to segfault under heavy load) says nothing about the files: the oracle
+  // only reads, so ask again. An answer or an error of the engine is final.
+  for (int again = 0; again < 2 && r.exit_code > 128; ++again) {
+    std::fprintf(stderr, "%s oracle died (exit %d), asking again\n", engine.c_str(), r.exit_code);
+    r = RunProcess(argv);
+  }
   if (r.exit_code != 0) {
     return MakeError(ErrorKind::kRemote, "{} oracle failed (exit {}): {}", engine, r.exit_code,
                      r.err);
