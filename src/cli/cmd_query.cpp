@@ -108,7 +108,7 @@ Status RunTieredQuery(const CliContext& ctx, const QueryArgs& a) {
                      config.catalog.type);
   }
   K2_ASSIGN_OR_RETURN(catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-  K2_ASSIGN_OR_RETURN(io, NewFileIOFor(config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(
       jobs::TieredSql rewritten,
       jobs::PlanTieredQuery(*warm_driver, *catalog, *io, config, sql, access, &tables));

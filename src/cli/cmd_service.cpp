@@ -65,7 +65,7 @@ Status Serve(const CliContext& ctx, const ServeArgs& args) {
   if (config.service.rest_catalog.enabled) {
     const RestCatalogServerConfig& rc = config.service.rest_catalog;
     K2_ASSIGN_OR_RETURN(rest_catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-    K2_ASSIGN_OR_RETURN(rest_io, NewFileIOFor(config.warehouse.location));
+    K2_ASSIGN_OR_RETURN(rest_io, NewFileIOFor(config.warehouse.location, config.warehouse));
     rest::RestServerOptions rest_options;
     rest_options.warehouse = config.warehouse.location;
     rest_options.auth = {rc.tokens, rc.read_only_tokens, rc.clients, rc.token_ttl_s};

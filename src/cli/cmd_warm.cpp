@@ -190,7 +190,7 @@ Status RunViews(const CliContext& ctx, const ViewsArgs& args) {
   K2_ASSIGN_OR_RETURN(auto driver, jobs::OpenWarmDriver(config));
   K2_RETURN_IF_ERROR(jobs::CheckServerReadsIceberg(*driver));
   K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(std::string db_out, driver->Execute("SELECT currentDatabase()"));
   auto db_row = warm::TsvFirstRow(db_out);
   const std::string database = db_row.empty() || db_row[0].empty() ? "default" : db_row[0];

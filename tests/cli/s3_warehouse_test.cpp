@@ -7,7 +7,9 @@
 // maintenance cycle lose and duplicate nothing; an offload killed with
 // SIGKILL during a multipart upload leaves nothing visible, a clean run then
 // loses and duplicates nothing, and orphan cleanup aborts the upload it left;
-// a wrong secret fails naming SignatureDoesNotMatch.
+// `k2 serve` on the S3 warehouse offloads, reports the table in /api/tables,
+// /metrics and the dashboard, serves it through its REST catalog and runs
+// maintenance; a wrong secret fails naming SignatureDoesNotMatch.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -446,6 +448,104 @@ TEST_F(S3WarehouseTest, KilledDuringAMultipartUploadThenACleanRunLosesNothing) {
   for (const auto& w : Json(again)[0]["windows"]) {
     EXPECT_NE(w["action"], "append") << "a rerun commits no rows again: " << again.out;
   }
+}
+
+TEST_F(S3WarehouseTest, ServeOffloadsAndReportsTheTableFromS3) {
+  const int port = FreeLoopbackPort();
+  WriteConfig(
+      fmt::format("service:\n  listen: 127.0.0.1:{}\n  shutdown_grace: 5s\n"
+                  "  rest_catalog: {{enabled: true, tokens: [rest-secret]}}\n"
+                  "tables:\n  - {{name: raw_trades}}\n",
+                  port));
+  ProcessResult gen = K2({"generate", "--hours", "3", "--rate", "2", "--symbols", "2", "--seed",
+                          "5", "--start", HoursAgo(5)});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  ServeProcess serve(K2_BINARY, config_, "", port, {"K2_S3_RETRY_BASE_MS=5"}, "warn");
+  ASSERT_TRUE(serve.AwaitUp()) << "k2 serve did not answer /health on port " << port;
+  const std::string& base = serve.base();
+
+  // The job runs in a child k2 process, as on local disk; its history says so.
+  auto run_job = [&](const std::string& job) -> nlohmann::json {
+    ProcessResult post = RunProcess({"curl", "-s", "-m", "5", "-X", "POST", "-w", "\n%{http_code}",
+                                     base + "/api/jobs/" + job + "/run"});
+    EXPECT_NE(post.out.find("202"), std::string::npos) << post.out;
+    for (int i = 0; i < 900; ++i) {
+      ProcessResult h = RunProcess({"curl", "-sf", base + "/api/jobs/history?job=" + job});
+      auto j = nlohmann::json::parse(h.out, nullptr, false);
+      if (!j.is_discarded() && !j["runs"].empty() && j["runs"][0]["status"] != "running") {
+        return j["runs"][0];
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return nullptr;
+  };
+  nlohmann::json run = run_job("offload_raw");
+  ASSERT_FALSE(run.is_null()) << "the offload did not finish";
+  ASSERT_EQ(run["status"], "succeeded") << run.dump(2);
+  EXPECT_GT(run["outcome"].value("rows", 0), 0) << run.dump(2);
+
+  // /api/tables and /metrics report the table as it is on S3; chDB reading
+  // it with its own S3 client counts the warm tier's rows.
+  const std::string totals = WarmRawTotals();
+  const std::string warm_rows = totals.substr(0, totals.find('\t'));
+  ProcessResult api = RunProcess({"curl", "-sf", base + "/api/tables"});
+  ASSERT_EQ(api.exit_code, 0) << api.err;
+  nlohmann::json table;
+  const nlohmann::json tables = Json(api);
+  for (const auto& t : tables["tables"]) {
+    if (t["table"] == "market.raw_trades") table = t;
+  }
+  ASSERT_FALSE(table.is_null()) << api.out;
+  EXPECT_EQ(std::to_string(table["total_rows"].get<int64_t>()), warm_rows) << api.out;
+  const int64_t files = table["data_files"].get<int64_t>();
+  EXPECT_GE(files, 3) << api.out;
+  EXPECT_EQ(static_cast<size_t>(files), Objects("lake/market/raw_trades/data/").size());
+  EXPECT_GT(table["total_bytes"].get<int64_t>(), 0) << api.out;
+  EXPECT_FALSE(table["watermark"].is_null()) << api.out;
+  auto cold =
+      QueryChdb(fmt::format("SELECT toString(count()) AS c FROM {}", IcebergS3("raw_trades")));
+  ASSERT_TRUE(cold) << cold.error().ToString();
+  EXPECT_EQ((*cold)[0]["c"].get<std::string>(), warm_rows);
+
+  ProcessResult metrics = RunProcess({"curl", "-sf", base + "/metrics"});
+  ASSERT_EQ(metrics.exit_code, 0) << metrics.err;
+  auto metric = [&](const std::string& name) {
+    const std::string key = name + "{table=\"market.raw_trades\"} ";
+    const size_t at = metrics.out.find(key);
+    if (at == std::string::npos) return std::string("absent");
+    return metrics.out.substr(at + key.size(), metrics.out.find('\n', at) - at - key.size());
+  };
+  EXPECT_EQ(metric("k2_table_rows"), warm_rows) << metrics.out;
+  EXPECT_EQ(metric("k2_table_data_files"), std::to_string(files)) << metrics.out;
+  EXPECT_EQ(metric("k2_table_bytes"), std::to_string(table["total_bytes"].get<int64_t>()));
+  EXPECT_NE(metrics.out.find("k2_job_runs_total{job=\"offload_raw\",status=\"succeeded\"} 1"),
+            std::string::npos)
+      << metrics.out;
+
+  // The REST catalog the daemon serves loads the table's metadata from S3
+  // with the warehouse's endpoint and credentials.
+  ProcessResult rest = RunProcess({"curl", "-s", "-H", "Authorization: Bearer rest-secret",
+                                   base + "/iceberg/v1/namespaces/market/tables/raw_trades"});
+  auto loaded = nlohmann::json::parse(rest.out, nullptr, false);
+  ASSERT_FALSE(loaded.is_discarded()) << rest.out << rest.err;
+  EXPECT_TRUE(loaded.value("metadata-location", "").starts_with("s3://")) << rest.out;
+  EXPECT_TRUE(loaded["metadata"].contains("current-snapshot-id")) << rest.out;
+
+  // The dashboard plans the table's files from its manifests on S3.
+  ProcessResult dash = RunProcess({"curl", "-sf", base + "/api/dashboard"});
+  ASSERT_EQ(dash.exit_code, 0) << dash.err;
+  EXPECT_NE(dash.out.find("market.raw_trades"), std::string::npos) << dash.out;
+
+  // A maintenance job through the daemon on S3 too.
+  nlohmann::json compaction = run_job("compaction");
+  ASSERT_FALSE(compaction.is_null()) << "compaction did not finish";
+  EXPECT_EQ(compaction["status"], "succeeded") << compaction.dump(2);
+  EXPECT_EQ(RawTotals(), totals);
+
+  EXPECT_EQ(serve.Terminate(), 0) << "SIGTERM stops the daemon with exit code 0";
+  K2_ASSERT_OK_AND_ASSIGN(auto stats, server_->Stats());
+  EXPECT_EQ(stats["signature_failures"].get<int64_t>(), 0) << stats.dump();
+  EXPECT_EQ(stats["open_uploads"].get<int64_t>(), 0) << stats.dump();
 }
 
 TEST_F(S3WarehouseTest, AWrongSecretFailsNamingSignatureDoesNotMatch) {

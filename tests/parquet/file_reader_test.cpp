@@ -324,6 +324,44 @@ TEST(FileReaderTest, CostlyReadsAreCoalescedPerRowGroup) {
   EXPECT_LT(reads, 1 + 6 * groups);
 }
 
+// A footer larger than the tail read: one more read for the rest of it.
+TEST(FileReaderTest, AFooterLargerThanTheTailReadTakesASecondRead) {
+  TempDir dir;
+  auto schema = std::make_shared<Schema>();
+  for (int i = 0; i < 20; ++i) {
+    schema->fields.push_back(
+        Field{i + 1, fmt::format("column_{}", i), DataType::Int64(), true, ""});
+  }
+  std::vector<ColumnBatch> batches;
+  for (int b = 0; b < 100; ++b) {
+    ColumnBatch batch(schema);
+    for (int64_t r = 0; r < 100; ++r) {
+      for (auto& c : batch.columns) c.Append<int64_t>((b * 100 + r) * 7919 % 100003);
+    }
+    batches.push_back(std::move(batch));
+  }
+  WriterOptions o;
+  o.row_group_bytes = 1;  // a row group per batch: a footer of well over 64 KiB
+  const std::string path = dir / "footer.parquet";
+  K2_ASSERT_OK(WriteTestFile(path, batches, o));
+  K2_ASSERT_OK_AND_ASSIGN(Counted plain, OpenCounted(path, false));
+  K2_ASSERT_OK_AND_ASSIGN(Counted costly, OpenCounted(path, true));
+  uint32_t footer_len = 0;
+  {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(-8, std::ios::end);
+    in.read(reinterpret_cast<char*>(&footer_len), 4);
+  }
+  ASSERT_GT(footer_len, 64u << 10);
+  EXPECT_EQ(*costly.reads, 2) << "the tail, then the rest of the footer";
+  EXPECT_EQ(*plain.reads, 3) << "the tail, the leading magic, the rest of the footer";
+  EXPECT_EQ(costly.reader->num_row_groups(), plain.reader->num_row_groups());
+  K2_ASSERT_OK_AND_ASSIGN(auto want, ReadAll(*plain.reader));
+  K2_ASSERT_OK_AND_ASSIGN(auto got, ReadAll(*costly.reader));
+  EXPECT_EQ(RowTexts(got), RowTexts(want));
+  EXPECT_EQ(*costly.reads, 2 + costly.reader->num_row_groups());
+}
+
 // The same rows, coalesced or not, on other engines' files: nested leaves
 // (lists, maps, structs), dictionary pages, many row groups.
 TEST(FileReaderTest, CoalescedReadsOfOtherEnginesFilesMatch) {
