@@ -51,7 +51,8 @@ TEST(TickerTest, RewritesOneLineWhileWorkRunsThenClearsIt) {
 TEST(TickerTest, QuickWorkPrintsNothing) {
   MemoryStream out;
   ASSERT_NE(out.file, nullptr);
-  Ticker t(out.file, [](double) { return std::string("never"); }, milliseconds(500));
+  Ticker t(
+      out.file, [](double) { return std::string("never"); }, milliseconds(500));
   t.Stop();
   t.Stop();
   EXPECT_EQ(out.Text(), "");
