@@ -42,8 +42,8 @@ Status VendedStorage::Set(const std::string& prefix,
                           const std::map<std::string, std::string>& config,
                           const WarehouseConfig& base) {
   if (!HasS3Credentials(config)) return OkStatus();
-  std::optional<std::string> key = prefix.empty() ? std::optional<std::string>("")
-                                                  : Normalize(prefix);
+  std::optional<std::string> key =
+      prefix.empty() ? std::optional<std::string>("") : Normalize(prefix);
   if (!key) {
     return MakeError(ErrorKind::kInvalidInput,
                      "vended storage credentials for '{}': not an S3 location", prefix);
@@ -105,8 +105,7 @@ class RoutingFileIO final : public FileIO {
   Result<std::unique_ptr<InputFile>> OpenInput(const std::string& path) override {
     return With(path, [&](FileIO& io) { return io.OpenInput(path); });
   }
-  Result<std::unique_ptr<OutputFile>> OpenOutput(const std::string& path,
-                                                 bool exclusive) override {
+  Result<std::unique_ptr<OutputFile>> OpenOutput(const std::string& path, bool exclusive) override {
     return With(path, [&](FileIO& io) { return io.OpenOutput(path, exclusive); });
   }
   Result<bool> Exists(const std::string& path) override {

@@ -85,7 +85,8 @@ TEST(RestVendedCredentialsTest, AClientWithAWrongSecretOffloadsAndScansWithVende
   const std::string warm_count = warm.out.substr(0, warm.out.find('\n'));
   ASSERT_NE(warm_count, "0");
 
-  ProcessResult scan = k2({"scan", "market.raw_trades", "--columns", "exchange", "--format", "json"});
+  ProcessResult scan =
+      k2({"scan", "market.raw_trades", "--columns", "exchange", "--format", "json"});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_EQ(std::to_string(std::count(scan.out.begin(), scan.out.end(), '\n')), warm_count);
 
