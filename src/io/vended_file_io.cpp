@@ -154,7 +154,36 @@ class RoutingFileIO final : public FileIO {
   const VendedStorage& vended_;
 };
 
+class UnavailableFileIO final : public FileIO {
+ public:
+  explicit UnavailableFileIO(Error error) : error_(std::move(error)) {}
+  Result<std::unique_ptr<InputFile>> OpenInput(const std::string&) override { return Fail(); }
+  Result<std::unique_ptr<OutputFile>> OpenOutput(const std::string&, bool) override {
+    return Fail();
+  }
+  Result<bool> Exists(const std::string&) override { return Fail(); }
+  Status Delete(const std::string&) override { return Fail(); }
+  Result<std::vector<FileInfo>> List(const std::string&) override { return Fail(); }
+  std::vector<DeleteFailure> DeleteFiles(const std::vector<std::string>& paths) override {
+    std::vector<DeleteFailure> out;
+    for (const auto& p : paths) out.push_back({p, error_});
+    return out;
+  }
+  Result<std::vector<PendingUpload>> ListPendingUploads(const std::string&) override {
+    return Fail();
+  }
+  Status AbortPendingUpload(const PendingUpload&) override { return Fail(); }
+
+ private:
+  std::unexpected<Error> Fail() const { return std::unexpected(error_); }
+  Error error_;
+};
+
 }  // namespace
+
+std::unique_ptr<FileIO> NewUnavailableFileIO(Error error) {
+  return std::make_unique<UnavailableFileIO>(std::move(error));
+}
 
 std::unique_ptr<FileIO> NewRoutingFileIO(std::unique_ptr<FileIO> base,
                                          const VendedStorage& vended) {

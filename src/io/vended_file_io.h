@@ -61,4 +61,8 @@ class VendedStorage {
 /// entry, and to `base` otherwise. `vended` must outlive it.
 std::unique_ptr<FileIO> NewRoutingFileIO(std::unique_ptr<FileIO> base, const VendedStorage& vended);
 
+/// A FileIO whose every operation fails with `error` (a warehouse without
+/// credentials of its own, behind a routing FileIO).
+std::unique_ptr<FileIO> NewUnavailableFileIO(Error error);
+
 }  // namespace k2

@@ -2,7 +2,8 @@
 // an S3 warehouse (the loopback S3 server behind its SigV4-checking front)
 // with service.rest_catalog.vend_credentials, and a k2 client on
 // `catalog.type: rest` whose own S3 secret is wrong: the offload and the scan
-// only succeed with the credentials the server vends; chDB (its own S3
+// only succeed with the credentials the server vends (a client with no S3
+// key at all scans the same rows); chDB (its own S3
 // client, icebergS3) reads as many rows as the warm tier holds; the client's
 // output never shows the vended secret. Without the header-driven vending
 // (vend_credentials: off) the same client fails with SignatureDoesNotMatch.
@@ -89,6 +90,20 @@ TEST(RestVendedCredentialsTest, AClientWithAWrongSecretOffloadsAndScansWithVende
       k2({"scan", "market.raw_trades", "--columns", "exchange", "--format", "json"});
   ASSERT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_EQ(std::to_string(std::count(scan.out.begin(), scan.out.end(), '\n')), warm_count);
+
+  // A client with no S3 key at all reads with the vended ones too.
+  std::string bare = dir / "bare.yaml";
+  std::ofstream(bare) << "data_dir: " << (dir / "bare") << "\ncatalog: {type: rest, uri: "
+                      << "\"http://127.0.0.1:" << port << "/iceberg\", token: rw-token}\n"
+                      << "warehouse:\n  location: \"s3://" << s3->bucket() << "/lake\"\n"
+                      << "  s3: {endpoint: \"" << s3->endpoint() << "\"}\n"
+                      << "tables:\n  - {name: raw_trades}\n";
+  ProcessResult bare_scan =
+      RunProcess({K2_BINARY, "--config", bare, "--log-level", "warn", "scan", "market.raw_trades",
+                  "--columns", "exchange", "--format", "json"},
+                 {"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN="});
+  ASSERT_EQ(bare_scan.exit_code, 0) << bare_scan.err;
+  EXPECT_EQ(bare_scan.out, scan.out);
 
   K2_ASSERT_OK_AND_ASSIGN(
       auto cold, QueryChdb(fmt::format("SELECT toString(count()) AS c FROM "
