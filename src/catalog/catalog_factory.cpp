@@ -1,9 +1,12 @@
 #include "catalog/catalog_factory.h"
 
+#include <spdlog/spdlog.h>
+
 #include "catalog/rest/rest_catalog.h"
 #include "catalog/sql/catalog_store.h"
 #include "catalog/sql/sql_catalog.h"
 #include "common/config.h"
+#include "io/vended_file_io.h"
 
 namespace k2 {
 
@@ -34,6 +37,15 @@ Result<std::unique_ptr<Catalog>> OpenCatalog(const Config& config) {
   options.oauth2_server_uri = c.oauth2_server_uri;
   options.scope = c.scope;
   options.headers = c.headers;
+  // Storage credentials the server vends are used for the files under the
+  // prefix they were vended for (FileIOs from NewFileIOFor route by prefix).
+  options.on_storage_config = [warehouse = config.warehouse](
+                                  const std::string& prefix,
+                                  const std::map<std::string, std::string>& storage) {
+    if (Status st = VendedStorage::Global().Set(prefix, storage, warehouse); !st) {
+      spdlog::warn("REST catalog: vended storage credentials not used: {}", st.error().message);
+    }
+  };
   K2_ASSIGN_OR_RETURN(auto catalog, rest::RestCatalog::Open(std::move(options)));
   return std::unique_ptr<Catalog>(std::move(catalog));
 }

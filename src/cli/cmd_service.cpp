@@ -13,6 +13,8 @@
 #include "catalog/rest_server/rest_catalog_server.h"
 #include "cli/cli_config.h"
 #include "io/file_io.h"
+#include "io/s3/s3_client.h"
+#include "io/s3/s3_uri.h"
 #include "service/catalog_job_store.h"
 #include "service/cron.h"
 #include "service/daemon.h"
@@ -68,6 +70,22 @@ Status Serve(const CliContext& ctx, const ServeArgs& args) {
     K2_ASSIGN_OR_RETURN(rest_io, NewFileIOFor(config.warehouse.location, config.warehouse));
     rest::RestServerOptions rest_options;
     rest_options.warehouse = config.warehouse.location;
+    if (rc.vend_credentials != "off") {
+      if (!s3::IsS3Uri(config.warehouse.location)) {
+        return MakeError(ErrorKind::kInvalidInput,
+                         "service.rest_catalog.vend_credentials: the warehouse '{}' is not on S3",
+                         config.warehouse.location);
+      }
+      K2_ASSIGN_OR_RETURN(s3::S3Options s3, s3::S3OptionsFrom(config.warehouse));
+      auto& v = rest_options.vended_config;
+      v["s3.access-key-id"] = s3.access_key_id;
+      v["s3.secret-access-key"] = s3.secret_access_key;
+      if (!s3.session_token.empty()) v["s3.session-token"] = s3.session_token;
+      if (!s3.endpoint.empty()) v["s3.endpoint"] = s3.endpoint;
+      v["s3.region"] = s3.region;
+      v["s3.path-style-access"] = s3.path_style ? "true" : "false";
+      rest_options.vend_to_read_only = rc.vend_credentials == "all";
+    }
     rest_options.auth = {rc.tokens, rc.read_only_tokens, rc.clients, rc.token_ttl_s};
     rest_options.max_body_bytes = static_cast<size_t>(rc.max_body_bytes);
     if (const char* crash = std::getenv("K2_TEST_REST_CRASH"); crash && *crash) {

@@ -661,6 +661,13 @@ Result<Config> ParseConfig(const std::string& yaml_text, const std::string& path
   K2_RETURN_IF_ERROR(rc.StringList("clients", rcc.clients));
   K2_RETURN_IF_ERROR(rc.Duration("token_ttl", rcc.token_ttl_s, 60));
   K2_RETURN_IF_ERROR(rc.Size("max_body", rcc.max_body_bytes));
+  K2_RETURN_IF_ERROR(rc.String("vend_credentials", rcc.vend_credentials));
+  if (rcc.vend_credentials != "off" && rcc.vend_credentials != "read-write" &&
+      rcc.vend_credentials != "all") {
+    return MapReader::Fail("service.rest_catalog.vend_credentials",
+                           root["service"]["rest_catalog"]["vend_credentials"],
+                           "expected off, read-write or all");
+  }
   K2_RETURN_IF_ERROR(rc.CheckNoUnknownKeys());
   if (!rcc.listen.empty() && rcc.listen.find(':') == std::string::npos) {
     return MapReader::Fail("service.rest_catalog.listen", root["service"]["rest_catalog"]["listen"],
@@ -806,6 +813,7 @@ service:                          # k2 serve
     clients: []                   # OAuth2 client credentials "id:secret" for /v1/oauth/tokens
     token_ttl: 1h                 # lifetime of tokens issued to clients
     max_body: 16MB                # larger requests get 413
+    vend_credentials: "off"       # off | read-write | all: hand the warehouse's S3 keys to clients that ask
   alerts:
     webhook: ""                   # POST JSON here on failure, lag, audit mismatch
     command: ""                   # or run this command with the alert JSON on stdin

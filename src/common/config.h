@@ -137,6 +137,12 @@ struct RestCatalogServerConfig {
   std::vector<std::string> clients;           ///< OAuth2 "client_id:client_secret" (secrets)
   int64_t token_ttl_s = 3600;
   int64_t max_body_bytes = 16LL << 20;
+  /// Vended credentials: the warehouse's S3 settings (key pair, session
+  /// token, endpoint, region) handed to clients that ask with
+  /// X-Iceberg-Access-Delegation: vended-credentials, in table loads and
+  /// /v1/config overrides. "off", "read-write" (read-write tokens only) or
+  /// "all" (read-only tokens too).
+  std::string vend_credentials = "off";
 };
 
 struct ServiceConfig {

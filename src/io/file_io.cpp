@@ -6,6 +6,7 @@
 #include "io/s3/s3_client.h"
 #include "io/s3/s3_file_io.h"
 #include "io/s3/s3_uri.h"
+#include "io/vended_file_io.h"
 
 namespace k2 {
 
@@ -90,13 +91,19 @@ Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location,
                                              const WarehouseConfig& warehouse) {
   if (s3::IsS3Uri(location)) {
     K2_RETURN_IF_ERROR(s3::ParseS3Uri(location));
-    K2_ASSIGN_OR_RETURN(s3::S3Options options, s3::S3OptionsFrom(warehouse));
-    return s3::NewS3FileIO(std::move(options));
+    Result<s3::S3Options> options = s3::S3OptionsFrom(warehouse);
+    if (!options) {
+      // No credentials of its own: fine when the catalog vends them (the
+      // paths it covers never reach the base); others fail on use.
+      if (VendedStorage::Global().size() == 0) return std::unexpected(options.error());
+      return NewRoutingFileIO(NewUnavailableFileIO(options.error()), VendedStorage::Global());
+    }
+    return NewRoutingFileIO(s3::NewS3FileIO(std::move(*options)), VendedStorage::Global());
   }
   if (location.find("://") != std::string_view::npos && !location.starts_with("file://")) {
     return MakeError(ErrorKind::kUnsupported, "warehouse '{}': unknown URI scheme", location);
   }
-  return NewLocalFileIO();
+  return NewRoutingFileIO(NewLocalFileIO(), VendedStorage::Global());
 }
 
 Result<std::unique_ptr<FileIO>> NewFileIOFor(std::string_view location) {

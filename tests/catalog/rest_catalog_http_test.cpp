@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include <atomic>
 #include <thread>
 
@@ -202,6 +204,53 @@ TEST_F(RestCatalogHttpTest, K2ClientAuthenticatesWithClientCredentials) {
   client_options.credential.clear();
   client_options.token = "not-a-token";
   K2_ASSERT_ERROR_KIND(rest::RestCatalog::Open(client_options), ErrorKind::kInvalidInput);
+}
+
+TEST_F(RestCatalogHttpTest, K2ClientAsksForVendedCredentialsAndHandsThemOnPerLocation) {
+  auto serve = [&](const std::string& secret) {
+    rest::RestServerOptions options;
+    options.warehouse = "file://" + (dir_ / "warehouse");
+    options.vended_config = {{"s3.access-key-id", "AKIAVENDED"},
+                             {"s3.secret-access-key", secret},
+                             {"s3.endpoint", "http://127.0.0.1:1"}};
+    server_ = std::make_unique<rest::RestCatalogServer>(*catalog_, *io_, options);
+  };
+  serve("secret-1");
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> seen;
+  std::mutex mu;
+  rest::RestCatalogOptions options;
+  options.uri = base_ + "/iceberg";
+  options.on_storage_config = [&](const std::string& prefix,
+                                  const std::map<std::string, std::string>& config) {
+    std::lock_guard lock(mu);
+    seen.emplace_back(prefix, config);
+  };
+  K2_ASSERT_OK_AND_ASSIGN(auto client, rest::RestCatalog::Open(options));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, "") << "/v1/config overrides cover every path";
+  EXPECT_EQ(seen[0].second.at("s3.secret-access-key"), "secret-1");
+
+  K2_ASSERT_OK(client->CreateNamespace({"market"}, {}));
+  K2_ASSERT_OK_AND_ASSIGN(auto table, CreateTable(*client, "trades"));
+  const std::string location = table.metadata().location;
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.back().first, location) << "the registration's answer, for the table's files";
+  EXPECT_EQ(seen.back().second.at("s3.access-key-id"), "AKIAVENDED");
+
+  // New credentials on the server: the next load with a new answer hands them on.
+  serve("secret-2");
+  K2_ASSERT_OK(AppendOne(table, "a.parquet"));
+  K2_ASSERT_OK(client->LoadTableMetadata({{"market"}, "trades"}));
+  EXPECT_EQ(seen.back().first, location);
+  EXPECT_EQ(seen.back().second.at("s3.secret-access-key"), "secret-2");
+  EXPECT_EQ(client->TableConfig({{"market"}, "trades"}).at("s3.secret-access-key"), "secret-2");
+
+  // A client that does not ask gets none.
+  rest::RestCatalogOptions plain;
+  plain.uri = base_ + "/iceberg";
+  K2_ASSERT_OK_AND_ASSIGN(auto other, rest::RestCatalog::Open(plain));
+  K2_ASSERT_OK(other->LoadTableMetadata({{"market"}, "trades"}));
+  EXPECT_EQ(other->TableConfig({{"market"}, "trades"}).count("s3.secret-access-key"), 0u);
 }
 
 TEST_F(RestCatalogHttpTest, IcebergJsClient) {

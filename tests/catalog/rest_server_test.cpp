@@ -33,6 +33,8 @@ class RestServerTest : public ::testing::Test {
     options.warehouse = dir_ / "warehouse";
     options.auth = std::move(auth);
     options.max_body_bytes = 1 << 20;
+    options.vended_config = vended_;
+    options.vend_to_read_only = vend_to_read_only_;
     server_ = std::make_unique<RestCatalogServer>(*catalog_, *io_, options);
   }
 
@@ -60,6 +62,9 @@ class RestServerTest : public ::testing::Test {
   }
 
   static Json Body(const RestResponse& r) { return Json::parse(r.body, nullptr, false); }
+
+  std::map<std::string, std::string> vended_;
+  bool vend_to_read_only_ = false;
 
   static std::string ErrorType(const RestResponse& r) {
     Json j = Body(r);
@@ -524,6 +529,39 @@ TEST_F(RestServerTest, BearerTokensAndClientCredentials) {
                  {{"authorization", "Bearer " + access}})
                 .status,
             200);
+}
+
+TEST_F(RestServerTest, VendsCredentialsOnlyWhenAskedAndToTheConfiguredTokens) {
+  vended_ = {{"s3.access-key-id", "AKIAVENDED"}, {"s3.secret-access-key", "vended-secret"}};
+  Open({{"rw-secret"}, {"ro-secret"}, {}, 60});
+  const std::map<std::string, std::string> rw = {{"authorization", "Bearer rw-secret"}};
+  const std::map<std::string, std::string> ro = {{"authorization", "Bearer ro-secret"}};
+  auto asking = [](std::map<std::string, std::string> h) {
+    h["x-iceberg-access-delegation"] = "vended-credentials";
+    return h;
+  };
+  auto vended = [](const RestResponse& r, const char* field) {
+    Json j = Body(r);
+    return j.contains(field) && j[field].is_object() && j[field].contains("s3.secret-access-key");
+  };
+  ASSERT_EQ(Call("POST", "/v1/namespaces", {{"namespace", {"market"}}}, rw).status, 200);
+  RestResponse created = Call("POST", "/v1/namespaces/market/tables",
+                              {{"name", "trades"}, {"schema", Schema()}}, asking(rw));
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_TRUE(vended(created, "config")) << created.body;
+  EXPECT_EQ(Body(created)["config"]["s3.access-key-id"], "AKIAVENDED");
+
+  const std::string table = "/v1/namespaces/market/tables/trades";
+  EXPECT_FALSE(vended(Call("GET", table, {}, rw), "config")) << "not asked";
+  EXPECT_TRUE(vended(Call("GET", table, {}, asking(rw)), "config"));
+  EXPECT_FALSE(vended(Call("GET", table, {}, asking(ro)), "config")) << "read-only token";
+  EXPECT_TRUE(vended(Call("GET", "/v1/config", {}, asking(rw)), "overrides"));
+  EXPECT_FALSE(vended(Call("GET", "/v1/config", {}, rw), "overrides"));
+  EXPECT_FALSE(vended(Call("GET", "/v1/config", {}, asking(ro)), "overrides"));
+
+  vend_to_read_only_ = true;
+  Open({{"rw-secret"}, {"ro-secret"}, {}, 60});
+  EXPECT_TRUE(vended(Call("GET", table, {}, asking(ro)), "config"));
 }
 
 TEST_F(RestServerTest, IdempotencyKeyReplaysTheFirstAnswer) {

@@ -17,6 +17,9 @@ using Json = nlohmann::json;
 
 namespace {
 
+/// The header that asks for vended credentials (Iceberg REST spec).
+constexpr const char* kDelegationHeader = "X-Iceberg-Access-Delegation";
+
 /// Idle connections kept per server.
 constexpr size_t kMaxIdleConnections = 8;
 /// Tables whose last LoadTableResult is kept (for If-None-Match).
@@ -181,6 +184,7 @@ Status RestCatalog::LoadConfig() {
   K2_ASSIGN_OR_RETURN(std::string auth, Authorization(false));
   std::map<std::string, std::string> headers;
   if (!auth.empty()) headers["Authorization"] = auth;
+  if (options_.on_storage_config) headers[kDelegationHeader] = "vended-credentials";
   K2_ASSIGN_OR_RETURN(RestReply reply, Send("GET", url, "", "", headers));
   if (reply.status != 200 || !reply.body.is_object()) {
     return MakeError(
@@ -200,6 +204,7 @@ Status RestCatalog::LoadConfig() {
     prefix_path_ += "/" + it->second;
   }
   idempotency_ = reply.body.contains("idempotency-key-lifetime");
+  if (options_.on_storage_config) options_.on_storage_config("", overrides);
   return OkStatus();
 }
 
@@ -374,11 +379,15 @@ Result<std::vector<TableIdentifier>> RestCatalog::ListTables(const Namespace& ns
 
 Status RestCatalog::CreateTable(const TableIdentifier& id, const std::string& metadata_location) {
   Json body = {{"name", id.name}, {"metadata-location", metadata_location}};
-  K2_ASSIGN_OR_RETURN(RestReply r, Call("POST", NamespacePath(id.ns) + "/register", &body, false));
+  std::map<std::string, std::string> headers;
+  if (options_.on_storage_config) headers[kDelegationHeader] = "vended-credentials";
+  K2_ASSIGN_OR_RETURN(RestReply r,
+                      Call("POST", NamespacePath(id.ns) + "/register", &body, false, headers));
   if (r.status != 200) {
     return std::unexpected(
         ReplyError(r, "register table " + id.ToString(), ErrorKind::kAlreadyExists));
   }
+  if (auto table = ParseLoadResult(r, "register table " + id.ToString())) VendStorage(*table);
   return OkStatus();
 }
 
@@ -391,6 +400,7 @@ Result<LoadedMetadata> RestCatalog::LoadTableMetadata(const TableIdentifier& id)
   const std::string what = "load table " + id.ToString();
   for (int attempt = 0;; ++attempt) {
     std::map<std::string, std::string> headers;
+    if (options_.on_storage_config) headers[kDelegationHeader] = "vended-credentials";
     if (attempt == 0) {
       std::lock_guard lock(mu_);
       if (auto it = tables_.find(id); it != tables_.end())
@@ -406,6 +416,7 @@ Result<LoadedMetadata> RestCatalog::LoadTableMetadata(const TableIdentifier& id)
     }
     if (r.status != 200) return std::unexpected(ReplyError(r, what, ErrorKind::kRemote));
     K2_ASSIGN_OR_RETURN(CachedTable table, ParseLoadResult(r, what));
+    VendStorage(table);
     table.etag = std::move(r.etag);
     LoadedMetadata loaded = table.loaded;
     std::lock_guard lock(mu_);
@@ -436,7 +447,22 @@ Result<RestCatalog::CachedTable> RestCatalog::ParseLoadResult(const RestReply& r
   }
   table.loaded.metadata = std::make_shared<const iceberg::TableMetadata>(std::move(*m));
   K2_ASSIGN_OR_RETURN(table.config, StringMap(r.body.value("config", Json()), "table config"));
+  if (const Json& creds = r.body.value("storage-credentials", Json()); creds.is_array()) {
+    for (const Json& c : creds) {
+      if (!c.is_object() || !c.contains("prefix") || !c["prefix"].is_string()) continue;
+      K2_ASSIGN_OR_RETURN(auto config, StringMap(c.value("config", Json()), "storage credential"));
+      table.credentials.emplace_back(c["prefix"].get<std::string>(), std::move(config));
+    }
+  }
   return table;
+}
+
+void RestCatalog::VendStorage(const CachedTable& table) const {
+  if (!options_.on_storage_config) return;
+  if (!table.config.empty()) {
+    options_.on_storage_config(table.loaded.metadata->location, table.config);
+  }
+  for (const auto& [prefix, config] : table.credentials) options_.on_storage_config(prefix, config);
 }
 
 std::map<std::string, std::string> RestCatalog::TableConfig(const TableIdentifier& id) const {

@@ -25,6 +25,7 @@
 /// gives it back after a complete answer.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,13 @@ struct RestCatalogOptions {
   int request_timeout_s = 60;
   /// Retries of a request that got no answer or a 5xx (same Idempotency-Key).
   int retries = 2;
+  /// Receives storage settings the server vends (asked for with
+  /// X-Iceberg-Access-Delegation: vended-credentials): a table's location and
+  /// its LoadTableResult `config`, each `storage-credentials` entry's prefix
+  /// and config, and "" with /v1/config's overrides when they carry S3 keys.
+  /// Called on every load that returns them (refresh). Null: not asked for.
+  std::function<void(const std::string& prefix, const std::map<std::string, std::string>& config)>
+      on_storage_config;
 };
 
 /// One HTTP exchange's outcome.
@@ -147,7 +155,11 @@ class RestCatalog final : public Catalog {
     std::string etag;
     LoadedMetadata loaded;
     std::map<std::string, std::string> config;
+    /// `storage-credentials`: prefix -> config.
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> credentials;
   };
+  /// Hands a load's vended storage settings to options_.on_storage_config.
+  void VendStorage(const CachedTable& table) const;
 
   mutable std::mutex mu_;
   std::string access_token_;

@@ -446,11 +446,33 @@ RestResponse RestCatalogServer::Dispatch(const RestRequest& req, Access access) 
 RestResponse RestCatalogServer::Config(const RestRequest& req) {
   Json defaults = Json::object();
   if (!options_.warehouse.empty()) defaults["warehouse"] = options_.warehouse;
+  Json overrides = Json::object();
+  if (Vends(req)) {
+    for (const auto& [k, v] : options_.vended_config) overrides[k] = v;
+  }
   Json body = {{"defaults", defaults},
-               {"overrides", Json::object()},
+               {"overrides", overrides},
                {"endpoints", kEndpoints},
                {"idempotency-key-lifetime", fmt::format("PT{}S", options_.idempotency_lifetime_s)}};
   return JsonResponse(200, body);
+}
+
+bool RestCatalogServer::Vends(const RestRequest& req) {
+  if (options_.vended_config.empty()) return false;
+  if (req.Header("x-iceberg-access-delegation").find("vended-credentials") == std::string::npos) {
+    return false;
+  }
+  Access access = auth_.Check(req.Header("authorization"));
+  return access == Access::kReadWrite ||
+         (access == Access::kReadOnly && options_.vend_to_read_only);
+}
+
+Json RestCatalogServer::TableConfig(const RestRequest& req) {
+  Json config = options_.table_config;
+  if (Vends(req)) {
+    for (const auto& [k, v] : options_.vended_config) config[k] = v;
+  }
+  return config;
 }
 
 RestResponse RestCatalogServer::Tokens(const RestRequest& req) {
@@ -693,7 +715,7 @@ RestResponse RestCatalogServer::CreateTable(const Namespace& ns, const RestReque
   if (!built) return FromError(built.error());
   if (staged) {
     return JsonResponse(
-        200, {{"metadata", built->metadata.ToJsonObject()}, {"config", options_.table_config}});
+        200, {{"metadata", built->metadata.ToJsonObject()}, {"config", TableConfig(req)}});
   }
   if (auto st = io_.WriteAll(file, built->json, /*exclusive=*/true); !st) {
     return FromError(st.error());
@@ -706,7 +728,7 @@ RestResponse RestCatalogServer::CreateTable(const Namespace& ns, const RestReque
   MetadataFile written{std::make_shared<const TableMetadata>(std::move(built->metadata)),
                        std::make_shared<const std::string>(std::move(built->json))};
   CacheMetadata(file, written);
-  return LoadAnswer(file, *written.json, options_.table_config);
+  return LoadAnswer(file, *written.json, TableConfig(req));
 }
 
 RestResponse RestCatalogServer::RegisterTable(const Namespace& ns, const RestRequest& req) {
@@ -732,7 +754,7 @@ RestResponse RestCatalogServer::RegisterTable(const Namespace& ns, const RestReq
                  : Status(std::unexpected(current.error()));
   }
   if (!st) return FromError(st.error(), Subject::kTable);
-  return LoadAnswer(location, *m->json, options_.table_config);
+  return LoadAnswer(location, *m->json, TableConfig(req));
 }
 
 Result<RestCatalogServer::MetadataFile> RestCatalogServer::ReadMetadata(
@@ -787,8 +809,8 @@ RestResponse RestCatalogServer::LoadTable(const TableIdentifier& id, const RestR
   RestResponse r = snapshots == "refs"
                        ? JsonResponse(200, {{"metadata-location", *location},
                                             {"metadata", MetadataJson(*m->metadata, true)},
-                                            {"config", options_.table_config}})
-                       : LoadAnswer(*location, *m->json, options_.table_config);
+                                            {"config", TableConfig(req)}})
+                       : LoadAnswer(*location, *m->json, TableConfig(req));
   r.headers.emplace_back("ETag", etag);
   return r;
 }

@@ -54,6 +54,12 @@ struct RestServerOptions {
   int64_t idempotency_lifetime_s = 1800;
   /// Table config sent with every LoadTableResult (e.g. vended credentials).
   std::map<std::string, std::string> table_config;
+  /// Vended credentials (s3.access-key-id, s3.secret-access-key, ...): added
+  /// to table loads, creates and registrations and to /v1/config overrides
+  /// when the request asks (X-Iceberg-Access-Delegation: vended-credentials)
+  /// and its token is read-write, or any token with vend_to_read_only.
+  std::map<std::string, std::string> vended_config;
+  bool vend_to_read_only = false;
   /// Fault injection for crash tests (`k2 serve` reads K2_TEST_REST_CRASH:
   /// "after-write" or "after-swap", optionally ":N" for the N-th commit): the
   /// process ends at once (std::_Exit(86)) at that point of a table commit,
@@ -116,6 +122,10 @@ class RestCatalogServer {
   /// The answer to a commit (CommitTableResponse), built around the file's text.
   RestResponse CommitAnswer(const std::string& location, const MetadataFile& file) const;
   Status CheckLocation(const std::string& location) const;
+  /// The `config` of a LoadTableResult answering `req`: table_config, plus
+  /// vended_config when the request asks for it and may have it.
+  nlohmann::json TableConfig(const RestRequest& req);
+  bool Vends(const RestRequest& req);
   Status PurgeTable(const iceberg::TableMetadata& m);
 
   Catalog& catalog_;
