@@ -6,8 +6,8 @@
 // namespace `market` holding the table `trades`, and the empty namespace
 // `empty`) or, for the last route, takes "METHOD /path?query" from the line;
 // otherwise the line is the query string. Flags pick the Authorization header
-// (read-write token, read-only token, none, or an unknown one), an
-// Idempotency-Key, and If-None-Match with the last ETag answered.
+// (read-write token, read-only token, none, or Basic credentials from the
+// line), an Idempotency-Key, and If-None-Match with the last ETag answered.
 //
 // Each input runs against a fresh in-memory catalog and FileIO holding the
 // same table (its files built once per process and copied in), so state never
@@ -225,7 +225,9 @@ RestRequest MakeRequest(std::string_view chunk, const std::string& last_etag) {
     req.path = target.substr(0, qm);
     if (qm != std::string_view::npos) query = target.substr(qm + 1);
   }
-  ParseQuery(query, req);
+  // Flags 3: HTTP Basic credentials (the OAuth client's way) taken from the
+  // line, which is then no query string.
+  if ((flags & 3) != 3) ParseQuery(query, req);
   switch (flags & 3) {
     case 0:
       req.headers["authorization"] = "Bearer rw-token";
@@ -236,7 +238,7 @@ RestRequest MakeRequest(std::string_view chunk, const std::string& last_etag) {
     case 2:
       break;
     case 3:
-      req.headers["authorization"] = "Basic azItY2xpZW50OmsyLXNlY3JldA==";
+      req.headers["authorization"] = "Basic " + std::string(line);
       break;
   }
   if (flags & 4) req.headers["idempotency-key"] = (flags & 8) ? "key-b" : "key-a";

@@ -387,7 +387,7 @@ void WriteRestSeeds(const fs::path& out) {
   write("tokens", {{kTokens, 2, "",
                     "grant_type=client_credentials&client_id=k2-client&client_secret=k2-secret"
                     "&scope=catalog%3Aread"},
-                   {kTokens, 3, "", "grant_type=client_credentials"},
+                   {kTokens, 3, "azItY2xpZW50OmsyLXNlY3JldA==", "grant_type=client_credentials"},
                    {kTokens, 2, "", "grant_type=password&client_id=x"}});
   write("namespaces", {{kCreateNs, 0, "",
                         Json{{"namespace", {"market", "eu"}}, {"properties", {{"k", "v"}}}}.dump()},
