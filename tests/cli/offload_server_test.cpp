@@ -148,12 +148,10 @@ TEST(OffloadServerTest, TwoProcessesTogetherCommitEveryWindowOnce) {
   ASSERT_EQ(snaps.exit_code, 0) << snaps.err;
   auto list = nlohmann::json::parse(snaps.out, nullptr, false);
   ASSERT_FALSE(list.is_discarded()) << snaps.out;
-  std::set<std::string> windows;
-  for (const auto& s : list) {
-    if (!s["summary"].contains("k2.window")) continue;
-    EXPECT_TRUE(windows.insert(s["summary"]["k2.window"].get<std::string>()).second)
-        << "window committed twice: " << s["summary"]["k2.window"];
-  }
+  const SnapshotWindows committed = WindowsOfSnapshots(list);
+  EXPECT_TRUE(committed.repeated.empty())
+      << "window committed twice: " << committed.repeated.front();
+  const std::set<std::string>& windows = committed.windows;
   // Rows span 2026-11-20 00:00 to 05:59:48: six hourly windows, all closed.
   EXPECT_EQ(windows.size(), 6u);
 

@@ -70,12 +70,10 @@ TEST(RestFaultTest, ServerKilledMidCommitLeavesNoDuplicateNoLostWindowNoDeletedF
     ASSERT_EQ(snaps.exit_code, 0) << snaps.err;
     auto list = nlohmann::json::parse(snaps.out, nullptr, false);
     ASSERT_TRUE(list.is_array()) << snaps.out;
-    std::set<std::string> windows;
-    for (const auto& s : list) {
-      if (!s["summary"].contains("k2.window")) continue;
-      EXPECT_TRUE(windows.insert(s["summary"]["k2.window"].get<std::string>()).second)
-          << "window committed twice: " << s["summary"]["k2.window"];
-    }
+    const SnapshotWindows committed = WindowsOfSnapshots(list);
+    EXPECT_TRUE(committed.repeated.empty())
+        << "window committed twice: " << committed.repeated.front();
+    const std::set<std::string>& windows = committed.windows;
     EXPECT_EQ(windows.size(), 6u) << "six hours of rows, each committed once: " << snaps.out;
 
     // chDB reads the highest-numbered metadata file and every data file it

@@ -163,12 +163,10 @@ TEST(ServeCrashTest, KilledDuringAnOffloadThenRestartedCommitsEachWindowOnce) {
   ASSERT_EQ(snaps.exit_code, 0) << snaps.err;
   auto list = nlohmann::json::parse(snaps.out, nullptr, false);
   ASSERT_FALSE(list.is_discarded()) << snaps.out;
-  std::set<std::string> windows;
-  for (const auto& s : list) {
-    if (!s.contains("summary") || !s["summary"].contains("k2.window")) continue;
-    EXPECT_TRUE(windows.insert(s["summary"]["k2.window"].get<std::string>()).second)
-        << "window committed twice: " << s["summary"]["k2.window"];
-  }
+  const SnapshotWindows committed = WindowsOfSnapshots(list);
+  EXPECT_TRUE(committed.repeated.empty())
+      << "window committed twice: " << committed.repeated.front();
+  const std::set<std::string>& windows = committed.windows;
   EXPECT_EQ(sample("k2_table_snapshots{table=\"market.raw_trades\"}"),
             static_cast<double>(list.size()));
   EXPECT_GE(windows.size(), 30u);  // 30 with rows, plus the empty hour before now once closed

@@ -53,6 +53,17 @@ Result<nlohmann::json> QueryOracle(const std::string& engine,
   return parsed;
 }
 
+SnapshotWindows WindowsOfSnapshots(const nlohmann::json& snapshots) {
+  SnapshotWindows out;
+  for (const auto& s : snapshots) {
+    auto it = s.find("summary");
+    if (it == s.end() || !it->contains("k2.window")) continue;
+    const std::string w = (*it)["k2.window"].get<std::string>();
+    if (!out.windows.insert(w).second) out.repeated.push_back(w);
+  }
+  return out;
+}
+
 Result<nlohmann::json> QueryDuckDB(const std::string& sql) {
   K2_ASSIGN_OR_RETURN(auto all, QueryOracle("duckdb", {sql}));
   return all.at(0);

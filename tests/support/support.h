@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@ Result<nlohmann::json> QueryOracle(const std::string& engine,
 /// One statement; returns its rows.
 Result<nlohmann::json> QueryDuckDB(const std::string& sql);
 Result<nlohmann::json> QueryChdb(const std::string& sql);
+
+/// The windows of k2's commits in `k2 snapshots --json` output (the
+/// `k2.window` summaries), and those found more than once: a window
+/// committed twice.
+struct SnapshotWindows {
+  std::set<std::string> windows;
+  std::vector<std::string> repeated;
+};
+SnapshotWindows WindowsOfSnapshots(const nlohmann::json& snapshots);
 
 /// The shared fixtures folder ($K2_FIXTURES or ../shared/fixtures from the repo
 /// root), or nullopt if absent.
