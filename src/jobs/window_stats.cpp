@@ -53,6 +53,12 @@ std::string ColumnArgs(const std::string& name, const std::string& type, Checksu
 
 }  // namespace
 
+bool HashesValue(std::string_view type, ChecksumKind kind) {
+  if (kind == ChecksumKind::kText) return false;
+  if (std::string_view inner = Unwrap(type, "Nullable"); !inner.empty()) type = inner;
+  return HashableAsIs(type) || (kind == ChecksumKind::kBinary && HashableAsBinary(type));
+}
+
 const char* ChecksumKindName(ChecksumKind kind) {
   switch (kind) {
     case ChecksumKind::kNative:

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,11 @@ Result<ChecksumKind> ParseChecksumKind(const std::string& name);
 
 /// A ClickHouse column: name and type as DESCRIBE prints them.
 using WarmColumn = std::pair<std::string, std::string>;
+
+/// True when `kind` hashes a column of ClickHouse type `type` as its value
+/// itself, or for kBinary a decimal/DateTime64 as its value's bytes (plus the
+/// null flag when Nullable), not as text: what k2 can reproduce (row_hash.h).
+bool HashesValue(std::string_view type, ChecksumKind kind);
 
 /// One row's hash: `cityHash64(...)` over `columns` as `kind` hashes them.
 std::string RowHashSql(const std::vector<WarmColumn>& columns, ChecksumKind kind);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "columnar/prefetching_reader.h"
+#include "jobs/row_hash.h"
 
 namespace k2::jobs {
 
@@ -29,23 +30,6 @@ parquet::WriterOptions WriterOptionsFor(const OffloadPolicy& p) {
   return o;
 }
 
-namespace {
-
-/// The column the window's stream carries each row's checksum hash in.
-constexpr const char* kRowHashColumn = "_k2_row_hash";
-
-/// The window's query with each row's checksum hash as a last column:
-/// toInt64(cityHash64(...)) over `columns` as `kind` hashes them, so the sum
-/// of the column (mod 2^64) is WindowStatsSql's checksum of exactly the rows
-/// streamed, taken in the same pass over the window.
-std::string WithRowHash(const std::string& window_sql, const std::vector<WarmColumn>& columns,
-                        ChecksumKind kind) {
-  return fmt::format("SELECT *, toInt64({}) AS {} FROM ({})", RowHashSql(columns, kind),
-                     kRowHashColumn, window_sql);
-}
-
-}  // namespace
-
 /// Streams one window's rows into Parquet files; `stats` gets the count and
 /// checksum (kCommitChecksumKind) of exactly the rows written.
 Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& io,
@@ -54,41 +38,32 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              iceberg::PartitionValues& partition,
                                              std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
-  K2_ASSIGN_OR_RETURN(auto source,
-                      driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
+  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind);
+  K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
   auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
   std::string partition_path;
   bool have_partition = false;
   writer = std::make_unique<RollingParquetWriter>(
       io, ctx.write_schema, WriterOptionsFor(config.offload), config.offload.target_file_size_bytes,
       [&] { return ctx.table->NewDataFilePath(partition_path); });
-  const size_t width = ctx.write_schema->fields.size();
   uint64_t checksum = 0;  // ClickHouse's sum(UInt64) wraps the same way
   int64_t rows = 0;
   for (;;) {
     K2_ASSIGN_OR_RETURN(ColumnBatch * batch, reader->Next());
     if (batch == nullptr) break;
     if (batch->num_rows() == 0) continue;
-    if (batch->columns.size() != width + 1 || batch->columns.back().type() != DataType::Int64() ||
-        batch->schema->fields.back().name != kRowHashColumn) {
-      return MakeError(ErrorKind::kInvalidInput,
-                       "{}: the query returned {} columns, DESCRIBE said {} (plus {})",
-                       ctx.cfg->name, batch->columns.size(), width, kRowHashColumn);
-    }
-    for (int64_t h : batch->columns.back().Values<int64_t>()) checksum += static_cast<uint64_t>(h);
-    rows += static_cast<int64_t>(batch->num_rows());
-    // Written without the hash column, labelled with the table's field ids;
+    // Written without any hash column, labelled with the table's field ids;
     // the batch is the reader's again after the write.
-    Column hashes = std::move(batch->columns.back());
-    batch->columns.pop_back();
-    batch->schema = ctx.write_schema;
+    K2_ASSIGN_OR_RETURN(auto hashes, row_hashes.Take(*batch, ctx.write_schema, ctx.cfg->name));
+    for (int64_t h : hashes) checksum += static_cast<uint64_t>(h);
+    rows += static_cast<int64_t>(batch->num_rows());
     if (!have_partition) {
       K2_ASSIGN_OR_RETURN(partition, spec.PartitionFor(*batch, 0));
       partition_path = spec.PartitionPath(partition);
       have_partition = true;
     }
     Status written = writer->Write(*batch);
-    batch->columns.push_back(std::move(hashes));
+    row_hashes.Restore(*batch);
     K2_RETURN_IF_ERROR(written);
   }
   stats.rows = rows;
@@ -119,8 +94,8 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
   if (groups.empty()) return OkStatus();
   // A copy: each group's commit replaces the table's metadata.
   const iceberg::PartitionSpec spec = ctx.table->metadata().DefaultSpec();
-  K2_ASSIGN_OR_RETURN(auto source,
-                      driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
+  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind);
+  K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
   auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
   const size_t width = ctx.write_schema->fields.size();
   const int64_t step = window_s * kMicrosPerSecond;
@@ -160,16 +135,9 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
     if (batch == nullptr) break;
     const size_t n = batch->num_rows();
     if (n == 0) continue;
-    if (batch->columns.size() != width + 1 || batch->columns.back().type() != DataType::Int64() ||
-        batch->schema->fields.back().name != kRowHashColumn) {
-      return fail(Error{ErrorKind::kInvalidInput,
-                        fmt::format("{}: the query returned {} columns, DESCRIBE said {} (plus {})",
-                                    ctx.cfg->name, batch->columns.size(), width, kRowHashColumn)});
-    }
-    Column hashes = std::move(batch->columns.back());
-    batch->columns.pop_back();
-    batch->schema = ctx.write_schema;
-    const auto h = hashes.Values<int64_t>();
+    auto taken = row_hashes.Take(*batch, ctx.write_schema, ctx.cfg->name);
+    if (!taken) return fail(taken.error());
+    const std::span<const int64_t> h = *taken;
     const Column& time = batch->columns[*time_index];
     size_t row = 0;
     Status st = OkStatus();
@@ -237,7 +205,7 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
         }
       }
     }
-    batch->columns.push_back(std::move(hashes));
+    row_hashes.Restore(*batch);
     if (!st) return fail(st.error());
   }
   while (g < groups.size()) {

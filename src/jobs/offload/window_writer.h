@@ -1,8 +1,9 @@
 #pragma once
-/// Streams one window's rows from ClickHouse into Parquet files: each row
-/// carries its checksum hash (toInt64(cityHash64(...)) in one extra column),
-/// summed by k2 and dropped before writing, so the window's count and
-/// checksum are those of exactly the rows written, in one pass. A prefetch
+/// Streams one window's rows from ClickHouse into Parquet files: each row's
+/// checksum hash (row_hash.h: computed by k2 from the decoded values, or by
+/// the server in one extra column dropped before writing) is summed, so the
+/// window's count and checksum are those of exactly the rows written, in one
+/// pass. A prefetch
 /// thread decodes the next batch while the current one is encoded (HTTP
 /// driver); files roll at the target size. Memory: three batches and one row
 /// group of the open file.
