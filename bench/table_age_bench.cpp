@@ -5,21 +5,29 @@
 // 1,000 and 8,760 windows it reports the mean commit time of the last 10
 // commits, the time to plan the next offload from the table's metadata
 // (ledger read + catch-up plan: what the offload does before it asks
-// ClickHouse anything), the metadata file size and this process's RSS.
+// ClickHouse anything), the metadata file size, this process's RSS, and the
+// daemon's: `k2 serve` started on the table's catalog, asked for /api/tables
+// (it loads the table's metadata and reads its stats) and /metrics, then its
+// resident and peak memory (VmRSS, VmHWM) are read and it is stopped.
 //
 // Data files are registered, not written (one entry of 100k rows per window):
 // this measures the commit path, which is what grows with age; the writing of
 // a window is measured by offload_bench.
 //
-//   build/bench/table_age_bench [--windows 8760]
+//   build/bench/table_age_bench [--windows 8760] [--k2 build/k2]
 
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -38,16 +46,70 @@ using Clock = std::chrono::steady_clock;
 constexpr int64_t kHourUs = 3600LL * 1000000;
 constexpr int64_t kStartUs = 1767225600LL * 1000000;  // 2026-01-01T00:00:00Z
 
-long RssKiB() {
-  FILE* f = std::fopen("/proc/self/status", "r");
+/// A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"), -1 if absent.
+long StatusKiB(const std::string& pid, const char* field) {
+  FILE* f = std::fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
   if (!f) return -1;
   char line[256];
   long kib = -1;
+  const std::string pattern = fmt::format("{}: %ld", field);
   while (std::fgets(line, sizeof line, f)) {
-    if (std::sscanf(line, "VmRSS: %ld", &kib) == 1) break;
+    if (std::sscanf(line, pattern.c_str(), &kib) == 1) break;
   }
   std::fclose(f);
   return kib;
+}
+
+long RssKiB() { return StatusKiB("self", "VmRSS"); }
+
+struct DaemonMemory {
+  long rss_kib = -1;
+  long peak_kib = -1;
+};
+
+/// Starts `k2 serve` on the bench's catalog, waits until /api/tables answers
+/// with the table, scrapes /metrics, reads its memory and stops it.
+DaemonMemory MeasureDaemon(const std::string& k2, const std::string& dir, int port) {
+  const std::string config = dir + "/k2.yaml";
+  std::ofstream(config) << fmt::format(
+      "data_dir: {0}/daemon\n"
+      "warm: {{kind: http, url: 'http://127.0.0.1:1'}}\n"
+      "catalog: {{uri: {0}/catalog.db, name: bench}}\n"
+      "warehouse: {{location: {0}/warehouse}}\n"
+      "service: {{listen: '127.0.0.1:{1}'}}\n"
+      "tables:\n"
+      "  - {{name: aging, layer: raw, source: default.aging, time_column: ts}}\n",
+      dir, port);
+  std::fflush(stdout);  // the child must not flush the parent's buffer again
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen((dir + "/daemon.log").c_str(), "w", stderr);
+    execl(k2.c_str(), k2.c_str(), "--config", config.c_str(), "serve", nullptr);
+    _exit(127);
+  }
+  DaemonMemory m;
+  if (pid < 0) return m;
+  const std::string api = fmt::format(
+      "curl -sf -o {0}/tables.json http://127.0.0.1:{1}/api/tables && grep -q aging "
+      "{0}/tables.json && curl -sf -o /dev/null http://127.0.0.1:{1}/metrics",
+      dir, port);
+  for (int i = 0; i < 200; ++i) {
+    if (std::system(api.c_str()) == 0) {
+      const std::string p = std::to_string(pid);
+      m.rss_kib = StatusKiB(p, "VmRSS");
+      m.peak_kib = StatusKiB(p, "VmHWM");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::ifstream listed(dir + "/tables.json");
+  std::string tables((std::istreambuf_iterator<char>(listed)), std::istreambuf_iterator<char>());
+  if (tables.find("\"snapshots\"") == std::string::npos) m.rss_kib = -1;  // stats not read
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return m;
 }
 
 double Ms(Clock::duration d) {
@@ -63,8 +125,14 @@ int Fail(const k2::Error& e, const char* what) {
 
 int main(int argc, char** argv) {
   int windows = 8760;
+  std::string k2 = "build/k2";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--windows") windows = std::atoi(argv[i + 1]);
+    if (std::string(argv[i]) == "--k2") k2 = argv[i + 1];
+  }
+  if (access(k2.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "table_age_bench: no k2 binary at %s (--k2 PATH)\n", k2.c_str());
+    return 2;
   }
   const char* tmp = std::getenv("TMPDIR");
   std::string dir = fmt::format("{}/k2-table-age-{}", tmp && *tmp ? tmp : "/tmp", getpid());
@@ -87,8 +155,8 @@ int main(int argc, char** argv) {
   if (!created) return Fail(created.error(), "create");
   k2::iceberg::Table table = std::move(*created);
 
-  std::fprintf(stdout, "%8s %14s %14s %16s %12s %10s\n", "windows", "commit_ms", "plan_ms",
-               "metadata_bytes", "snapshots", "rss_kib");
+  std::fprintf(stdout, "%8s %14s %14s %16s %12s %10s %12s %12s\n", "windows", "commit_ms",
+               "plan_ms", "metadata_bytes", "snapshots", "rss_kib", "daemon_rss", "daemon_peak");
   std::vector<double> recent;
   for (int w = 0; w < windows; ++w) {
     k2::jobs::WindowRecord record;
@@ -154,12 +222,19 @@ int main(int argc, char** argv) {
       mean /= static_cast<double>(recent.size());
       std::error_code ec;
       auto bytes = std::filesystem::file_size(table.metadata_location(), ec);
-      std::fprintf(stdout, "%8d %14.2f %14.3f %16ju %12zu %10ld\n", n, mean, plan_ms,
-                   static_cast<uintmax_t>(bytes), table.metadata().snapshots.size(), RssKiB());
+      DaemonMemory daemon = MeasureDaemon(k2, dir, 20000 + getpid() % 20000);
+      if (daemon.rss_kib < 0) {
+        std::fprintf(stderr, "table_age_bench: k2 serve did not list the table (see %s)\n",
+                     (dir + "/daemon.log").c_str());
+        return 1;
+      }
+      std::fprintf(stdout, "%8d %14.2f %14.3f %16ju %12zu %10ld %12ld %12ld\n", n, mean, plan_ms,
+                   static_cast<uintmax_t>(bytes), table.metadata().snapshots.size(), RssKiB(),
+                   daemon.rss_kib, daemon.peak_kib);
       std::fflush(stdout);
     }
   }
   std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  if (!std::getenv("K2_BENCH_KEEP")) std::filesystem::remove_all(dir, ec);
   return 0;
 }
