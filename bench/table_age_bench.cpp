@@ -60,7 +60,9 @@ long StatusKiB(const std::string& pid, const char* field) {
   return kib;
 }
 
-long RssKiB() { return StatusKiB("self", "VmRSS"); }
+long RssKiB() {
+  return StatusKiB("self", "VmRSS");
+}
 
 struct DaemonMemory {
   long rss_kib = -1;

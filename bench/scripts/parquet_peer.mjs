@@ -1,6 +1,6 @@
 // Peer side of bench/parquet_bench.cpp: writes the same trades with DuckDB and
 // chDB, and reads files back, timing each step in this process.
-//   node bench/scripts/parquet_peer.mjs duckdb-write SRC.parquet DST.parquet
+//   node bench/scripts/parquet_peer.mjs duckdb-write SRC.parquet DST.parquet [THREADS]
 //   node bench/scripts/parquet_peer.mjs chdb-write   SRC.parquet DST.parquet
 //   node bench/scripts/parquet_peer.mjs duckdb-read  FILE.parquet
 //   node bench/scripts/parquet_peer.mjs chdb-read    FILE.parquet
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '../../tools/oracle/package.json'));
-const [mode, src, dst] = process.argv.slice(2);
+const [mode, src, dst, threadsArg] = process.argv.slice(2);
+const threads = Number(threadsArg ?? 1);
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const out = {};
 
@@ -19,7 +20,7 @@ async function duckdb() {
   const { DuckDBInstance } = await import(require.resolve('@duckdb/node-api'));
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
-  await conn.run('SET threads=1');
+  await conn.run(`SET threads=${threads}`);
   return conn;
 }
 
