@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
                    {3, "price", k2::DataType::Int64(), false}};
   k2::iceberg::CreateOptions opts;
   opts.location = dir + "/warehouse/market/aging";
+  // As the offload creates its tables (jobs/offload/schema_drift.cpp).
+  opts.properties = {{"write.metadata.delete-after-commit.enabled", "true"}};
   auto created = k2::iceberg::Table::Create(**catalog, **io, id, schema,
                                             k2::iceberg::PartitionSpec::Unpartitioned(), opts);
   if (!created) return Fail(created.error(), "create");

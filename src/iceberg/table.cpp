@@ -7,6 +7,7 @@
 #include <list>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "iceberg/scan.h"
@@ -34,6 +35,21 @@ Result<TableMetadata> ReadTableMetadata(FileIO& io, const std::string& location)
 }
 
 namespace {
+
+/// Iceberg's write.metadata.delete-after-commit.enabled: once `next` is
+/// committed, the metadata files that fell out of its metadata log (past
+/// write.metadata.previous-versions-max) are deleted, so metadata/ holds
+/// about that many files however old the table is (the next commit's version
+/// scan lists it). Best effort, as in Iceberg: a file left behind is an orphan.
+void DeleteDroppedMetadataFiles(FileIO& io, const TableMetadata& base, const TableMetadata& next) {
+  auto it = next.properties.find("write.metadata.delete-after-commit.enabled");
+  if (it == next.properties.end() || (it->second != "true" && it->second != "TRUE")) return;
+  std::set<std::string> kept;
+  for (const auto& e : next.metadata_log) kept.insert(e.metadata_file);
+  for (const auto& e : base.metadata_log) {
+    if (!kept.count(e.metadata_file)) (void)io.Delete(e.metadata_file);
+  }
+}
 
 /// The metadata files this process read or wrote last, parsed. A metadata
 /// file never changes once written (every commit writes a new name), so a
@@ -352,6 +368,7 @@ Status Table::CommitUpdate(PendingUpdate& update) {
         metadata_ = std::make_shared<const TableMetadata>(std::move(m));
         metadata_location_ = new_location;
         MetadataCache::Instance().Put(new_location, metadata_, json.size());
+        DeleteDroppedMetadataFiles(*io_, *base, *metadata_);
         update.Finished(true);
         return OkStatus();
       }

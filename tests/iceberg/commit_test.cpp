@@ -439,3 +439,54 @@ TEST_F(CommitTest, ACommitOutnumbersAMetadataFileLeftByAKilledWriter) {
 
 }  // namespace
 }  // namespace k2::iceberg
+
+namespace k2::iceberg {
+namespace {
+
+/// The *.metadata.json files in the table's metadata/ directory.
+size_t MetadataFiles(FileIO& io, const std::string& location) {
+  auto files = io.List(location + "/metadata/");
+  size_t n = 0;
+  for (const auto& f : files.value_or(std::vector<FileInfo>{})) {
+    n += f.path.ends_with(".metadata.json") ? 1 : 0;
+  }
+  return n;
+}
+
+// write.metadata.delete-after-commit.enabled (what the offload sets on the
+// tables it creates): metadata files past write.metadata.previous-versions-max
+// are deleted once a commit drops them from the log, so metadata/ stays small
+// however old the table; without the property every version is kept. chDB
+// reads the table and its log's oldest version still.
+TEST_F(CommitTest, DeleteAfterCommitKeepsOnlyTheMetadataLog) {
+  for (bool enabled : {true, false}) {
+    SCOPED_TRACE(enabled ? "enabled" : "disabled");
+    const std::string name = enabled ? "kept_short" : "kept_all";
+    CreateOptions opts;
+    opts.location = dir_ / ("warehouse/market/" + name);
+    opts.properties = {{"write.metadata.delete-after-commit.enabled", enabled ? "true" : "false"},
+                       {"write.metadata.previous-versions-max", "2"}};
+    K2_ASSERT_OK_AND_ASSIGN(Table table,
+                            Table::Create(*catalog_, *io_, TableIdentifier{{"market"}, name},
+                                          TradesSchema(), PartitionSpec::Unpartitioned(), opts));
+    for (int i = 0; i < 6; ++i) {
+      K2_ASSERT_OK_AND_ASSIGN(DataFile f,
+                              WriteTrades(table, {{"2026-11-24T10:00:00", "BTC", 1.0 + i, 2}}));
+      ASSERT_TRUE(table.NewFastAppend().AppendFile(f).Commit());
+    }
+    const std::string loc = table.metadata().location;
+    ASSERT_EQ(table.metadata().metadata_log.size(), 2u);
+    EXPECT_EQ(MetadataFiles(*io_, loc), enabled ? 3u : 7u);
+    for (const auto& e : table.metadata().metadata_log) {
+      EXPECT_TRUE(io_->Exists(e.metadata_file).value_or(false)) << e.metadata_file;
+    }
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto rows,
+        QueryChdbAt(dir_.path(), "SELECT count() AS c FROM icebergLocal(" + Q(loc) + ")"));
+    ASSERT_EQ(rows.size(), 1u) << rows.dump();
+    EXPECT_EQ(rows[0]["c"], "6");
+  }
+}
+
+}  // namespace
+}  // namespace k2::iceberg

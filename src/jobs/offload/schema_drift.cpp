@@ -181,6 +181,8 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
         {"write.format.default", "parquet"},
         {"write.parquet.compression-codec", config.offload.compression},
         {"write.target-file-size-bytes", std::to_string(config.offload.target_file_size_bytes)},
+        // metadata/ keeps the log's ~100 files, not one per hour for ever
+        {"write.metadata.delete-after-commit.enabled", "true"},
         {"k2.source", ctx.cfg->source},
         {"k2.time-column", ctx.source.time.name},
         {"k2.window-seconds", std::to_string(ctx.cfg->window_s)},
