@@ -4,9 +4,12 @@
 /// batch. Three batches rotate between the reader, the hand-over slot and the
 /// consumer, keeping their buffers. Unthreaded, it takes the reader's batch
 /// on the caller's thread (the embedded engine's streams must stay on the
-/// thread that opened them).
+/// thread that opened them). An optional hook runs on each batch where it
+/// is produced (on the prefetch thread when threaded), e.g. to add a column
+/// computed from the others off the consumer's thread.
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,8 +21,11 @@ namespace k2 {
 
 class PrefetchingReader {
  public:
-  PrefetchingReader(std::unique_ptr<BatchReader> reader, bool threaded)
-      : reader_(std::move(reader)) {
+  /// Runs on each batch before the consumer gets it; an error ends the stream.
+  using BatchHook = std::function<Status(ColumnBatch&)>;
+
+  PrefetchingReader(std::unique_ptr<BatchReader> reader, bool threaded, BatchHook hook = {})
+      : reader_(std::move(reader)), hook_(std::move(hook)) {
     if (threaded) thread_ = std::thread([this] { Produce(); });
   }
   PrefetchingReader(const PrefetchingReader&) = delete;
@@ -41,6 +47,7 @@ class PrefetchingReader {
       if (next == nullptr) return nullptr;
       // The reader reuses its batch: moved (or else copied) into current_.
       if (!reader_->TakeBatch(current_)) current_ = *next;
+      if (hook_) K2_RETURN_IF_ERROR(hook_(current_));
       return &current_;
     }
     std::unique_lock lock(mu_);
@@ -64,9 +71,12 @@ class PrefetchingReader {
       // reader, keeping their capacity.
       bool have = next && *next != nullptr;
       if (have && !reader_->TakeBatch(work_)) work_ = **next;
+      Status hooked = OkStatus();
+      if (have && hook_) hooked = hook_(work_);
       std::unique_lock lock(mu_);
-      if (!have) {
+      if (!have || !hooked) {
         if (!next) error_ = next.error();
+        if (!hooked) error_ = hooked.error();
         done_ = true;
         cv_.notify_all();
         return;
@@ -80,6 +90,7 @@ class PrefetchingReader {
   }
 
   std::unique_ptr<BatchReader> reader_;
+  BatchHook hook_;
   std::mutex mu_;
   std::condition_variable cv_;
   ColumnBatch work_;  ///< producer's copy in progress

@@ -97,19 +97,6 @@ std::optional<Arg> ArgFor(const std::string& text, const DataType& type, Checksu
   return arg;
 }
 
-/// The unsigned 64-bit value of row `r` of an integer-like column, as its
-/// storage holds it (int32, int64, or a decimal(20, 0)'s low half).
-inline uint64_t StoredBits(const Column& c, size_t r) {
-  switch (c.type().FixedWidth()) {
-    case 4:
-      return static_cast<uint64_t>(static_cast<int64_t>(c.Value<int32_t>(r)));
-    case 16:
-      return static_cast<uint64_t>(c.Value<int128_t>(r));
-    default:
-      return static_cast<uint64_t>(c.Value<int64_t>(r));
-  }
-}
-
 /// cityHash64 of a number's little-endian bytes with trailing zero bytes
 /// dropped: reinterpretAsString's string.
 inline uint64_t HashTrimmedBytes(const void* value, int width) {
@@ -119,45 +106,104 @@ inline uint64_t HashTrimmedBytes(const void* value, int width) {
   return warm::CityHash64(b, static_cast<size_t>(n));
 }
 
-/// The hash of one argument for row `r`.
-inline uint64_t ArgHash(const Column& c, const Arg& a, size_t r) {
+/// Applies `hash(row)` to every row: h = hash for the first argument, else
+/// h = combine(h, hash) (one loop per kind, the kind decided once).
+template <typename F>
+inline void HashRows(uint64_t* h, size_t n, bool first, F&& hash) {
+  if (first) {
+    for (size_t r = 0; r < n; ++r) h[r] = hash(r);
+  } else {
+    for (size_t r = 0; r < n; ++r) h[r] = warm::Hash128to64(h[r], hash(r));
+  }
+}
+
+/// One argument's hashes of a whole column into `h`.
+void HashColumn(const Column& c, const Arg& a, bool first, uint64_t* h) {
+  const size_t n = c.length();
   switch (a.kind) {
-    case Arg::Kind::kBytes:
-      return warm::CityHash64(c.Bytes(r));
+    case Arg::Kind::kBytes: {
+      if (c.type().IsVariableWidth()) {
+        const auto* data = reinterpret_cast<const char*>(c.data().data());
+        const uint32_t* off = c.offsets().data();
+        HashRows(h, n, first,
+                 [&](size_t r) { return warm::CityHash64(data + off[r], off[r + 1] - off[r]); });
+      } else {
+        HashRows(h, n, first, [&](size_t r) { return warm::CityHash64(c.Bytes(r)); });
+      }
+      return;
+    }
     case Arg::Kind::kUInt: {
-      uint64_t v = StoredBits(c, r);
-      if (a.width < 8) v &= (uint64_t{1} << (8 * a.width)) - 1;
-      return warm::IntHash64(v);
+      const uint64_t mask = a.width < 8 ? (uint64_t{1} << (8 * a.width)) - 1 : ~uint64_t{0};
+      switch (c.type().FixedWidth()) {
+        case 4: {
+          const auto v = c.Values<int32_t>();
+          HashRows(h, n, first, [&](size_t r) {
+            return warm::IntHash64(static_cast<uint64_t>(static_cast<int64_t>(v[r])) & mask);
+          });
+          return;
+        }
+        case 16: {
+          const auto v = c.Values<int128_t>();
+          HashRows(h, n, first,
+                   [&](size_t r) { return warm::IntHash64(static_cast<uint64_t>(v[r]) & mask); });
+          return;
+        }
+        default: {
+          const auto v = c.Values<int64_t>();
+          HashRows(h, n, first,
+                   [&](size_t r) { return warm::IntHash64(static_cast<uint64_t>(v[r]) & mask); });
+          return;
+        }
+      }
     }
     case Arg::Kind::kFloat32: {
-      uint32_t bits;
-      float f = c.Value<float>(r);
-      std::memcpy(&bits, &f, sizeof(bits));
-      return warm::IntHash64(bits);
+      const auto v = c.Values<uint32_t>();  // the float's bits
+      HashRows(h, n, first, [&](size_t r) { return warm::IntHash64(v[r]); });
+      return;
     }
-    case Arg::Kind::kFloat64:
-      return warm::IntHash64(c.Value<uint64_t>(r));
-    case Arg::Kind::kSeconds:
-      return warm::IntHash64(
-          static_cast<uint32_t>(c.Value<int64_t>(r) / 1'000'000));  // DateTime: UInt32 s
+    case Arg::Kind::kFloat64: {
+      const auto v = c.Values<uint64_t>();
+      HashRows(h, n, first, [&](size_t r) { return warm::IntHash64(v[r]); });
+      return;
+    }
+    case Arg::Kind::kSeconds: {  // DateTime: UInt32 seconds, stored as micros
+      const auto v = c.Values<int64_t>();
+      HashRows(h, n, first,
+               [&](size_t r) { return warm::IntHash64(static_cast<uint32_t>(v[r] / 1'000'000)); });
+      return;
+    }
     case Arg::Kind::kDecimalBytes: {
-      int128_t v = c.DecimalValue(r);
-      return HashTrimmedBytes(&v, a.width);
+      if (c.type().FixedWidth() == 8) {
+        const auto v = c.Values<int64_t>();
+        HashRows(h, n, first, [&](size_t r) {
+          const int64_t x = v[r];
+          return HashTrimmedBytes(&x, a.width);  // Decimal32's 4 bytes are its low half
+        });
+      } else {
+        HashRows(h, n, first, [&](size_t r) {
+          const int128_t x = c.DecimalValue(r);
+          return HashTrimmedBytes(&x, a.width);
+        });
+      }
+      return;
     }
     case Arg::Kind::kTicksBytes: {
-      int64_t ticks = c.Value<int64_t>(r) / a.divisor;
-      return HashTrimmedBytes(&ticks, 8);
+      const auto v = c.Values<int64_t>();
+      HashRows(h, n, first, [&](size_t r) {
+        const int64_t ticks = v[r] / a.divisor;
+        return HashTrimmedBytes(&ticks, 8);
+      });
+      return;
     }
   }
-  return 0;
 }
 
 }  // namespace
 
 RowHashes::RowHashes(const std::vector<WarmColumn>& columns, const Schema& schema,
-                     ChecksumKind kind)
+                     ChecksumKind kind, RowHashing hashing)
     : kind_(kind), columns_(columns) {
-  local_ = !columns.empty() && columns.size() == schema.fields.size();
+  local_ = hashing == RowHashing::kK2 && !columns.empty() && columns.size() == schema.fields.size();
   for (size_t i = 0; local_ && i < columns.size(); ++i) {
     std::optional<Arg> arg = ArgFor(columns[i].second, schema.fields[i].type, kind);
     if (!arg) local_ = false;
@@ -172,44 +218,42 @@ std::string RowHashes::Query(const std::string& window_sql) const {
                      kRowHashColumn, window_sql);
 }
 
-void RowHashes::Compute(const ColumnBatch& batch) {
-  const size_t n = batch.num_rows();
-  scratch_.resize(n);
-  uint64_t* h = scratch_.data();
+PrefetchingReader::BatchHook RowHashes::Hook() {
+  if (!local_) return {};
+  return [this](ColumnBatch& batch) { return Attach(batch); };
+}
+
+Status RowHashes::Attach(ColumnBatch& batch) {
   // Column by column, as ClickHouse does: the first argument's hash, then
-  // each next one combined into it.
-  for (size_t c = 0; c < args_.size(); ++c) {
-    const Column& col = batch.columns[c];
-    const Arg& a = args_[c];
-    if (c == 0) {
-      for (size_t r = 0; r < n; ++r) h[r] = ArgHash(col, a, r);
-    } else {
-      for (size_t r = 0; r < n; ++r) h[r] = warm::Hash128to64(h[r], ArgHash(col, a, r));
-    }
+  // each next one combined into it. A batch of the wrong width is left as
+  // it is, for Take to refuse.
+  if (batch.columns.size() != args_.size() || batch.schema == nullptr) return OkStatus();
+  if (batch.schema.get() != decoded_) {
+    auto schema = std::make_shared<Schema>(*batch.schema);
+    schema->fields.push_back(Field{0, kRowHashColumn, DataType::Int64(), false});
+    with_hash_ = std::move(schema);
+    decoded_ = batch.schema.get();
   }
-  hashes_.resize(n);
-  std::memcpy(hashes_.data(), h, n * sizeof(uint64_t));
+  const size_t n = batch.num_rows();
+  Column hashes(DataType::Int64());
+  hashes.mutable_data().resize(n * sizeof(uint64_t));
+  auto* h = reinterpret_cast<uint64_t*>(hashes.mutable_data().data());
+  for (size_t c = 0; c < args_.size(); ++c) HashColumn(batch.columns[c], args_[c], c == 0, h);
+  hashes.SetLength(n, 0);
+  batch.columns.push_back(std::move(hashes));
+  batch.schema = with_hash_;
+  return OkStatus();
 }
 
 Result<std::span<const int64_t>> RowHashes::Take(ColumnBatch& batch,
                                                  const std::shared_ptr<const Schema>& schema,
                                                  const std::string& table) {
   const size_t width = schema->fields.size();
-  if (local_) {
-    if (batch.columns.size() != width) {
-      return MakeError(ErrorKind::kInvalidInput,
-                       "{}: the query returned {} columns, DESCRIBE said {}", table,
-                       batch.columns.size(), width);
-    }
-    batch.schema = schema;
-    Compute(batch);
-    return std::span<const int64_t>(hashes_);
-  }
   if (batch.columns.size() != width + 1 || batch.columns.back().type() != DataType::Int64() ||
       batch.schema->fields.back().name != kRowHashColumn) {
-    return MakeError(ErrorKind::kInvalidInput,
-                     "{}: the query returned {} columns, DESCRIBE said {} (plus {})", table,
-                     batch.columns.size(), width, kRowHashColumn);
+    return MakeError(
+        ErrorKind::kInvalidInput, "{}: the query returned {} columns, DESCRIBE said {}{}", table,
+        batch.columns.size(), width, local_ ? "" : fmt::format(" (plus {})", kRowHashColumn));
   }
   taken_ = std::move(batch.columns.back());
   batch.columns.pop_back();
@@ -218,6 +262,8 @@ Result<std::span<const int64_t>> RowHashes::Take(ColumnBatch& batch,
 }
 
 void RowHashes::Restore(ColumnBatch& batch) {
+  // The server's column goes back to the reader with the batch; k2's is
+  // dropped (its reader made the batch without it).
   if (!local_) batch.columns.push_back(std::move(taken_));
 }
 

@@ -92,7 +92,10 @@ void ExpectHashesEqual(warm::WarmDriver& driver, const std::string& table,
     RowHashes local(columns, *schema, ChecksumKind::kBinary);
     ASSERT_TRUE(local.local()) << "k2 should hash these columns itself";
     EXPECT_EQ(local.Query("SELECT 1"), "SELECT 1");
+    copy.schema = schema;
+    K2_ASSERT_OK(local.Hook()(copy));
     K2_ASSERT_OK_AND_ASSIGN(auto hashes, local.Take(copy, schema, table));
+    EXPECT_EQ(copy.columns.size(), columns.size());
     ASSERT_EQ(hashes.size(), expected.length());
     for (size_t r = 0; r < hashes.size(); ++r) {
       ASSERT_EQ(hashes[r], expected.Value<int64_t>(r))
@@ -136,6 +139,11 @@ TEST(RowHashTest, TypesK2DoesNotReproduceAreHashedByTheServer) {
   EXPECT_FALSE(text.local()) << "text hashes format values: the server's";
   RowHashes both({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kBinary);
   EXPECT_TRUE(both.local());
+  EXPECT_TRUE(both.Hook());
+  RowHashes server({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kBinary,
+                   RowHashing::kServer);
+  EXPECT_FALSE(server.local()) << "asked to leave it to the server";
+  EXPECT_FALSE(server.Hook());
   Schema micros;
   micros.fields.push_back(Field{1, "t", DataType::TimestampTz(), true});
   EXPECT_FALSE(RowHashes({{"t", "DateTime64(9, 'UTC')"}}, micros, ChecksumKind::kBinary).local())

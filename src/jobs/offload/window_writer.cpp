@@ -38,9 +38,10 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              iceberg::PartitionValues& partition,
                                              std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
-  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind);
+  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind, RowHashing::kServer);
   K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
-  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
+  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http",
+                                                    row_hashes.Hook());
   std::string partition_path;
   bool have_partition = false;
   writer = std::make_unique<RollingParquetWriter>(
@@ -94,9 +95,10 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
   if (groups.empty()) return OkStatus();
   // A copy: each group's commit replaces the table's metadata.
   const iceberg::PartitionSpec spec = ctx.table->metadata().DefaultSpec();
-  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind);
+  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind, RowHashing::kServer);
   K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
-  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
+  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http",
+                                                    row_hashes.Hook());
   const size_t width = ctx.write_schema->fields.size();
   const int64_t step = window_s * kMicrosPerSecond;
   auto time_index = ctx.write_schema->IndexOf(ctx.source.time.name);
