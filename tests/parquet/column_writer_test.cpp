@@ -21,6 +21,7 @@ using ::k2::parquet::testing::AppendKey;
 using ::k2::parquet::testing::CompareStatement;
 using ::k2::parquet::testing::DuckExpr;
 using ::k2::parquet::testing::WriteExpectedCsv;
+using ::k2::parquet::testing::WriteLocalFile;
 using ::k2::testing::QueryOracle;
 using ::k2::testing::TempDir;
 
@@ -73,15 +74,6 @@ std::shared_ptr<const Schema> OneColumn(const DataType& type) {
   auto schema = std::make_shared<Schema>();
   schema->fields.push_back(Field{3, "c", type, true, ""});
   return schema;
-}
-
-Result<DataFileMetrics> WriteFile(const std::string& path, const std::shared_ptr<const Schema>& s,
-                                  const std::vector<ColumnBatch>& batches, WriterOptions options) {
-  auto io = NewLocalFileIO();
-  K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(path));
-  K2_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(std::move(out), s, std::move(options)));
-  for (const auto& b : batches) K2_RETURN_IF_ERROR(writer->Write(b));
-  return writer->Finish();
 }
 
 /// Options that close a row group after every batch.
@@ -191,7 +183,7 @@ TEST(BooleanColumnWriterTest, BitPackedPagesNullsAndStatistics) {
   std::string path = dir / "bool.parquet";
   WriterOptions o = GroupPerBatch();
   o.page_bytes = 256;  // many pages per chunk
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(path, schema, batches, o));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteLocalFile(path, schema, batches, o));
   ASSERT_EQ(m.columns.size(), 1u);
   EXPECT_EQ(m.columns[0].value_count, static_cast<int64_t>(3 * kGroupRows));
   EXPECT_EQ(m.columns[0].null_count, static_cast<int64_t>(3 * kGroupRows / 5));
@@ -221,7 +213,8 @@ TEST_P(NumericColumnWriterTest, DictionaryWhileItPays) {
   auto schema = OneColumn(type);
   auto batches = MakeBatches(schema, Keys::kSeven, 3);
   std::string path = dir / "n.parquet";
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(path, schema, batches, GroupPerBatch()));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m,
+                          WriteLocalFile(path, schema, batches, GroupPerBatch()));
   EXPECT_EQ(m.columns[0].null_count, static_cast<int64_t>(3 * kGroupRows / 5));
   EXPECT_TRUE(m.columns[0].lower_bound.has_value());
   EXPECT_TRUE(m.columns[0].upper_bound.has_value());
@@ -243,7 +236,7 @@ TEST_P(NumericColumnWriterTest, PlainOrDeltaWhenDistinct) {
   std::string path = dir / "n.parquet";
   WriterOptions o = GroupPerBatch();
   o.dictionary_page_bytes = 1024;
-  K2_ASSERT_OK(WriteFile(path, schema, batches, o));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, o));
   bool floating = type.id == TypeId::kFloat || type.id == TypeId::kDouble;
   for (const auto& chunk : CheckWithDuckDB(dir, path, batches, type, 3)) {
     SCOPED_TRACE(chunk.dump());
@@ -264,7 +257,7 @@ TEST_P(NumericColumnWriterTest, FallbackMidChunkStaysPlain) {
   std::string path = dir / "n.parquet";
   WriterOptions o = GroupPerBatch();
   o.dictionary_page_bytes = 600;  // 240 distinct non-null values: at least 960 bytes
-  K2_ASSERT_OK(WriteFile(path, schema, batches, o));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, o));
   auto chunks = CheckWithDuckDB(dir, path, batches, type, 3);
   ASSERT_EQ(chunks.size(), 3u);
   EXPECT_EQ(chunks[0]["dict"], "true") << chunks[0].dump();
@@ -293,7 +286,8 @@ TEST_P(ByteArrayColumnWriterTest, DictionaryWhileItPays) {
   auto schema = OneColumn(type);
   auto batches = MakeBatches(schema, Keys::kSeven, 3);
   std::string path = dir / "b.parquet";
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(path, schema, batches, GroupPerBatch()));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m,
+                          WriteLocalFile(path, schema, batches, GroupPerBatch()));
   EXPECT_EQ(m.columns[0].null_count, static_cast<int64_t>(3 * kGroupRows / 5));
   bool variable = type.IsVariableWidth();
   for (const auto& chunk : CheckWithDuckDB(dir, path, batches, type, 3)) {
@@ -313,7 +307,7 @@ TEST_P(ByteArrayColumnWriterTest, PlainWhenMostlyDistinct) {
   auto schema = OneColumn(type);
   auto batches = MakeBatches(schema, Keys::kUnique, 3);
   std::string path = dir / "b.parquet";
-  K2_ASSERT_OK(WriteFile(path, schema, batches, GroupPerBatch()));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, GroupPerBatch()));
   for (const auto& chunk : CheckWithDuckDB(dir, path, batches, type, 3)) {
     SCOPED_TRACE(chunk.dump());
     EXPECT_EQ(chunk["dict"], "false");
@@ -342,7 +336,7 @@ TEST(ByteArrayColumnWriterTest, LongStringStatisticsAreTruncatedAndInexact) {
   b.columns[0].AppendNull();
   b.columns[0].AppendBytes(lo);
   std::string path = dir / "long.parquet";
-  K2_ASSERT_OK(WriteFile(path, schema, {b}, {}));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, {b}, {}));
   K2_ASSERT_OK_AND_ASSIGN(auto in, NewLocalFileIO()->OpenInput(path));
   K2_ASSERT_OK_AND_ASSIGN(auto reader, FileReader::Open(std::move(in)));
   ASSERT_EQ(reader->metadata().row_groups.size(), 1u);
