@@ -50,8 +50,7 @@ k2::Status Value(k2::parquet::thrift::Reader& r, CType type, int depth) {
   if (depth > 40) return r.Corrupt("nested too deeply for the walk");
   switch (type) {
     case CType::kTrue:
-    case CType::kFalse:
-      return Drop(r.ListBool());
+    case CType::kFalse:  // a list's bool element: one byte, as a byte
     case CType::kByte:
       return Drop(r.I8());
     case CType::kI16:

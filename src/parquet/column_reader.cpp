@@ -1,3 +1,9 @@
+// Over 600 lines on purpose: almost all of it is TypedChunkReader<P>, one
+// class template whose page walk (headers, decompression, dictionary), value
+// decoding (the encoding switch) and scatter into k2 Columns share its hot
+// state (levels, values, dictionary) and are instantiated once per physical
+// type here. Splitting it across files would move the whole template into a
+// header for every includer to compile, with no concept gained.
 #include "parquet/column_reader.h"
 
 #include <zlib.h>
@@ -136,16 +142,6 @@ class TypedChunkReader final : public ColumnChunkReader {
       if (k > 0) K2_RETURN_IF_ERROR(Scatter(dense, k));
       page_left_ -= k;
       if (page_left_ > 0) return OkStatus();  // stopped at the next record's start
-    }
-  }
-
-  /// Decodes every page (inspect/fuzz).
-  Status DecodeAll() {
-    while (true) {
-      if (pos_ >= chunk_.size()) return OkStatus();
-      K2_RETURN_IF_ERROR(NextDataPage(/*allow_end=*/true));
-      if (page_left_ == 0 && pos_ >= chunk_.size()) return OkStatus();
-      page_left_ = 0;
     }
   }
 
@@ -847,17 +843,6 @@ Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& c
         K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));
         return std::unique_ptr<ColumnChunkReader>(std::move(r));
       });
-}
-
-Status DecodeWholeChunk(const ChunkContext& ctx) {
-  K2_ASSIGN_OR_RETURN(ByteRange range, ColumnChunkRange(ctx));
-  K2_ASSIGN_OR_RETURN(std::vector<RangeBytes> read, ReadRanges(*ctx.in, {range}));
-  RangeBytes bytes = std::move(read[0]);
-  return DispatchPhysical(ctx, [&](const ChunkContext& c, auto* tag) -> Status {
-    using P = std::remove_pointer_t<decltype(tag)>;
-    K2_ASSIGN_OR_RETURN(auto r, MakeTyped<P>(c, std::move(bytes)));
-    return r->DecodeAll();
-  });
 }
 
 }  // namespace k2::parquet

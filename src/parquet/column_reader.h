@@ -30,7 +30,6 @@ class ColumnChunkReader {
 
 /// Where a chunk lives and how to interpret it.
 struct ChunkContext {
-  InputFile* in = nullptr;  ///< read by DecodeWholeChunk only
   uint64_t file_size = 0;
   std::string path;    ///< for messages
   std::string column;  ///< for messages
@@ -52,9 +51,5 @@ Result<ByteRange> ColumnChunkRange(const ChunkContext& ctx);
 /// the reader holds their buffer. Errors as ColumnChunkRange.
 Result<std::unique_ptr<ColumnChunkReader>> OpenColumnChunk(const ChunkContext& ctx,
                                                            RangeBytes bytes);
-
-/// Page-level walk for inspect and fuzzing: decodes every page of the chunk,
-/// discarding values. Same errors as Read.
-Status DecodeWholeChunk(const ChunkContext& ctx);
 
 }  // namespace k2::parquet

@@ -171,7 +171,6 @@ class ParquetBatchReader final : public BatchReader {
                          const format::SchemaElement* element, int max_def, int max_rep,
                          int leaf_index) -> Status {
       ChunkContext ctx;
-      ctx.in = in_;
       ctx.file_size = file_size_;
       ctx.path = file_->path();
       ctx.column = std::move(column);

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
-#include "parquet/column_writer.h"
 #include "parquet/metadata.h"
 #include "parquet/schema_mapping.h"
+#include "parquet/writer/column_writer.h"
 
 namespace k2::parquet {
 

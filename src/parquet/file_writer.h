@@ -2,19 +2,27 @@
 /// FileWriter: ColumnBatches -> one Parquet file, plus the per-column metrics an
 /// Iceberg manifest needs.
 ///
-/// Phases, in order (single-threaded):
-///   1. Open: maps the k2 schema to Parquet leaves (field ids become field_id).
+/// Phases, in order (the caller's thread drives them; Write may fan out):
+///   1. Open: maps the k2 schema to Parquet leaves (field ids become field_id)
+///      and splits the columns into `encode_threads` groups balanced by
+///      encoding cost, each group with its own page scratch and compression
+///      context (WriterScratch).
 ///   2. Write: each batch is cut into slices; every column writer appends the
 ///      slice to its current page (dictionary indices or plain values), closes
 ///      pages when either their encoded size or their unencoded buffers reach
 ///      `page_bytes` (encode -> compress -> buffer in the chunk) and
 ///      falls back from dictionary to PLAIN/DELTA when the dictionary stops paying.
-///   3. Row group flush: when the buffered chunks reach `row_group_bytes`, each
-///      column writes [dictionary page][data pages] to the file, in schema order.
+///      With encode_threads > 1 the groups append the same slice in parallel
+///      (group 0 on the caller's thread, the others on the writer's own encoder
+///      threads), and the caller waits for all of them before the next slice.
+///   3. Row group flush (caller's thread, no encoder running): when the
+///      buffered chunks reach `row_group_bytes`, each column writes
+///      [dictionary page][data pages] to the file, in schema order.
 ///   4. Finish: flushes the last row group, writes the footer, publishes the file.
 /// Memory is bounded by about one row group of encoded pages plus, per column,
-/// one open page and one dictionary (MemoryUsage() reports it); the file's
-/// zstd context is shared by its columns.
+/// one open page and one dictionary (MemoryUsage() reports it); the page
+/// buffers and the zstd context are shared by the columns of one group (one
+/// group, hence one context, for the default encode_threads = 1).
 
 #include <cstdint>
 #include <memory>
@@ -27,48 +35,10 @@
 #include "columnar/types.h"
 #include "common/result.h"
 #include "io/file_io.h"
+#include "parquet/writer/column_metrics.h"
+#include "parquet/writer/writer_options.h"
 
 namespace k2::parquet {
-
-/// Page compression codec.
-enum class Codec { kUncompressed, kSnappy, kGzip, kZstd, kLz4Raw };
-
-/// Writer configuration.
-struct WriterOptions {
-  Codec codec = Codec::kZstd;
-  int compression_level = 3;
-  int64_t row_group_bytes = 128 << 20;  ///< target encoded bytes per row group
-  int64_t page_bytes = 1 << 20;         ///< target page size
-  bool dictionary = true;               ///< with fallback to plain when it stops paying
-  int64_t dictionary_page_bytes = 1 << 20;
-  size_t max_bound_length = 16;  ///< Iceberg metrics: truncate string/binary bounds
-  /// Threads that encode and compress columns in parallel (columns split into
-  /// this many groups, each with its own page scratch and codec context).
-  /// The same pages whatever the count; row groups may end at other rows.
-  int encode_threads = 1;
-  std::vector<std::pair<std::string, std::string>> key_value_metadata;
-};
-
-/// Per field, what an Iceberg manifest needs.
-struct ColumnMetrics {
-  int field_id = 0;
-  int64_t column_size = 0;  ///< compressed bytes of the column chunks
-  int64_t value_count = 0;  ///< including nulls
-  int64_t null_count = 0;
-  int64_t nan_count = -1;  ///< -1 = not applicable (non-float)
-  /// Iceberg single-value binary (EncodeSingleValue). String/binary bounds are
-  /// truncated to max_bound_length (lower truncated, upper truncated then
-  /// incremented; upper omitted if it cannot be incremented).
-  std::optional<std::string> lower_bound, upper_bound;
-};
-
-/// The outcome of a finished file.
-struct DataFileMetrics {
-  int64_t record_count = 0;
-  int64_t file_size_in_bytes = 0;
-  std::vector<ColumnMetrics> columns;  ///< schema order
-  std::vector<int64_t> split_offsets;  ///< row group start offsets
-};
 
 class ColumnWriter;
 struct WriterScratch;

@@ -2,6 +2,8 @@
 /// Parquet's Thrift metadata structs (parquet.thrift), the subset k2 writes and
 /// reads, with compact-protocol serialization. Unknown fields are skipped on
 /// read; every read is bounds-checked and reports kCorrupt with a byte offset.
+/// Implemented in metadata_write.cpp (Serialize), metadata_parse.cpp
+/// (Parse*) and metadata_names.cpp (*Name).
 
 #include <cstdint>
 #include <optional>

@@ -115,11 +115,6 @@ Status Reader::ListHeader(CType* elem, uint32_t* size) {
   return OkStatus();
 }
 
-Result<bool> Reader::ListBool() {
-  K2_ASSIGN_OR_RETURN(uint8_t b, Byte());
-  return b == 1;
-}
-
 Status Reader::Skip(CType type, int depth) {
   if (depth > kMaxDepth) return Corrupt("thrift values nested too deeply");
   switch (type) {

@@ -143,8 +143,6 @@ class Reader {
   Result<double> Double();
   /// Reads a list header: element type and count (count bounded by remaining bytes).
   Status ListHeader(CType* elem, uint32_t* size);
-  /// Reads a list's bool element.
-  Result<bool> ListBool();
   /// Skips a value of `type` (recursively for containers, depth-limited).
   Status Skip(CType type, int depth = 0);
   /// kCorrupt error naming the current offset.

@@ -55,11 +55,8 @@ std::vector<std::vector<Value>> Rows(const std::vector<ColumnBatch>& batches) {
 Result<std::shared_ptr<const Schema>> WriteTestFile(const std::string& path,
                                                     const std::vector<ColumnBatch>& batches,
                                                     WriterOptions options = {}) {
-  auto io = NewLocalFileIO();
-  K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(path));
-  K2_ASSIGN_OR_RETURN(auto w, FileWriter::Open(std::move(out), batches[0].schema, options));
-  for (const auto& b : batches) K2_RETURN_IF_ERROR(w->Write(b));
-  K2_RETURN_IF_ERROR(w->Finish());
+  K2_RETURN_IF_ERROR(
+      ::k2::parquet::testing::WriteLocalFile(path, batches[0].schema, batches, std::move(options)));
   return batches[0].schema;
 }
 

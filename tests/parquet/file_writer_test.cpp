@@ -14,6 +14,7 @@ namespace {
 using ::k2::parquet::testing::AppendKey;
 using ::k2::parquet::testing::DuckExpr;
 using ::k2::parquet::testing::ExpectedText;
+using ::k2::parquet::testing::WriteLocalFile;
 using ::k2::testing::QueryDuckDB;
 using ::k2::testing::QueryOracle;
 using ::k2::testing::TempDir;
@@ -107,15 +108,6 @@ std::vector<ColumnBatch> MakeBatches(const std::shared_ptr<const Schema>& schema
   return out;
 }
 
-Result<DataFileMetrics> WriteFile(const std::string& path, const std::shared_ptr<const Schema>& s,
-                                  const std::vector<ColumnBatch>& batches, WriterOptions options) {
-  auto io = NewLocalFileIO();
-  K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(path));
-  K2_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(std::move(out), s, std::move(options)));
-  for (const auto& b : batches) K2_RETURN_IF_ERROR(writer->Write(b));
-  return writer->Finish();
-}
-
 WriterOptions OptionsFor(const Variant& v) {
   WriterOptions o;
   o.codec = v.codec;
@@ -143,7 +135,7 @@ TEST_P(WriterTypeTest, DuckDBReadsEveryVariant) {
     all_batches.push_back(MakeBatches(schema, v));
     std::string path = dir / fmt::format("v{}.parquet", i);
     K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m,
-                            WriteFile(path, schema, all_batches.back(), OptionsFor(v)));
+                            WriteLocalFile(path, schema, all_batches.back(), OptionsFor(v)));
     EXPECT_EQ(m.record_count, 3000);
     EXPECT_EQ(m.file_size_in_bytes, static_cast<int64_t>(std::filesystem::file_size(path)));
     ASSERT_EQ(m.columns.size(), 1u);
@@ -198,7 +190,7 @@ TEST(FileWriterTest, SchemaStatisticsAndMetricsAgreeWithDuckDB) {
   v.batches = {500, 2500};
   auto batches = MakeBatches(schema, v);
   std::string path = dir / "all.parquet";
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(path, schema, batches, OptionsFor(v)));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteLocalFile(path, schema, batches, OptionsFor(v)));
   ASSERT_GT(m.split_offsets.size(), 1u);
   EXPECT_EQ(m.split_offsets[0], 4);
 
@@ -330,7 +322,7 @@ TEST(FileWriterTest, StringBoundsAreTruncatedAndIncremented) {
   b.columns[0].AppendBytes("zzzzzzzzzzzzzzzzzzzz");
   b.columns[1].AppendBytes(std::string(20, '\x01'));
   b.columns[1].AppendBytes(std::string(20, '\xFF'));
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(dir / "s.parquet", schema, {b}, {}));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteLocalFile(dir / "s.parquet", schema, {b}, {}));
   EXPECT_EQ(m.columns[0].lower_bound, std::string(16, 'a'));
   EXPECT_EQ(m.columns[0].upper_bound, std::string(15, 'z') + "{");
   EXPECT_EQ(m.columns[1].lower_bound, std::string(16, '\x01'));
@@ -385,7 +377,7 @@ TEST(FileWriterTest, EmptyFileIsValidParquet) {
   TempDir dir;
   auto schema = std::make_shared<Schema>();
   schema->fields.push_back(Field{1, "x", DataType::Int64(), true, ""});
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(dir / "e.parquet", schema, {}, {}));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteLocalFile(dir / "e.parquet", schema, {}, {}));
   EXPECT_EQ(m.record_count, 0);
   EXPECT_TRUE(m.split_offsets.empty());
   EXPECT_FALSE(m.columns[0].lower_bound.has_value());
@@ -408,7 +400,7 @@ TEST(FileWriterTest, KeyValueMetadataAndEncodingsVisibleToDuckDB) {
   WriterOptions o;
   o.key_value_metadata = {{"k2.writer", "test"}};
   std::string path = dir / "kv.parquet";
-  K2_ASSERT_OK(WriteFile(path, schema, {b}, o));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, {b}, o));
   K2_ASSERT_OK_AND_ASSIGN(
       nlohmann::json r,
       QueryOracle("duckdb",
@@ -439,7 +431,7 @@ TEST(FileWriterTest, ParquetStatisticsAgreeWithDuckDBMinMax) {
   v.nulls = Nulls::kEveryThird;
   auto batches = MakeBatches(schema, v);
   std::string path = dir / "stats.parquet";
-  K2_ASSERT_OK(WriteFile(path, schema, batches, OptionsFor(v)));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, OptionsFor(v)));
   std::vector<std::string> statements;
   for (const Field& f : schema->fields) {
     if (f.type.id == TypeId::kFloat || f.type.id == TypeId::kDouble) continue;  // NaN order
@@ -482,7 +474,7 @@ TEST(FileWriterTest, ChunkStatisticsAgreeWithDuckDBPerRowGroup) {
   v.batches = {500, 700, 300, 900, 600};  // (groups close at batch-slice boundaries)
   auto batches = MakeBatches(schema, v);
   std::string path = dir / "groups.parquet";
-  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteFile(path, schema, batches, OptionsFor(v)));
+  K2_ASSERT_OK_AND_ASSIGN(DataFileMetrics m, WriteLocalFile(path, schema, batches, OptionsFor(v)));
   ASSERT_GE(m.split_offsets.size(), 3u);
   // Row r belongs to the row group whose cumulative row range holds it.
   std::string groups = fmt::format(
@@ -539,7 +531,7 @@ TEST(FileWriterTest, NanosecondTimestampsExactInChdb) {
   b.columns[0].Append<int64_t>(1700000000123456789LL);
   b.columns[0].Append<int64_t>(-1001);
   std::string path = dir / "ns.parquet";
-  K2_ASSERT_OK(WriteFile(path, schema, {b}, {}));
+  K2_ASSERT_OK(WriteLocalFile(path, schema, {b}, {}));
   K2_ASSERT_OK_AND_ASSIGN(
       auto rows,
       ::k2::testing::QueryChdb(fmt::format(

@@ -13,8 +13,22 @@
 
 #include "columnar/column_batch.h"
 #include "columnar/value.h"
+#include "io/file_io.h"
+#include "parquet/file_writer.h"
 
 namespace k2::parquet::testing {
+
+/// Writes `batches` (of `schema`) to a local Parquet file at `path`.
+inline Result<DataFileMetrics> WriteLocalFile(const std::string& path,
+                                              const std::shared_ptr<const Schema>& schema,
+                                              const std::vector<ColumnBatch>& batches,
+                                              WriterOptions options = {}) {
+  auto io = NewLocalFileIO();
+  K2_ASSIGN_OR_RETURN(auto out, io->OpenOutput(path));
+  K2_ASSIGN_OR_RETURN(auto writer, FileWriter::Open(std::move(out), schema, std::move(options)));
+  for (const auto& b : batches) K2_RETURN_IF_ERROR(writer->Write(b));
+  return writer->Finish();
+}
 
 /// Every k2 type the writer maps.
 inline std::vector<DataType> AllTypes() {

@@ -2,7 +2,14 @@
 /// One column's writer: current page -> encoded, compressed pages buffered per
 /// column chunk -> written to the file at a row group flush. Concrete writers
 /// are templated on the value type; the only virtual calls are per slice of
-/// rows, never per value.
+/// rows, never per value. The kinds, one file each:
+///   column_writer_base      page and chunk machinery shared by every kind
+///   boolean_column_writer   BOOLEAN, PLAIN bit-packed
+///   numeric_column_writer   INT32/INT64/FLOAT/DOUBLE (and decimals up to 18
+///                           digits), dictionary with fallback to PLAIN/DELTA
+///   byte_array_column_writer BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY (string,
+///                           binary, fixed, uuid, wider decimals), dictionary
+///                           with fallback to PLAIN
 
 #include <memory>
 #include <string>
@@ -11,8 +18,9 @@
 #include "common/result.h"
 #include "io/file_io.h"
 #include "parquet/compression.h"
-#include "parquet/file_writer.h"
 #include "parquet/metadata.h"
+#include "parquet/writer/column_metrics.h"
+#include "parquet/writer/writer_options.h"
 
 namespace k2::parquet {
 
@@ -40,8 +48,10 @@ class ColumnWriter {
 };
 
 /// Scratch buffers and the compression context shared by the column writers
-/// of one file (pages are built and compressed one at a time, so one of each
-/// is enough: a zstd context costs about 1 MB).
+/// of one column group of a file. A group's columns are encoded one after the
+/// other on one thread (FileWriter gives each of its encode_threads groups its
+/// own WriterScratch), so one of each per group is enough: a zstd context
+/// costs about 1 MB.
 struct WriterScratch {
   explicit WriterScratch(const WriterOptions& options)
       : compressor(ToFormatCodec(options.codec), options.compression_level) {}
@@ -49,8 +59,9 @@ struct WriterScratch {
   Compressor compressor;
 };
 
-/// A writer for `field` (already validated by ToSchemaElement). `scratch` is
-/// shared by the file's column writers (single-threaded use).
+/// A writer for `field` (already validated by ToSchemaElement; nullptr for a
+/// nested type). `scratch` is shared by the writers of one column group, which
+/// must only be used from one thread at a time.
 std::unique_ptr<ColumnWriter> MakeColumnWriter(const Field& field,
                                                const format::SchemaElement& element,
                                                const WriterOptions& options,

@@ -1,0 +1,334 @@
+#pragma once
+/// NumericColumnWriter<T, Src>: fixed-width numbers (INT32, INT64, FLOAT,
+/// DOUBLE; decimals of up to 18 digits). Templated on the value type so the
+/// per-value work (dictionary lookup, statistics) compiles to concrete code.
+/// A chunk starts with a dictionary (RLE_DICTIONARY indices) and falls back to
+/// PLAIN, or DELTA_BINARY_PACKED for integers when that is smaller, once the
+/// dictionary stops paying; after a fallback the rest of the file stays plain.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "columnar/value.h"
+#include "parquet/encoding.h"
+#include "parquet/writer/column_writer_base.h"
+#include "parquet/writer/dictionary_hash.h"
+
+namespace k2::parquet {
+
+/// The little-endian bytes of `v` (Parquet PLAIN statistics).
+template <typename T>
+std::string RawBytes(T v) {
+  return std::string(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+/// Fixed-width numbers (int32/int64/float/double physical types). `Src` is the
+/// column's storage type (int64 for a decimal(<=9) stored as INT32).
+template <typename T, typename Src>
+class NumericColumnWriter final : public ColumnWriterBase {
+ public:
+  NumericColumnWriter(const Field& field, const format::SchemaElement& element,
+                      const WriterOptions& options, std::shared_ptr<WriterScratch> scratch)
+      : ColumnWriterBase(field, element, options, std::move(scratch)),
+        dict_mode_(options.dictionary) {
+    if (dict_mode_) ResetTable(1024);
+  }
+
+  Status Append(const Column& column, size_t offset, size_t count) override {
+    const auto* src = reinterpret_cast<const Src*>(column.data().data());
+    for (size_t s = offset; s < offset + count; s += kSliceRows) {
+      size_t n = std::min(kSliceRows, offset + count - s);
+      AddLevels(column, s, n);
+      if (column.has_nulls()) {
+        for (size_t i = s; i < s + n; ++i) {
+          if (column.IsValid(i)) Add(static_cast<T>(src[i]));
+        }
+      } else if constexpr (std::is_integral_v<T>) {
+        AddDense(src + s, n);
+      } else {
+        for (size_t i = s; i < s + n; ++i) Add(static_cast<T>(src[i]));
+      }
+      if (dict_mode_ &&
+          static_cast<int64_t>(dict_values_.size() * sizeof(T)) > options_.dictionary_page_bytes) {
+        K2_RETURN_IF_ERROR(ClosePage());
+        if (dict_mode_) {
+          // The dictionary stays until the chunk is written; the hash table
+          // and index buffer are no longer needed. Later chunks of the file
+          // start plain: values this varied overflow their dictionary again.
+          dict_mode_ = false;
+          fell_back_ = true;
+          sticky_plain_ = true;
+          Release(table_);
+          Release(indices_);
+        }
+      } else if (PageFull(PageValues() * sizeof(T),
+                          dict_mode_ ? indices_.size() * sizeof(uint32_t) : 0)) {
+        K2_RETURN_IF_ERROR(ClosePage());
+      }
+    }
+    return OkStatus();
+  }
+
+  uint64_t MemoryBytes() const override {
+    return BaseMemoryBytes() + dict_values_.capacity() * sizeof(T) +
+           table_.capacity() * sizeof(uint32_t) + indices_.capacity() * sizeof(uint32_t) +
+           values_.capacity() * sizeof(T);
+  }
+
+  uint64_t BufferedBytes() const override {
+    uint64_t open = dict_mode_ ? indices_.size() * static_cast<uint64_t>(IndexWidth()) / 8
+                               : values_.size() * sizeof(T);
+    return ChunkBytes() + open +
+           (dict_pages_ > 0 || dict_mode_ ? dict_values_.size() * sizeof(T) : 0);
+  }
+
+  Status FlushChunk(OutputFile* out, format::ColumnChunk* chunk) override {
+    K2_RETURN_IF_ERROR(ClosePage());
+    format::Statistics st;
+    if (has_chunk_minmax_) {
+      T mn = chunk_min_, mx = chunk_max_;
+      if constexpr (std::is_floating_point_v<T>) {
+        if (mn == 0) mn = -T(0);
+        if (mx == 0) mx = T(0);
+      }
+      st.min_value = st.min = RawBytes(mn);
+      st.max_value = st.max = RawBytes(mx);
+      st.is_min_value_exact = st.is_max_value_exact = true;
+    }
+    has_chunk_minmax_ = false;
+    Status s;
+    if (dict_pages_ > 0) {
+      std::string payload(reinterpret_cast<const char*>(dict_values_.data()),
+                          dict_values_.size() * sizeof(T));
+      s = WriteChunk(out, chunk, &payload, static_cast<int32_t>(dict_values_.size()),
+                     std::move(st));
+    } else {
+      s = WriteChunk(out, chunk, nullptr, 0, std::move(st));
+    }
+    dict_pages_ = 0;
+    dict_mode_ = options_.dictionary && !sticky_plain_;
+    fell_back_ = false;
+    if (dict_mode_) {
+      dict_values_.clear();
+      ResetTable(1024);
+    } else {
+      Release(dict_values_);
+      Release(table_);
+      Release(indices_);
+    }
+    return s;
+  }
+
+ private:
+  size_t PageValues() const { return dict_mode_ ? indices_.size() : values_.size(); }
+
+  /// Converts the open page's indices to plain values and stops using a
+  /// dictionary for this chunk and (sticky) the rest of the file.
+  void AbandonDictionary() {
+    values_.reserve(values_.size() + indices_.size());
+    for (uint32_t i : indices_) values_.push_back(dict_values_[i]);
+    Release(indices_);
+    Release(dict_values_);
+    Release(table_);
+    dict_mode_ = false;
+    fell_back_ = true;
+    sticky_plain_ = true;
+  }
+  int IndexWidth() const {
+    return std::max(1, BitWidth(dict_values_.empty() ? 0 : dict_values_.size() - 1));
+  }
+
+  void Add(T v) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(v)) {
+        ++nan_count_;
+      } else {
+        Observe(v);
+      }
+    } else {
+      Observe(v);
+    }
+    if (dict_mode_) {
+      indices_.push_back(Lookup(v));
+    } else {
+      values_.push_back(v);
+    }
+  }
+
+  /// Integers without nulls. A dictionary value is observed for the
+  /// statistics when it enters the dictionary (every value of a chunk is in
+  /// that chunk's dictionary), and a run of equal values skips the hash
+  /// lookup; plain values are observed as one min/max pass per slice.
+  void AddDense(const Src* src, size_t n) {
+    if (dict_mode_) {
+      const size_t base = indices_.size();
+      indices_.resize(base + n);
+      uint32_t* out = indices_.data() + base;
+      for (size_t i = 0; i < n; ++i) {
+        T v = static_cast<T>(src[i]);
+        if (last_index_ >= dict_values_.size() || dict_values_[last_index_] != v) {
+          last_index_ = Lookup(v);
+        }
+        out[i] = last_index_;
+      }
+      return;
+    }
+    size_t i = 0;
+    T mn = static_cast<T>(src[i]), mx = mn;
+    for (size_t j = i; j < n; ++j) {
+      T v = static_cast<T>(src[j]);
+      mn = std::min(mn, v);
+      mx = std::max(mx, v);
+    }
+    if constexpr (std::is_same_v<T, Src>) {
+      values_.insert(values_.end(), src + i, src + n);
+    } else {
+      for (size_t j = i; j < n; ++j) values_.push_back(static_cast<T>(src[j]));
+    }
+    Observe(mn);
+    Observe(mx);
+  }
+
+  void Observe(T v) {
+    if (!has_chunk_minmax_) {
+      chunk_min_ = chunk_max_ = v;
+      has_chunk_minmax_ = true;
+    } else {
+      if (v < chunk_min_) chunk_min_ = v;
+      if (v > chunk_max_) chunk_max_ = v;
+    }
+    if (!has_file_minmax_) {
+      file_min_ = file_max_ = v;
+      has_file_minmax_ = true;
+    } else {
+      if (v < file_min_) file_min_ = v;
+      if (v > file_max_) file_max_ = v;
+    }
+  }
+
+  static uint64_t Bits(T v) {
+    uint64_t b = 0;
+    std::memcpy(&b, &v, sizeof(T));
+    return b;
+  }
+
+  void ResetTable(size_t capacity) {
+    table_ = std::vector<uint32_t>(capacity, 0);  // also gives back a larger table's memory
+    mask_ = capacity - 1;
+  }
+
+  uint32_t Lookup(T v) {
+    uint64_t bits = Bits(v);
+    size_t slot = Mix64(bits) & mask_;
+    while (true) {
+      uint32_t e = table_[slot];
+      if (e == 0) break;
+      if (Bits(dict_values_[e - 1]) == bits) return e - 1;
+      slot = (slot + 1) & mask_;
+    }
+    auto index = static_cast<uint32_t>(dict_values_.size());
+    if constexpr (std::is_integral_v<T>) Observe(v);  // AddDense observes here only
+    dict_values_.push_back(v);
+    table_[slot] = index + 1;
+    if (dict_values_.size() * 2 > table_.size()) {
+      ResetTable(table_.size() * 2);
+      for (uint32_t i = 0; i < dict_values_.size(); ++i) {
+        size_t s = Mix64(Bits(dict_values_[i])) & mask_;
+        while (table_[s] != 0) s = (s + 1) & mask_;
+        table_[s] = i + 1;
+      }
+    }
+    return index;
+  }
+
+  Status ClosePage() {
+    if (page_rows_ == 0) return OkStatus();
+    BeginPage();
+    if (dict_mode_ && dict_pages_ == 0 && !fell_back_) {
+      // First page: keep the dictionary only if it pays for itself.
+      size_t n = indices_.size();
+      size_t dict_cost =
+          dict_values_.size() * sizeof(T) + n * static_cast<size_t>(IndexWidth()) / 8;
+      if (n > 0 && dict_cost >= n * sizeof(T)) AbandonDictionary();
+    }
+    if (dict_mode_ || !indices_.empty()) {
+      int width = IndexWidth();
+      page_.push_back(static_cast<char>(width));
+      RleEncode(indices_.data(), indices_.size(), width, &page_);
+      indices_.clear();
+      ++dict_pages_;
+      return FinishPage(format::Encoding::kRleDictionary);
+    }
+    format::Encoding enc = format::Encoding::kPlain;
+    size_t plain_size = values_.size() * sizeof(T);
+    if constexpr (std::is_integral_v<T>) {
+      size_t before = page_.size();
+      DeltaEncode(values_.data(), values_.size(), &page_);
+      if (page_.size() - before < plain_size) {
+        enc = format::Encoding::kDeltaBinaryPacked;
+      } else {
+        page_.resize(before);
+      }
+    }
+    if (enc == format::Encoding::kPlain) {
+      page_.append(reinterpret_cast<const char*>(values_.data()), plain_size);
+    }
+    values_.clear();
+    return FinishPage(enc);
+  }
+
+  Value MakeValue(T v) const {
+    Value out{field_.type, {}};
+    switch (field_.type.id) {
+      case TypeId::kDecimal:
+        out.data = static_cast<int128_t>(v);
+        break;
+      case TypeId::kInt32:
+      case TypeId::kDate:
+        out.data = static_cast<int32_t>(v);
+        break;
+      case TypeId::kFloat:
+        out.data = static_cast<float>(v);
+        break;
+      case TypeId::kDouble:
+        out.data = static_cast<double>(v);
+        break;
+      default:
+        out.data = static_cast<int64_t>(v);
+        break;
+    }
+    return out;
+  }
+
+  void FillBounds(ColumnMetrics* m) const override {
+    if constexpr (std::is_floating_point_v<T>) m->nan_count = nan_count_;
+    if (!has_file_minmax_) return;
+    T mn = file_min_, mx = file_max_;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (mn == 0) mn = -T(0);
+      if (mx == 0) mx = T(0);
+    }
+    m->lower_bound = EncodeSingleValue(MakeValue(mn));
+    m->upper_bound = EncodeSingleValue(MakeValue(mx));
+  }
+
+  bool dict_mode_;
+  bool fell_back_ = false;
+  bool sticky_plain_ = false;
+  int dict_pages_ = 0;
+  std::vector<T> dict_values_;
+  std::vector<uint32_t> table_;
+  size_t mask_ = 0;
+  std::vector<uint32_t> indices_;
+  std::vector<T> values_;
+  uint32_t last_index_ = 0;  ///< AddDense's previous dictionary index
+  bool has_chunk_minmax_ = false, has_file_minmax_ = false;
+  T chunk_min_{}, chunk_max_{}, file_min_{}, file_max_{};
+  int64_t nan_count_ = 0;
+};
+
+}  // namespace k2::parquet
