@@ -13,6 +13,12 @@ Result<Config> LoadCliConfig(const CliContext& ctx) {
   return DefaultConfig("k2-data");
 }
 
+Status RequireSqlCatalog(const Config& config, std::string_view command) {
+  if (config.catalog.type == "sql") return OkStatus();
+  return MakeError(ErrorKind::kUnsupported, "{} reads SQL catalogs (catalog.type '{}')", command,
+                   config.catalog.type);
+}
+
 namespace {
 
 void PrintConfigSummary(const Config& c) {

@@ -183,13 +183,10 @@ struct ViewsArgs {
 /// `<table>_all` view per enabled table (jobs/warm_views).
 Status RunViews(const CliContext& ctx, const ViewsArgs& args) {
   K2_ASSIGN_OR_RETURN(Config config, TargetConfig(ctx, args.target));
-  if (config.catalog.type != "sql") {
-    return MakeError(ErrorKind::kUnsupported,
-                     "k2 warm views reads SQL catalogs (catalog.type '{}')", config.catalog.type);
-  }
+  K2_RETURN_IF_ERROR(RequireSqlCatalog(config, "k2 warm views"));
   K2_ASSIGN_OR_RETURN(auto driver, jobs::OpenWarmDriver(config));
   K2_RETURN_IF_ERROR(jobs::CheckServerReadsIceberg(*driver));
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(std::string db_out, driver->Execute("SELECT currentDatabase()"));
   auto db_row = warm::TsvFirstRow(db_out);
