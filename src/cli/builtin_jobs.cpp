@@ -67,7 +67,7 @@ class OffloadLayerJob final : public service::Job {
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
     nlohmann::json report;
-    if (config_.warm.kind == "embedded") {
+    if (config_.warm.kind == WarmKind::kEmbedded) {
       // The embedded engine lives in a child process for the job's length.
       std::vector<std::string> args = ConfigArgs(config_);
       args.push_back("offload");
@@ -211,7 +211,7 @@ class AuditServiceJob final : public service::Job {
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
     nlohmann::json report;
-    if (config_.warm.kind == "embedded") {
+    if (config_.warm.kind == WarmKind::kEmbedded) {
       std::vector<std::string> args = ConfigArgs(config_);
       args.insert(args.end(), {"audit", "--json"});
       K2_ASSIGN_OR_RETURN(report, ChildReport(args, ctx, name()));

@@ -86,10 +86,10 @@ std::string Str(const nlohmann::json& j, const char* key) {
 /// the daemon records every run there. kUnsupported for a REST catalog, whose
 /// history lives in the daemon's memory (use --url then).
 Result<std::unique_ptr<service::JobStore>> OpenJobStore(const Config& config) {
-  if (config.catalog.type != "sql") {
+  if (config.catalog.type != CatalogKind::kSql) {
     return MakeError(ErrorKind::kUnsupported,
                      "catalog.type {}: the job history lives in the daemon; use --url",
-                     config.catalog.type);
+                     CatalogKindName(config.catalog.type));
   }
   K2_ASSIGN_OR_RETURN(auto store, service::CatalogJobStore::Open(config.catalog.uri));
   return std::unique_ptr<service::JobStore>(std::move(store));

@@ -44,15 +44,15 @@ Status RunOffload(const CliContext& ctx, const OffloadArgs& args, int& exit_code
   K2_RETURN_IF_ERROR(jobs::CheckOffloadOptions(config, args.options));  // before opening anything
   std::unique_ptr<Catalog> catalog;
   std::error_code ec;
-  const bool sqlite_file =
-      config.catalog.type == "sql" && config.catalog.uri.find("://") == std::string::npos;
+  const bool sqlite_file = config.catalog.type == CatalogKind::kSql &&
+                           config.catalog.uri.find("://") == std::string::npos;
   if (args.options.dry_run && sqlite_file && !std::filesystem::exists(config.catalog.uri, ec)) {
     // A dry run creates nothing: with no catalog yet, every table is new.
     catalog = NewMemoryCatalog(config.catalog.name);
   } else {
     K2_ASSIGN_OR_RETURN(catalog, OpenCatalog(config));
   }
-  if (args.options.dry_run && config.warm.kind == "embedded" &&
+  if (args.options.dry_run && config.warm.kind == WarmKind::kEmbedded &&
       !std::filesystem::exists(config.warm.data_dir, ec)) {
     return MakeError(ErrorKind::kNotFound,
                      "the embedded ClickHouse data dir {} does not exist: nothing to offload "

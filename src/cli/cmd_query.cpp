@@ -104,7 +104,7 @@ struct QueryEngines {
 Result<QueryEngines> OpenQueryEngines(const Config& config) {
   QueryEngines engines;
   K2_ASSIGN_OR_RETURN(engines.warm, jobs::OpenWarmDriver(config));
-  if (config.warm.kind == "http") {
+  if (config.warm.kind == WarmKind::kHttp) {
     engines.access.url = config.warm.url;
     engines.access.user = config.warm.user;
     engines.access.password = config.warm.password;

@@ -45,7 +45,7 @@ sigset_t BlockStopSignals() {
 /// process); with a REST catalog, in the state database (state.uri).
 Result<std::unique_ptr<service::JobStore>> OpenDaemonJobStore(const Config& config) {
   const std::string& state_uri =
-      config.catalog.type == "sql" ? config.catalog.uri : config.state.uri;
+      config.catalog.type == CatalogKind::kSql ? config.catalog.uri : config.state.uri;
   K2_ASSIGN_OR_RETURN(auto store, service::CatalogJobStore::Open(state_uri));
   return std::unique_ptr<service::JobStore>(std::move(store));
 }
@@ -75,7 +75,7 @@ Status VendWarehouseCredentials(const Config& config, rest::RestServerOptions& r
   if (!s3.endpoint.empty()) v["s3.endpoint"] = s3.endpoint;
   v["s3.region"] = s3.region;
   v["s3.path-style-access"] = s3.path_style ? "true" : "false";
-  rest_options.vend_to_read_only = rc.vend_credentials == "all";
+  rest_options.vend_to_read_only = rc.vend_credentials == VendCredentials::kAll;
   return OkStatus();
 }
 
@@ -105,7 +105,7 @@ Result<RestCatalogService> OpenRestCatalogService(const Config& config,
   K2_ASSIGN_OR_RETURN(rest.io, NewFileIOFor(config.warehouse.location, config.warehouse));
   rest::RestServerOptions rest_options;
   rest_options.warehouse = config.warehouse.location;
-  if (rc.vend_credentials != "off")
+  if (rc.vend_credentials != VendCredentials::kOff)
     K2_RETURN_IF_ERROR(VendWarehouseCredentials(config, rest_options));
   rest_options.auth = {rc.tokens, rc.read_only_tokens, rc.clients, rc.token_ttl_s};
   rest_options.max_body_bytes = static_cast<size_t>(rc.max_body_bytes);

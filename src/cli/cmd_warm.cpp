@@ -46,10 +46,10 @@ Result<Config> TargetConfig(const CliContext& ctx, const WarmTarget& t) {
     return MakeError(ErrorKind::kInvalidInput, "give --embedded or --url, not both");
   }
   if (!t.embedded_dir.empty()) {
-    config.warm.kind = "embedded";
+    config.warm.kind = WarmKind::kEmbedded;
     config.warm.data_dir = std::filesystem::absolute(t.embedded_dir).string();
   } else if (!t.url.empty()) {
-    config.warm.kind = "http";
+    config.warm.kind = WarmKind::kHttp;
     config.warm.url = t.url;
   }
   return config;
@@ -64,7 +64,7 @@ Result<std::unique_ptr<warm::WarmDriver>> OpenTarget(const CliContext& ctx, cons
 /// engine runs from the root, as k2 query does, so views reading Iceberg
 /// work (the data dir is absolute by then).
 void RunEmbeddedFromRoot(const Config& config) {
-  if (config.warm.kind != "embedded") return;
+  if (config.warm.kind != WarmKind::kEmbedded) return;
   std::error_code ec;
   std::filesystem::current_path("/", ec);
 }

@@ -56,7 +56,8 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
   K2_ASSIGN_OR_RETURN(auto source,
                       driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
-  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
+  auto reader =
+      std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == WarmKind::kHttp);
   std::string partition_path;
   bool have_partition = false;
   writer = std::make_unique<RollingParquetWriter>(
@@ -121,7 +122,8 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
   const iceberg::PartitionSpec spec = ctx.table->metadata().DefaultSpec();
   K2_ASSIGN_OR_RETURN(auto source,
                       driver.Query(WithRowHash(sql, ctx.columns, kCommitChecksumKind)));
-  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http");
+  auto reader =
+      std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == WarmKind::kHttp);
   const size_t width = ctx.write_schema->fields.size();
   const int64_t step = window_s * kMicrosPerSecond;
   auto time_index = ctx.write_schema->IndexOf(ctx.source.time.name);
