@@ -23,10 +23,7 @@ Result<std::unique_ptr<Catalog>> OpenSqlCatalog(const std::string& uri_or_path,
 
 Result<std::unique_ptr<Catalog>> OpenCatalog(const Config& config) {
   const CatalogConfig& c = config.catalog;
-  if (c.type == "sql") return OpenSqlCatalog(c.uri, c.name);
-  if (c.type != "rest") {
-    return MakeError(ErrorKind::kInvalidInput, "catalog.type '{}': expected sql or rest", c.type);
-  }
+  if (c.type == CatalogKind::kSql) return OpenSqlCatalog(c.uri, c.name);
   rest::RestCatalogOptions options;
   options.name = c.name;
   options.uri = c.uri;

@@ -67,7 +67,7 @@ class OffloadLayerJob final : public service::Job {
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
     nlohmann::json report;
-    if (config_.warm.kind == "embedded") {
+    if (config_.warm.kind == WarmKind::kEmbedded) {
       // The embedded engine lives in a child process for the job's length.
       std::vector<std::string> args = ConfigArgs(config_);
       args.push_back("offload");
@@ -110,7 +110,8 @@ class OffloadLayerJob final : public service::Job {
       if (t.contains("error")) {
         to.detail = t.value("error", "");
         if (!first_error) {
-          first_error = Error{ErrorKindFromName(t.value("error_kind", "")), to.detail};
+          first_error = Error{
+              ParseErrorKind(t.value("error_kind", "")).value_or(ErrorKind::kInternal), to.detail};
         }
       }
       out.rows += to.rows;
@@ -210,7 +211,7 @@ class AuditServiceJob final : public service::Job {
 
   Result<service::JobOutcome> Run(service::JobContext& ctx) override {
     nlohmann::json report;
-    if (config_.warm.kind == "embedded") {
+    if (config_.warm.kind == WarmKind::kEmbedded) {
       std::vector<std::string> args = ConfigArgs(config_);
       args.insert(args.end(), {"audit", "--json"});
       K2_ASSIGN_OR_RETURN(report, ChildReport(args, ctx, name()));
@@ -231,7 +232,8 @@ class AuditServiceJob final : public service::Job {
     for (const auto& t : report) {
       if (t.contains("error")) {
         return std::unexpected(
-            Error{ErrorKindFromName(t.value("error_kind", "")), t.value("error", "")});
+            Error{ParseErrorKind(t.value("error_kind", "")).value_or(ErrorKind::kInternal),
+                  t.value("error", "")});
       }
       service::TableOutcome to;
       to.table = t.value("target", "");
@@ -419,8 +421,7 @@ Result<service::TableDetailProvider> MakeTableDetails(const Config& config) {
 
 }  // namespace
 
-void RegisterBuiltinJobs() {
-  auto& registry = service::JobRegistry::Global();
+void RegisterBuiltinJobs(service::JobRegistry& registry) {
   for (const char* layer : {"raw", "bronze", "silver", "gold"}) {
     std::string name = std::string("offload_") + layer;
     registry.RegisterJobFactory(

@@ -1,12 +1,16 @@
 #pragma once
-/// Wires k2's jobs into the daemon's JobRegistry: offload_{raw,bronze,silver,gold}
-/// run the offload of one layer; the table stats provider reads each configured
-/// table's Iceberg metadata (watermark, lag, files, bytes, snapshots).
+/// The daemon's jobs: offload_{raw,bronze,silver,gold} run the offload of one
+/// layer (offload_<table> one table with a schedule of its own); compaction,
+/// expire, orphans and manifests one maintenance operation; audit the
+/// warm-vs-cold audit. The table stats and detail providers read each
+/// configured table's Iceberg metadata (watermark, lag, files, bytes, snapshots).
+
+#include "service/job.h"
 
 namespace k2::cli {
 
-/// Registers the built-in job factories and the table stats factory in
-/// service::JobRegistry::Global(). Idempotent.
-void RegisterBuiltinJobs();
+/// Registers the daemon's job factories and table providers (the list above)
+/// in `registry`, which `k2 serve` builds its jobs from.
+void RegisterBuiltinJobs(service::JobRegistry& registry);
 
 }  // namespace k2::cli

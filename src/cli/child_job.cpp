@@ -11,13 +11,6 @@
 
 namespace k2::cli {
 
-ErrorKind ErrorKindFromName(std::string_view name) {
-  for (int k = 0; k <= static_cast<int>(ErrorKind::kInternal); ++k) {
-    if (ErrorKindName(static_cast<ErrorKind>(k)) == name) return static_cast<ErrorKind>(k);
-  }
-  return ErrorKind::kInternal;
-}
-
 Result<ChildResult> RunChildCommand(const std::vector<std::string>& args,
                                     const service::CancellationToken& cancel) {
   int out[2];

@@ -27,8 +27,4 @@ struct ChildResult {
 Result<ChildResult> RunChildCommand(const std::vector<std::string>& args,
                                     const service::CancellationToken& cancel);
 
-/// The error kind a JSON report names (ErrorKindName: "invalid_input", ...);
-/// kInternal if unknown.
-ErrorKind ErrorKindFromName(std::string_view name);
-
 }  // namespace k2::cli

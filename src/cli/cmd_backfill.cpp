@@ -57,7 +57,7 @@ Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx, bool prewarm
   const Config* config = &s->config;
   jobs::WarmFactory warm = [config] { return jobs::OpenWarmDriver(*config); };
   jobs::WarmFactory engine = warm;
-  if (config->warm.kind != "embedded") {
+  if (config->warm.kind != WarmKind::kEmbedded) {
     engine = [config] {
       return warm::OpenEmbeddedDriver({.data_dir = "", .library_path = config->warm.chdb_library});
     };

@@ -13,14 +13,20 @@ Result<Config> LoadCliConfig(const CliContext& ctx) {
   return DefaultConfig("k2-data");
 }
 
+Status RequireSqlCatalog(const Config& config, std::string_view command) {
+  if (config.catalog.type == CatalogKind::kSql) return OkStatus();
+  return MakeError(ErrorKind::kUnsupported, "{} reads SQL catalogs (catalog.type '{}')", command,
+                   CatalogKindName(config.catalog.type));
+}
+
 namespace {
 
 void PrintConfigSummary(const Config& c) {
   fmt::print("config ok: {}\n", c.path.empty() ? "(built-in defaults)" : c.path);
-  fmt::print("  warm:      {} {}\n", c.warm.kind,
-             c.warm.kind == "http" ? RedactUri(c.warm.url) : c.warm.data_dir);
-  fmt::print("  catalog:   {} {} (name {})\n", c.catalog.type, RedactUri(c.catalog.uri),
-             c.catalog.name);
+  fmt::print("  warm:      {} {}\n", WarmKindName(c.warm.kind),
+             c.warm.kind == WarmKind::kHttp ? RedactUri(c.warm.url) : c.warm.data_dir);
+  fmt::print("  catalog:   {} {} (name {})\n", CatalogKindName(c.catalog.type),
+             RedactUri(c.catalog.uri), c.catalog.name);
   fmt::print("  warehouse: {}\n", c.warehouse.location);
   fmt::print("  tables:    {}\n", c.tables.size());
   for (const auto& t : c.tables) {

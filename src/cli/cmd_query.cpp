@@ -67,16 +67,20 @@ Result<std::map<std::string, int64_t>> IcebergEvents(warm::WarmDriver& engine) {
   return out;
 }
 
-Status RunTieredQuery(const CliContext& ctx, const QueryArgs& a) {
+/// The SQL from the argument or -f FILE (exactly one). kInvalidInput otherwise.
+Result<std::string> ReadQueryText(const QueryArgs& a) {
   if (a.sql.empty() == a.file.empty()) {
     return MakeError(ErrorKind::kInvalidInput, "give the SQL as an argument or -f FILE (one)");
   }
-  std::string sql = a.sql;
-  if (!a.file.empty()) {
-    std::ifstream in(a.file, std::ios::binary);
-    if (!in) return MakeError(ErrorKind::kInvalidInput, "-f {}: cannot read the file", a.file);
-    sql.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  if (a.file.empty()) return a.sql;
+  std::ifstream in(a.file, std::ios::binary);
+  if (!in) return MakeError(ErrorKind::kInvalidInput, "-f {}: cannot read the file", a.file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+/// The FORMAT clause for --format (default: table on a terminal, tsv
+/// otherwise). kInvalidInput for an unknown format or parquet to a terminal.
+Result<std::string> OutputFormatClause(const QueryArgs& a) {
   const bool terminal = a.output.empty() && isatty(STDOUT_FILENO) != 0;
   std::string format = a.format.empty() ? (terminal ? "table" : "tsv") : a.format;
   K2_ASSIGN_OR_RETURN(std::string format_clause, FormatClause(format, terminal));
@@ -84,34 +88,137 @@ Status RunTieredQuery(const CliContext& ctx, const QueryArgs& a) {
     return MakeError(ErrorKind::kInvalidInput,
                      "--format parquet writes binary: give --output FILE or redirect stdout");
   }
-  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
-  // The engine that runs the query is always embedded ClickHouse; a server's
-  // warm rows are read by it over HTTP (url()).
+  return format_clause;
+}
+
+/// The engine that runs the query is always embedded ClickHouse; a server's
+/// warm rows are read by it over HTTP (url()), with `access`.
+struct QueryEngines {
+  std::unique_ptr<warm::WarmDriver> embedded;  ///< set when the warm tier is a server
+  std::unique_ptr<warm::WarmDriver> warm;      ///< the configured warm tier
   jobs::WarmAccess access;
-  std::unique_ptr<warm::WarmDriver> engine;
-  K2_ASSIGN_OR_RETURN(auto warm_driver, jobs::OpenWarmDriver(config));
-  if (config.warm.kind == "http") {
-    access.url = config.warm.url;
-    access.user = config.warm.user;
-    access.password = config.warm.password;
-    access.database = config.warm.database;
-    K2_ASSIGN_OR_RETURN(engine, warm::OpenEmbeddedDriver(
-                                    {.data_dir = "", .library_path = config.warm.chdb_library}));
+
+  warm::WarmDriver& exec() { return embedded ? *embedded : *warm; }
+};
+
+Result<QueryEngines> OpenQueryEngines(const Config& config) {
+  QueryEngines engines;
+  K2_ASSIGN_OR_RETURN(engines.warm, jobs::OpenWarmDriver(config));
+  if (config.warm.kind == WarmKind::kHttp) {
+    engines.access.url = config.warm.url;
+    engines.access.user = config.warm.user;
+    engines.access.password = config.warm.password;
+    engines.access.database = config.warm.database;
+    K2_ASSIGN_OR_RETURN(
+        engines.embedded,
+        warm::OpenEmbeddedDriver({.data_dir = "", .library_path = config.warm.chdb_library}));
   }
-  warm::WarmDriver& exec = engine ? *engine : *warm_driver;
+  return engines;
+}
+
+/// Cold data files the query may read (for the progress line).
+int64_t ColdDataFiles(const std::vector<jobs::TierTable>& tables) {
+  int64_t files = 0;
+  for (const auto& t : tables) {
+    if (t.cold && t.cold->has_snapshot) files += std::max<int64_t>(0, t.cold->data_files);
+  }
+  return files;
+}
+
+/// Runs the rewritten statement `full` (a ticker on a terminal's stderr). Its
+/// error names the user's text `sql`, not the rewrite, and hides the warm password.
+Result<std::string> ExecuteTieredQuery(warm::WarmDriver& exec, const std::string& full,
+                                       const jobs::TieredSql& rewritten, const std::string& sql,
+                                       const jobs::WarmAccess& access,
+                                       const std::vector<jobs::TierTable>& tables) {
+  std::optional<Ticker> ticker;
+  if (isatty(STDERR_FILENO) != 0) {
+    ticker.emplace(stderr, [files = ColdDataFiles(tables), n = tables.size()](double s) {
+      return fmt::format("k2 query: running {:.1f} s over {} table(s), {} cold data file(s)...", s,
+                         n, files);
+    });
+  }
+  auto result = exec.Execute(full);
+  ticker.reset();
+  if (result) return result;
+  Error e = result.error();
+  // The driver appends the statement it ran: the rewrite, not the user's text.
+  std::string message = e.message;
+  if (auto cut = message.rfind(" [embedded ClickHouse, statement:"); cut != std::string::npos) {
+    message.erase(cut);
+  }
+  message = jobs::MapEngineError(message, rewritten, sql);
+  if (!access.password.empty()) {
+    for (size_t p; (p = message.find(access.password)) != std::string::npos;) {
+      message.replace(p, access.password.size(), "***");
+    }
+  }
+  e.message = "query failed: " + message;
+  return std::unexpected(e);
+}
+
+/// Writes the result to stdout, or to `output` (absolute). kIo names --output.
+Status WriteQueryResult(const std::string& result, const std::string& output,
+                        const std::string& output_arg) {
+  if (output.empty()) {
+    std::fwrite(result.data(), 1, result.size(), stdout);
+    std::fflush(stdout);
+    return OkStatus();
+  }
+  std::ofstream out(output, std::ios::binary | std::ios::trunc);
+  out.write(result.data(), static_cast<std::streamsize>(result.size()));
+  out.close();
+  if (!out) return MakeError(ErrorKind::kIo, "--output {}: cannot write the file", output_arg);
+  return OkStatus();
+}
+
+/// --stats on stderr: each table's pinned snapshot and cold windows, and the
+/// cold files read of the total (engine counters `after` minus `before`).
+void PrintQueryStats(const std::vector<jobs::TierTable>& tables,
+                     std::map<std::string, int64_t> before, std::map<std::string, int64_t> after) {
+  auto delta = [&](const char* k) { return after[k] - before[k]; };
+  int64_t total = 0;
+  bool known = true;
+  for (const auto& t : tables) {
+    std::string split;
+    for (const auto& [s, e] : t.ranges) {
+      split += fmt::format("{}{}/{}", split.empty() ? "" : ", ", FormatTimestampMicros(s),
+                           FormatTimestampMicros(e));
+    }
+    if (t.cold && t.cold->has_snapshot) {
+      if (t.cold->data_files < 0) known = false;
+      total += std::max<int64_t>(0, t.cold->data_files);
+      fmt::print(stderr, "{}: cold snapshot {} ({} data files, {}), cold windows {}\n", t.name,
+                 t.cold->snapshot_id, t.cold->data_files, t.cold->metadata_location,
+                 split.empty() ? "none" : split);
+    } else {
+      fmt::print(stderr, "{}: no cold snapshot (warm only)\n", t.name);
+    }
+  }
+  fmt::print(stderr,
+             "cold files read: {} of {}{} (pruned by min/max {}, by partition {}); rows read "
+             "(both tiers): {}\n",
+             delta("IcebergMetadataReturnedObjectInfos"), total, known ? "" : "+",
+             delta("IcebergMinMaxIndexPrunedFiles"), delta("IcebergPartitionPrunedFiles"),
+             delta("SelectedRows"));
+}
+
+/// Phases: read the SQL and the output format, open the engines, plan the
+/// tiered rewrite against the catalog (--explain stops here), run it, write
+/// the result, print --stats.
+Status RunTieredQuery(const CliContext& ctx, const QueryArgs& a) {
+  K2_ASSIGN_OR_RETURN(std::string sql, ReadQueryText(a));
+  K2_ASSIGN_OR_RETURN(std::string format_clause, OutputFormatClause(a));
+  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
+  K2_ASSIGN_OR_RETURN(QueryEngines engines, OpenQueryEngines(config));
 
   std::vector<jobs::TierTable> tables;
-  std::unique_ptr<Catalog> catalog;
-  std::unique_ptr<FileIO> io;
-  if (config.catalog.type != "sql") {
-    return MakeError(ErrorKind::kUnsupported, "k2 query reads SQL catalogs (catalog.type '{}')",
-                     config.catalog.type);
-  }
-  K2_ASSIGN_OR_RETURN(catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
-  K2_ASSIGN_OR_RETURN(io, NewFileIOFor(config.warehouse.location, config.warehouse));
+  K2_RETURN_IF_ERROR(RequireSqlCatalog(config, "k2 query"));
+  K2_ASSIGN_OR_RETURN(std::unique_ptr<Catalog> catalog, OpenCatalog(config));
+  K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(
       jobs::TieredSql rewritten,
-      jobs::PlanTieredQuery(*warm_driver, *catalog, *io, config, sql, access, &tables));
+      jobs::PlanTieredQuery(*engines.warm, *catalog, *io, config, sql, engines.access, &tables));
   if (a.explain) {
     fmt::print("{}\n", rewritten.sql);
     return OkStatus();
@@ -131,73 +238,14 @@ Status RunTieredQuery(const CliContext& ctx, const QueryArgs& a) {
   std::filesystem::current_path("/", ec);
   std::map<std::string, int64_t> before;
   if (a.stats) {
-    K2_ASSIGN_OR_RETURN(before, IcebergEvents(exec));
+    K2_ASSIGN_OR_RETURN(before, IcebergEvents(engines.exec()));
   }
-  std::optional<Ticker> ticker;
-  if (isatty(STDERR_FILENO) != 0) {
-    int64_t files = 0;
-    for (const auto& t : tables) {
-      if (t.cold && t.cold->has_snapshot) files += std::max<int64_t>(0, t.cold->data_files);
-    }
-    ticker.emplace(stderr, [files, n = tables.size()](double s) {
-      return fmt::format("k2 query: running {:.1f} s over {} table(s), {} cold data file(s)...", s,
-                         n, files);
-    });
-  }
-  auto result = exec.Execute(full);
-  ticker.reset();
-  if (!result) {
-    Error e = result.error();
-    // The driver appends the statement it ran: the rewrite, not the user's text.
-    std::string message = e.message;
-    if (auto cut = message.rfind(" [embedded ClickHouse, statement:"); cut != std::string::npos) {
-      message.erase(cut);
-    }
-    message = jobs::MapEngineError(message, rewritten, sql);
-    if (!access.password.empty()) {
-      for (size_t p; (p = message.find(access.password)) != std::string::npos;) {
-        message.replace(p, access.password.size(), "***");
-      }
-    }
-    e.message = "query failed: " + message;
-    return std::unexpected(e);
-  }
-  if (output.empty()) {
-    std::fwrite(result->data(), 1, result->size(), stdout);
-    std::fflush(stdout);
-  } else {
-    std::ofstream out(output, std::ios::binary | std::ios::trunc);
-    out.write(result->data(), static_cast<std::streamsize>(result->size()));
-    out.close();
-    if (!out) return MakeError(ErrorKind::kIo, "--output {}: cannot write the file", a.output);
-  }
+  K2_ASSIGN_OR_RETURN(std::string result, ExecuteTieredQuery(engines.exec(), full, rewritten, sql,
+                                                             engines.access, tables));
+  K2_RETURN_IF_ERROR(WriteQueryResult(result, output, a.output));
   if (a.stats) {
-    K2_ASSIGN_OR_RETURN(auto after, IcebergEvents(exec));
-    auto delta = [&](const char* k) { return after[k] - before[k]; };
-    int64_t total = 0;
-    bool known = true;
-    for (const auto& t : tables) {
-      std::string split;
-      for (const auto& [s, e] : t.ranges) {
-        split += fmt::format("{}{}/{}", split.empty() ? "" : ", ", FormatTimestampMicros(s),
-                             FormatTimestampMicros(e));
-      }
-      if (t.cold && t.cold->has_snapshot) {
-        if (t.cold->data_files < 0) known = false;
-        total += std::max<int64_t>(0, t.cold->data_files);
-        fmt::print(stderr, "{}: cold snapshot {} ({} data files, {}), cold windows {}\n", t.name,
-                   t.cold->snapshot_id, t.cold->data_files, t.cold->metadata_location,
-                   split.empty() ? "none" : split);
-      } else {
-        fmt::print(stderr, "{}: no cold snapshot (warm only)\n", t.name);
-      }
-    }
-    fmt::print(stderr,
-               "cold files read: {} of {}{} (pruned by min/max {}, by partition {}); rows read "
-               "(both tiers): {}\n",
-               delta("IcebergMetadataReturnedObjectInfos"), total, known ? "" : "+",
-               delta("IcebergMinMaxIndexPrunedFiles"), delta("IcebergPartitionPrunedFiles"),
-               delta("SelectedRows"));
+    K2_ASSIGN_OR_RETURN(auto after, IcebergEvents(engines.exec()));
+    PrintQueryStats(tables, std::move(before), std::move(after));
   }
   return OkStatus();
 }

@@ -46,10 +46,10 @@ Result<Config> TargetConfig(const CliContext& ctx, const WarmTarget& t) {
     return MakeError(ErrorKind::kInvalidInput, "give --embedded or --url, not both");
   }
   if (!t.embedded_dir.empty()) {
-    config.warm.kind = "embedded";
+    config.warm.kind = WarmKind::kEmbedded;
     config.warm.data_dir = std::filesystem::absolute(t.embedded_dir).string();
   } else if (!t.url.empty()) {
-    config.warm.kind = "http";
+    config.warm.kind = WarmKind::kHttp;
     config.warm.url = t.url;
   }
   return config;
@@ -64,7 +64,7 @@ Result<std::unique_ptr<warm::WarmDriver>> OpenTarget(const CliContext& ctx, cons
 /// engine runs from the root, as k2 query does, so views reading Iceberg
 /// work (the data dir is absolute by then).
 void RunEmbeddedFromRoot(const Config& config) {
-  if (config.warm.kind != "embedded") return;
+  if (config.warm.kind != WarmKind::kEmbedded) return;
   std::error_code ec;
   std::filesystem::current_path("/", ec);
 }
@@ -183,13 +183,10 @@ struct ViewsArgs {
 /// `<table>_all` view per enabled table (jobs/warm_views).
 Status RunViews(const CliContext& ctx, const ViewsArgs& args) {
   K2_ASSIGN_OR_RETURN(Config config, TargetConfig(ctx, args.target));
-  if (config.catalog.type != "sql") {
-    return MakeError(ErrorKind::kUnsupported,
-                     "k2 warm views reads SQL catalogs (catalog.type '{}')", config.catalog.type);
-  }
+  K2_RETURN_IF_ERROR(RequireSqlCatalog(config, "k2 warm views"));
   K2_ASSIGN_OR_RETURN(auto driver, jobs::OpenWarmDriver(config));
   K2_RETURN_IF_ERROR(jobs::CheckServerReadsIceberg(*driver));
-  K2_ASSIGN_OR_RETURN(auto catalog, OpenSqlCatalog(config.catalog.uri, config.catalog.name));
+  K2_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config));
   K2_ASSIGN_OR_RETURN(auto io, NewFileIOFor(config.warehouse.location, config.warehouse));
   K2_ASSIGN_OR_RETURN(std::string db_out, driver->Execute("SELECT currentDatabase()"));
   auto db_row = warm::TsvFirstRow(db_out);

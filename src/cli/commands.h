@@ -10,7 +10,7 @@
 
 namespace k2::cli {
 
-/// Documented exit codes (also in `k2 --help` and docs/cli.md).
+/// Documented exit codes (also in `k2 --help` and README.md).
 enum ExitCode : int {
   kExitOk = 0,            ///< success
   kExitFailed = 1,        ///< a job or command failed (I/O, remote server, corrupt data, conflict)
@@ -27,7 +27,8 @@ struct CliContext {
   int exit_code = kExitOk;
 
   /// Records a command's outcome: logs the error once, sets the exit code from
-  /// its kind (kInvalidInput/kNotFound of user input -> 2, others -> 1).
+  /// its kind (ExitCodeFor: kInvalidInput -> 2, kCancelled -> 130, every other
+  /// kind, kNotFound included, -> 1).
   void Finish(const Status& status);
   /// Sets an explicit exit code (e.g. kExitPartial).
   void Finish(int code) { exit_code = code; }
@@ -40,10 +41,11 @@ void RegisterConfigCommands(CLI::App& root, CliContext& ctx);   // config check|
 void RegisterParquetCommands(CLI::App& root, CliContext& ctx);  // parquet inspect
 void RegisterIcebergCommands(CLI::App& root, CliContext& ctx);  // tables, table, snapshots, scan
 void RegisterWarmCommands(CLI::App& root, CliContext& ctx);     // generate, load, warm
-void RegisterJobCommands(CLI::App& root, CliContext& ctx);      // offload, maintain
+void RegisterOffloadCommands(CLI::App& root, CliContext& ctx);  // offload
 void RegisterMaintainCommands(CLI::App& root,
                               CliContext& ctx);  // maintain compact|expire|orphans|manifests|all
-void RegisterServiceCommands(CLI::App& root, CliContext& ctx);   // serve, jobs
+void RegisterServeCommands(CLI::App& root, CliContext& ctx);     // serve
+void RegisterJobsCommands(CLI::App& root, CliContext& ctx);      // jobs [history|run]
 void RegisterAuditCommands(CLI::App& root, CliContext& ctx);     // audit
 void RegisterQueryCommands(CLI::App& root, CliContext& ctx);     // query
 void RegisterBackfillCommands(CLI::App& root, CliContext& ctx);  // backfill

@@ -48,11 +48,12 @@ using Registrar = void (*)(CLI::App&, CliContext&);
 constexpr Registrar kAreas[] = {
     RegisterConfigCommands,    // config check | example
     RegisterWarmCommands,      // warm, generate, load
-    RegisterJobCommands,       // offload, maintain
+    RegisterOffloadCommands,   // offload
     RegisterMaintainCommands,  // maintain compact | expire | orphans | manifests | all
     RegisterIcebergCommands,   // tables, table, snapshots, scan
     RegisterParquetCommands,   // parquet inspect
-    RegisterServiceCommands,   // serve, jobs
+    RegisterServeCommands,     // serve
+    RegisterJobsCommands,      // jobs [history | run]
     RegisterAuditCommands,     // audit
     RegisterQueryCommands,     // query
     RegisterBackfillCommands,  // backfill

@@ -4,8 +4,9 @@
 /// unknown keys and bad values are errors naming the key path and line.
 /// `${ENV_VAR}` in any scalar is replaced from the environment (secrets stay
 /// out of the file). Relative paths resolve against the config file's folder.
-/// Without a file, the defaults describe the platform's eleven tables on the
-/// embedded engine, a SQLite catalog and a local warehouse under one data dir.
+/// Without a file, the defaults describe the platform's nine tables (raw,
+/// bronze, silver and six gold) on the embedded engine, a SQLite catalog and a
+/// local warehouse under one data dir.
 
 #include <cstdint>
 #include <map>
@@ -18,9 +19,31 @@
 
 namespace k2 {
 
+/// warm.kind: which ClickHouse driver reads the warm tier.
+enum class WarmKind {
+  kEmbedded,  ///< "embedded": chDB in-process
+  kHttp,      ///< "http": a ClickHouse server
+};
+/// catalog.type: the Iceberg catalog k2 commits to.
+enum class CatalogKind {
+  kSql,   ///< "sql": the JDBC-catalog tables in SQLite or PostgreSQL
+  kRest,  ///< "rest": an Iceberg REST catalog server
+};
+/// service.rest_catalog.vend_credentials: which tokens get the warehouse's S3
+/// credentials from k2's REST catalog.
+enum class VendCredentials {
+  kOff,        ///< "off": none
+  kReadWrite,  ///< "read-write": read-write tokens only
+  kAll,        ///< "all": read-only tokens too
+};
+/// The config spelling of each kind ("embedded", "sql", "read-write", ...).
+std::string_view WarmKindName(WarmKind kind);
+std::string_view CatalogKindName(CatalogKind kind);
+std::string_view VendCredentialsName(VendCredentials vend);
+
 /// Where the warm tier (ClickHouse) is.
 struct WarmConfig {
-  std::string kind = "embedded";  ///< "embedded" (chDB in-process) | "http"
+  WarmKind kind = WarmKind::kEmbedded;
   std::string url = "http://127.0.0.1:8123";
   std::string user = "default";
   std::string password;  ///< secret: never logged
@@ -38,8 +61,8 @@ struct WarmConfig {
 
 /// The Iceberg catalog.
 struct CatalogConfig {
-  std::string type = "sql";  ///< "sql" | "rest"
-  std::string name = "k2";   ///< catalog_name in the JDBC catalog tables
+  CatalogKind type = CatalogKind::kSql;
+  std::string name = "k2";  ///< catalog_name in the JDBC catalog tables
   /// sql: a SQLite path / sqlite:///path, or postgresql://user:pass@host:port/db
   /// (default <data_dir>/catalog.db). rest: the REST catalog base URI.
   std::string uri;
@@ -140,9 +163,8 @@ struct RestCatalogServerConfig {
   /// Vended credentials: the warehouse's S3 settings (key pair, session
   /// token, endpoint, region) handed to clients that ask with
   /// X-Iceberg-Access-Delegation: vended-credentials, in table loads and
-  /// /v1/config overrides. "off", "read-write" (read-write tokens only) or
-  /// "all" (read-only tokens too).
-  std::string vend_credentials = "off";
+  /// /v1/config overrides.
+  VendCredentials vend_credentials = VendCredentials::kOff;
 };
 
 struct ServiceConfig {

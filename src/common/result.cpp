@@ -32,6 +32,13 @@ std::string_view ErrorKindName(ErrorKind kind) {
   return "internal";
 }
 
+std::optional<ErrorKind> ParseErrorKind(std::string_view name) {
+  for (int k = 0; k <= static_cast<int>(ErrorKind::kInternal); ++k) {
+    if (ErrorKindName(static_cast<ErrorKind>(k)) == name) return static_cast<ErrorKind>(k);
+  }
+  return std::nullopt;
+}
+
 std::string Error::ToString() const {
   return fmt::format("{}: {}", ErrorKindName(kind), message);
 }

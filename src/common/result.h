@@ -5,6 +5,7 @@
 /// offset, table and column, config key and line.
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,8 @@ enum class ErrorKind {
 
 /// Stable lower_snake name of a kind, used in logs, JSON output and metrics labels.
 std::string_view ErrorKindName(ErrorKind kind);
+/// The kind named `name` (ErrorKindName's spelling), or nullopt if none is.
+std::optional<ErrorKind> ParseErrorKind(std::string_view name);
 
 /// An error: its kind and a message that names the thing it is about.
 struct Error {

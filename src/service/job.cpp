@@ -74,11 +74,6 @@ Result<Trigger> ParseTrigger(std::string_view name) {
   return MakeError(ErrorKind::kInvalidInput, "unknown run trigger '{}'", name);
 }
 
-JobRegistry& JobRegistry::Global() {
-  static JobRegistry registry;
-  return registry;
-}
-
 void JobRegistry::RegisterJobFactory(const std::string& name, JobFactory factory) {
   std::lock_guard<std::mutex> guard(mu_);
   factories_[name] = std::move(factory);

@@ -3,7 +3,8 @@
 /// of work (an offload of a layer, a compaction, an audit) and reports what it
 /// did; the daemon decides when it runs, retries it, times it out, records it
 /// and turns its outcome into metrics and alerts. Jobs are registered by name
-/// in a JobRegistry (the CLI wires the real offload/maintenance jobs there).
+/// in a JobRegistry (`k2 serve` registers the real offload/maintenance jobs
+/// there: cli/builtin_jobs.h).
 
 #include <cstdint>
 #include <functional>
@@ -112,12 +113,11 @@ using TableStatsFactory = std::function<Result<TableStatsProvider>(const Config&
 /// Builds a TableDetailProvider (the dashboard's per-table view) from the configuration.
 using TableDetailFactory = std::function<Result<TableDetailProvider>(const Config& config)>;
 
-/// Named job factories. `k2 serve` asks it for every job in the schedule;
-/// scheduled names without a factory are reported and left out. Thread-safe.
+/// Named job factories. `k2 serve` builds one (cli/builtin_jobs.h) and asks
+/// it for every job in the schedule; scheduled names without a factory are
+/// reported and left out. Thread-safe.
 class JobRegistry {
  public:
-  /// The process-wide registry the CLI uses.
-  static JobRegistry& Global();
   /// Registers (or replaces) the factory for `name`.
   void RegisterJobFactory(const std::string& name, JobFactory factory);
   /// Registers (or replaces) the factory for every name starting with

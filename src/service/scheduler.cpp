@@ -423,17 +423,8 @@ void Scheduler::StartAttempt(Entry& e, Trigger trigger, int attempt, TimePoint s
   });
 }
 
-void Scheduler::RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint scheduled,
-                           std::shared_ptr<CancellationToken> token) {
-  const std::string& name = e->schedule.name;
-  JobRun run;
-  run.job = name;
-  run.trigger = trigger;
-  run.attempt = attempt;
-  run.scheduled = scheduled;
-  run.started = run.finished = clock_.Now();
-
-  bool leased = false;
+bool Scheduler::TakeLease(JobRun& run) {
+  const std::string& name = run.job;
   auto lease = store_.TryAcquireLease(name, options_.owner, run.started, options_.lease_ttl);
   if (lease && !*lease) {
     // A daemon killed with SIGKILL leaves its lease until the ttl runs out;
@@ -452,92 +443,91 @@ void Scheduler::RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint sch
     run.status = RunStatus::kFailed;
     run.error_kind = lease.error().kind;
     run.error = "taking the job lease: " + lease.error().message;
-  } else if (!*lease) {
+    return false;
+  }
+  if (!*lease) {
     run.status = RunStatus::kSkipped;
     run.error = "another k2 process holds this job's lease";
-  } else {
-    leased = true;
-    run.status = RunStatus::kRunning;
+    return false;
   }
-  auto id = store_.RecordStart(run);
-  if (id) {
-    run.id = *id;
-  } else {
-    spdlog::error("job {}: recording the run start: {}", name, id.error().ToString());
-  }
+  run.status = RunStatus::kRunning;
+  return true;
+}
 
-  if (leased) {
-    spdlog::info("job {}: attempt {} started ({})", name, attempt, TriggerName(trigger));
-    JobContext ctx{*token, attempt, trigger, scheduled, clock_};
-    Result<JobOutcome> result = MakeError(ErrorKind::kInternal, "job {} did not run", name);
-    try {
-      result = e->job->Run(ctx);
-    } catch (const std::exception& ex) {
-      result = MakeError(ErrorKind::kInternal, "job {} threw: {}", name, ex.what());
-    }
-    run.finished = clock_.Now();
-    malloc_trim(0);  // the idle daemon gives the job's heap back (see main's mallopt)
-    if (result) {
-      run.status = RunStatus::kSucceeded;
-      run.outcome = std::move(*result);
+void Scheduler::RunLeased(Entry& e, JobRun& run, CancellationToken& token) {
+  const std::string& name = run.job;
+  spdlog::info("job {}: attempt {} started ({})", name, run.attempt, TriggerName(run.trigger));
+  JobContext ctx{token, run.attempt, run.trigger, run.scheduled, clock_};
+  Result<JobOutcome> result = MakeError(ErrorKind::kInternal, "job {} did not run", name);
+  try {
+    result = e.job->Run(ctx);
+  } catch (const std::exception& ex) {
+    result = MakeError(ErrorKind::kInternal, "job {} threw: {}", name, ex.what());
+  }
+  run.finished = clock_.Now();
+  malloc_trim(0);  // the idle daemon gives the job's heap back (see main's mallopt)
+  if (result) {
+    run.status = RunStatus::kSucceeded;
+    run.outcome = std::move(*result);
+  } else {
+    run.error_kind = result.error().kind;
+    run.error = result.error().message;
+    if (token.reason() == CancelReason::kTimeout) {
+      run.status = RunStatus::kTimedOut;
+      run.error_kind = ErrorKind::kTimeout;
+    } else if (result.error().kind == ErrorKind::kCancelled) {
+      run.status = RunStatus::kCancelled;
     } else {
-      run.error_kind = result.error().kind;
-      run.error = result.error().message;
-      if (token->reason() == CancelReason::kTimeout) {
-        run.status = RunStatus::kTimedOut;
-        run.error_kind = ErrorKind::kTimeout;
-      } else if (result.error().kind == ErrorKind::kCancelled) {
-        run.status = RunStatus::kCancelled;
-      } else {
-        run.status = RunStatus::kFailed;
-      }
-    }
-    auto released = store_.ReleaseLease(name, options_.owner);
-    if (!released) {
-      spdlog::warn("job {}: releasing the lease: {}", name, released.error().ToString());
+      run.status = RunStatus::kFailed;
     }
   }
-  if (run.id != 0) {
-    auto finished = store_.RecordFinish(run);
-    if (!finished)
-      spdlog::error("job {}: recording the run end: {}", name, finished.error().ToString());
+  auto released = store_.ReleaseLease(name, options_.owner);
+  if (!released) {
+    spdlog::warn("job {}: releasing the lease: {}", name, released.error().ToString());
   }
+}
 
+Scheduler::RetryDecision Scheduler::DecideRetry(const Entry& e, const JobRun& run) {
   bool failed = run.status == RunStatus::kFailed || run.status == RunStatus::kTimedOut;
-  bool will_retry = false;
-  Duration delay{};
-  std::vector<RunListener> listeners;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    will_retry = failed && !stopping_ && run.error_kind && IsRetryable(*run.error_kind) &&
-                 attempt < e->schedule.retry.max_attempts;
-    if (will_retry) {
-      std::uniform_real_distribution<double> unit(0.0, 1.0);
-      delay = BackoffDelay(e->schedule.retry, attempt, unit(rng_));
-    }
-    listeners = listeners_;
+  RetryDecision retry;
+  std::lock_guard<std::mutex> guard(mu_);
+  retry.will_retry = failed && !stopping_ && run.error_kind && IsRetryable(*run.error_kind) &&
+                     run.attempt < e.schedule.retry.max_attempts;
+  if (retry.will_retry) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    retry.delay = BackoffDelay(e.schedule.retry, run.attempt, unit(rng_));
   }
+  retry.listeners = listeners_;
+  return retry;
+}
+
+namespace {
+
+void LogAttemptEnd(const JobRun& run, bool will_retry, Duration delay) {
   if (run.status == RunStatus::kSucceeded) {
-    spdlog::info("job {}: attempt {} succeeded in {:.3f}s ({} rows, {} bytes, {} files)", name,
-                 attempt, run.duration_seconds(), run.outcome.rows, run.outcome.bytes,
+    spdlog::info("job {}: attempt {} succeeded in {:.3f}s ({} rows, {} bytes, {} files)", run.job,
+                 run.attempt, run.duration_seconds(), run.outcome.rows, run.outcome.bytes,
                  run.outcome.files);
   } else if (run.status != RunStatus::kSkipped) {
     spdlog::error(
-        "job {}: attempt {} {}: {}{}", name, attempt, RunStatusName(run.status), run.error,
+        "job {}: attempt {} {}: {}{}", run.job, run.attempt, RunStatusName(run.status), run.error,
         will_retry
             ? fmt::format(" (retrying in {:.1f}s)", std::chrono::duration<double>(delay).count())
             : std::string());
   }
-  for (const RunListener& l : listeners) l(run, will_retry);
+}
 
+}  // namespace
+
+void Scheduler::EndAttempt(Entry& e, const JobRun& run, bool will_retry, Duration delay) {
   std::lock_guard<std::mutex> guard(mu_);
-  e->running = false;
-  e->deadline.reset();
-  e->last_run = run;
-  if (run.status == RunStatus::kSucceeded) e->last_success = run.finished;
+  e.running = false;
+  e.deadline.reset();
+  e.last_run = run;
+  if (run.status == RunStatus::kSucceeded) e.last_success = run.finished;
   if (will_retry) {
-    e->retry_at = clock_.Now() + delay;
-    e->retry_scheduled = scheduled;
+    e.retry_at = clock_.Now() + delay;
+    e.retry_scheduled = run.scheduled;
   }
   --running_;
   dirty_ = true;
@@ -545,6 +535,36 @@ void Scheduler::RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint sch
   // scheduler may be destroyed, so nothing touches `this` after the unlock.
   cv_.notify_all();
   idle_cv_.notify_all();
+}
+
+void Scheduler::RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint scheduled,
+                           std::shared_ptr<CancellationToken> token) {
+  const std::string& name = e->schedule.name;
+  JobRun run;
+  run.job = name;
+  run.trigger = trigger;
+  run.attempt = attempt;
+  run.scheduled = scheduled;
+  run.started = run.finished = clock_.Now();
+
+  const bool leased = TakeLease(run);
+  auto id = store_.RecordStart(run);
+  if (id) {
+    run.id = *id;
+  } else {
+    spdlog::error("job {}: recording the run start: {}", name, id.error().ToString());
+  }
+  if (leased) RunLeased(*e, run, *token);
+  if (run.id != 0) {
+    auto finished = store_.RecordFinish(run);
+    if (!finished)
+      spdlog::error("job {}: recording the run end: {}", name, finished.error().ToString());
+  }
+
+  RetryDecision retry = DecideRetry(*e, run);
+  LogAttemptEnd(run, retry.will_retry, retry.delay);
+  for (const RunListener& l : retry.listeners) l(run, retry.will_retry);
+  EndAttempt(*e, run, retry.will_retry, retry.delay);
 }
 
 }  // namespace k2::service

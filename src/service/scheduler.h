@@ -133,9 +133,24 @@ class Scheduler {
   bool SettledLocked() const;
   JobState SnapshotLocked(const Entry& e) const;
   void RecordSkipped(Entry& e, Trigger trigger, TimePoint scheduled, std::string reason);
-  // Worker thread body.
+  // Worker thread body: one attempt, in phases (the functions below, in order).
   void RunAttempt(Entry* e, Trigger trigger, int attempt, TimePoint scheduled,
                   std::shared_ptr<CancellationToken> token);
+  /// Takes the job's lease (over a dead local holder's); if it cannot, sets
+  /// `run`'s status (failed or skipped) and error and returns false.
+  bool TakeLease(JobRun& run);
+  /// Runs the job under its lease, records the outcome in `run`, releases the lease.
+  void RunLeased(Entry& e, JobRun& run, CancellationToken& token);
+  /// Whether the ended `run` is retried and after what delay, and the
+  /// listeners to tell (copied under mu_).
+  struct RetryDecision {
+    bool will_retry = false;
+    Duration delay{};
+    std::vector<RunListener> listeners;
+  };
+  RetryDecision DecideRetry(const Entry& e, const JobRun& run);
+  /// Takes mu_: the job is idle again, with its last run and retry time; wakes the loop.
+  void EndAttempt(Entry& e, const JobRun& run, bool will_retry, Duration delay);
 
   Clock& clock_;
   JobStore& store_;

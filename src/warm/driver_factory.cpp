@@ -28,7 +28,7 @@ Result<std::unique_ptr<WarmDriver>> OpenWarmDriver(const Config& config) {
   TypeMappingOptions types;
   types.uint64_as_decimal = config.offload.uint64_mode == "decimal";
   types.datetime64_nanos = config.offload.datetime64_ns_mode == "nanos";
-  if (config.warm.kind == "http") {
+  if (config.warm.kind == WarmKind::kHttp) {
     HttpDriverOptions o;
     o.url = config.warm.url;
     o.user = config.warm.user;

@@ -13,7 +13,7 @@ TEST(ConfigTest, ExampleLoadsToTheDefaults) {
   K2_ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(ExampleConfigYaml(), "/etc/k2/k2.yaml"));
   Config d = DefaultConfig("/etc/k2/k2-data");
   EXPECT_EQ(c.data_dir, d.data_dir);
-  EXPECT_EQ(c.warm.kind, "embedded");
+  EXPECT_EQ(c.warm.kind, WarmKind::kEmbedded);
   EXPECT_EQ(c.warm.data_dir, "/etc/k2/k2-data/clickhouse");
   EXPECT_EQ(c.catalog.uri, "/etc/k2/k2-data/catalog.db");
   EXPECT_EQ(c.warehouse.location, "/etc/k2/k2-data/warehouse");
@@ -120,6 +120,26 @@ TEST(ConfigTest, TablesGetDefaultsAndPathsResolveNextToTheFile) {
   EXPECT_EQ(RedactUri("https://cat/v1?token=abc&x=1"), "https://cat/v1?token=***&x=1");
 }
 
+TEST(ConfigTest, KindsReadAndPrintTheirConfigSpelling) {
+  K2_ASSERT_OK_AND_ASSIGN(
+      Config c,
+      ParseConfig("warm: {kind: http, url: \"http://ch:8123\"}\ncatalog: {type: sql}\n"
+                  "service: {rest_catalog: {enabled: true, vend_credentials: read-write}}\n",
+                  "/srv/k2/k2.yaml"));
+  EXPECT_EQ(c.warm.kind, WarmKind::kHttp);
+  EXPECT_EQ(WarmKindName(c.warm.kind), "http");
+  EXPECT_EQ(CatalogKindName(c.catalog.type), "sql");
+  EXPECT_EQ(c.service.rest_catalog.vend_credentials, VendCredentials::kReadWrite);
+  EXPECT_EQ(VendCredentialsName(c.service.rest_catalog.vend_credentials), "read-write");
+  EXPECT_EQ(DefaultConfig("d").service.rest_catalog.vend_credentials, VendCredentials::kOff);
+  auto bad = ParseConfig("service: {rest_catalog: {vend_credentials: some}}\n", "k2.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("service.rest_catalog.vend_credentials (line 1): expected "
+                                     "off, read-write or all"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(ConfigTest, RestCatalogClientAndServerSections) {
   K2_ASSERT_OK_AND_ASSIGN(
       Config c,
@@ -127,7 +147,7 @@ TEST(ConfigTest, RestCatalogClientAndServerSections) {
                   "credential: \"id:secret\", scope: catalog, headers: {X-Tenant: desk}}\n"
                   "state: {uri: state/jobs.db}\n",
                   "/srv/k2/k2.yaml"));
-  EXPECT_EQ(c.catalog.type, "rest");
+  EXPECT_EQ(c.catalog.type, CatalogKind::kRest);
   EXPECT_EQ(c.catalog.headers.at("X-Tenant"), "desk");
   EXPECT_EQ(c.state.uri, "/srv/k2/state/jobs.db");
   auto no_uri = ParseConfig("catalog: {type: rest}\n", "k2.yaml");

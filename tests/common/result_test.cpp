@@ -37,5 +37,14 @@ TEST(ResultTest, ContextKeepsKind) {
   EXPECT_EQ(c.ToString(), "not_found: offload: table t");
 }
 
+TEST(ResultTest, ParseErrorKindReadsEveryName) {
+  for (int k = 0; k <= static_cast<int>(ErrorKind::kInternal); ++k) {
+    auto kind = static_cast<ErrorKind>(k);
+    EXPECT_EQ(ParseErrorKind(ErrorKindName(kind)), kind);
+  }
+  EXPECT_EQ(ParseErrorKind("kRemote"), std::nullopt);
+  EXPECT_EQ(ParseErrorKind(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace k2

@@ -40,7 +40,7 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
   RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind, RowHashing::kServer);
   K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
-  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http",
+  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == WarmKind::kHttp,
                                                     row_hashes.Hook());
   std::string partition_path;
   bool have_partition = false;
@@ -97,7 +97,7 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
   const iceberg::PartitionSpec spec = ctx.table->metadata().DefaultSpec();
   RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind, RowHashing::kServer);
   K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
-  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == "http",
+  auto reader = std::make_unique<PrefetchingReader>(std::move(source), config.warm.kind == WarmKind::kHttp,
                                                     row_hashes.Hook());
   const size_t width = ctx.write_schema->fields.size();
   const int64_t step = window_s * kMicrosPerSecond;
