@@ -206,7 +206,7 @@ Result<AuditReport> AuditJob::Run(const AuditOptions& options) {
                       config_.SelectTables(options.tables, options.layer));
   AuditReport report;
   for (const TableConfig* t : selected) {
-    if (options.cancelled && options.cancelled()) {
+    if (IsCancelled(options.cancel)) {
       return MakeError(ErrorKind::kCancelled, "audit cancelled before table {}", t->name);
     }
     report.tables.push_back(RunTable(*t, options));
@@ -287,7 +287,7 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
     auto reader = scan.ToBatchReader();
     if (!reader) return fail(reader.error());
     for (;;) {
-      if (options.cancelled && options.cancelled()) {
+      if (IsCancelled(options.cancel)) {
         return fail({ErrorKind::kCancelled, "audit cancelled while scanning the cold table"});
       }
       auto batch = (*reader)->Next();
@@ -379,7 +379,7 @@ TableAudit AuditJob::RunTable(const TableConfig& cfg, const AuditOptions& option
   };
 
   for (int64_t start : starts) {
-    if (options.cancelled && options.cancelled()) {
+    if (IsCancelled(options.cancel)) {
       return fail({ErrorKind::kCancelled, "audit cancelled"});
     }
     WindowAudit wa;

@@ -341,8 +341,7 @@ std::vector<std::vector<Window>> Chunks(const std::vector<Window>& windows, cons
 /// metadata version; a chunk without rows is recorded without a snapshot.
 /// Returns the rows committed.
 Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vector<Window>& chunk,
-                            std::vector<WrittenGroup>& groups,
-                            const std::function<bool()>& cancelled) {
+                            std::vector<WrittenGroup>& groups, const CancellationToken* cancel) {
   iceberg::Table& table = *p.ctx.table;
   const Window span{chunk.front().start_us, chunk.back().end_us};
   auto abort_files = [&] {
@@ -363,7 +362,7 @@ Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vecto
     rows += r.rows;
     records.push_back(r);
   }
-  if (cancelled && cancelled()) {
+  if (IsCancelled(cancel)) {
     abort_files();
     return MakeError(ErrorKind::kCancelled, "cancelled before committing {}", span.ToString());
   }
@@ -463,7 +462,7 @@ Status WriteBackfillSlice(const BackfillEnv& env, Producer& p, const std::string
             Clock::now() - last_commit < std::chrono::seconds(5)) {
           return OkStatus();
         }
-        auto rows = CommitChunk(p, id, pending_windows, pending, options.cancelled);
+        auto rows = CommitChunk(p, id, pending_windows, pending, options.cancel);
         if (!rows) {
           pending.clear();  // CommitChunk removed its files, or kept those that may be committed
           return std::unexpected(rows.error());

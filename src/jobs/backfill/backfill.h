@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "common/cancellation.h"
 #include "common/config.h"
 #include "io/file_io.h"
 #include "jobs/backfill/backfill_state.h"
@@ -66,7 +67,6 @@ struct BackfillStartOptions {
   bool skip_expired = false;  ///< --from-warm: leave windows ClickHouse dropped as they are
   std::string id;             ///< "" : a new id
   int parallel = 1;           ///< windows written at once
-  std::function<bool()> cancelled;
 };
 
 /// Progress of a running backfill (for the terminal and the daemon).
@@ -85,12 +85,12 @@ struct BackfillRunOptions {
   /// Windows per query and commit (0: every adjacent window of one
   /// partition: a day of hourly windows); a resume restarts at a commit.
   int windows_per_commit = 0;
-  std::function<bool()> cancelled;  ///< polled before each commit
+  const CancellationToken* cancel = nullptr;  ///< checked before each commit
 };
 
 /// Writes the remaining windows of backfill `id` (phase 4) and marks it
 /// written. kNotFound for an unknown id; kInvalidInput for a published or
-/// aborted one; kCancelled when `cancelled` said so (resume continues).
+/// aborted one; kCancelled when `cancel` was cancelled (resume continues).
 Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
                                   const BackfillRunOptions& options,
                                   BackfillProgress* progress = nullptr);
