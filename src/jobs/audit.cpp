@@ -109,7 +109,7 @@ std::vector<WarmColumn> ColumnsAsOf(const std::vector<WarmColumn>& warm,
   return out;
 }
 
-Predicate SincePredicate(const TimeColumn& time, int64_t since_us) {
+Predicate SincePredicate(const warm::TimeColumn& time, int64_t since_us) {
   PredicateTerm t;
   t.column = time.name;
   t.op = CompareOp::kGe;

@@ -102,7 +102,7 @@ struct Replaced {
 };
 
 Result<Replaced> ReplaceOnMain(const iceberg::Table& table, FileIO& io, const Config& config,
-                               const TimeColumn& time, std::optional<int64_t> snapshot,
+                               const warm::TimeColumn& time, std::optional<int64_t> snapshot,
                                const std::vector<Window>& windows) {
   Replaced out;
   if (!snapshot || windows.empty()) return out;
