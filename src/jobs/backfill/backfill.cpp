@@ -1,3 +1,12 @@
+// The backfill's life on its branch, in the order of backfill.h's phases:
+// start (plan, fork), run (write window chunks), publish (replace on main),
+// abort. One file, not one per phase: the phases are steps of one state
+// machine (the k2.backfill.<id> property) and share its private commit
+// helpers (MetadataChange, StateIn/PutState, LoadTarget, ReplaceOnMain, used
+// by fork and publish alike); split, those would become a header of internals.
+// The windows' producer (producer.h), the writer (offload/window_writer.h),
+// the audit (backfill_audit.h) and the state (backfill_state.h) live apart.
+// Each function stays under 120 lines.
 #include "jobs/backfill/backfill.h"
 
 #include <spdlog/spdlog.h>
