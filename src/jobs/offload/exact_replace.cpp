@@ -54,7 +54,7 @@ bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field,
 /// Rewrites the live rows of `task` (its deletes applied) outside `windows`
 /// into new files of the same partition: what an exact replace keeps of a
 /// file that also holds other windows (after compaction). One streaming read;
-/// holds one batch and one row group at a time.
+/// holds the batch read, its kept rows and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
                                       const iceberg::FileScanTask& task,
                                       const warm::TimeColumn& time,

@@ -31,7 +31,7 @@ struct KeptRows {
 
 /// Rewrites the live rows of `task` (its deletes applied) outside every
 /// window of `windows` into new files of the same partition. One streaming
-/// read; holds one batch and one row group at a time.
+/// read; holds the batch read, its kept rows and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
                                       const iceberg::FileScanTask& task,
                                       const warm::TimeColumn& time,
