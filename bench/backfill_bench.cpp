@@ -21,6 +21,7 @@
 #include "bench_support.h"
 #include "jobs/backfill/producer.h"
 #include "warm/reference_schema.h"
+#include "warm/time_column.h"
 
 namespace {
 
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   std::string sql =
       k2::warm::FillWindow(k2::jobs::ReplaceAll(ref->derive_select, "{source}",
                                                 fmt::format("icebergLocal('{}')", silver)),
-                           us(from), us(to));
+                           k2::warm::TimeColumn{ref->time_column}, us(from), us(to));
 
   std::printf("%-6s %-28s %9s %10s %12s %10s\n", "round", "side", "seconds", "rows", "peak RSS",
               "CPU s");

@@ -89,7 +89,7 @@ class OffloadLayerJob final : public service::Job {
       }
       // Polled before every commit: a timeout or shutdown stops before
       // committing, never half-way.
-      options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
+      options.cancel = &ctx.cancel;
       K2_ASSIGN_OR_RETURN(jobs::OffloadReport r, job.Run(options));
       report = r.ToJson();
     }
@@ -219,7 +219,7 @@ class AuditServiceJob final : public service::Job {
       jobs::AuditJob job(config_, *catalog_, *io_,
                          [this] { return jobs::OpenWarmDriver(config_); });
       jobs::AuditOptions options;
-      options.cancelled = [&ctx] { return ctx.cancel.IsCancelled(); };
+      options.cancel = &ctx.cancel;
       auto r = job.Run(options);
       if (!r) {
         if (r.error().kind == ErrorKind::kCancelled) K2_RETURN_IF_ERROR(ctx.cancel.Check(name()));

@@ -12,7 +12,7 @@
 namespace k2::cli {
 
 Result<ChildResult> RunChildCommand(const std::vector<std::string>& args,
-                                    const service::CancellationToken& cancel) {
+                                    const CancellationToken& cancel) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     return MakeError(ErrorKind::kInternal, "pipe: {}", std::strerror(errno));

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cancellation.h"
 #include "common/result.h"
-#include "service/cancellation.h"
 
 namespace k2::cli {
 
@@ -25,6 +25,6 @@ struct ChildResult {
 /// environment inherited. SIGTERM goes to the child when `cancel` fires;
 /// kCancelled then. kInternal when the child cannot start or dies by a signal.
 Result<ChildResult> RunChildCommand(const std::vector<std::string>& args,
-                                    const service::CancellationToken& cancel);
+                                    const CancellationToken& cancel);
 
 }  // namespace k2::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "cli/cli_config.h"
 #include "cli/commands.h"
 #include "columnar/value.h"
+#include "common/cancellation.h"
 #include "jobs/backfill/backfill.h"
 #include "jobs/backfill/backfill_audit.h"
 #include "warm/warm_driver.h"
@@ -31,7 +33,8 @@ struct BackfillArgs {
   bool no_audit = false;
 };
 
-volatile std::sig_atomic_t g_interrupted = 0;
+/// The token SIGINT cancels while a backfill writes (Cancel is lock-free).
+std::atomic<CancellationToken*> g_interrupt{nullptr};
 
 /// The config, catalog and warehouse a backfill command works on, and its
 /// engines: ClickHouse (the warm tier) and the embedded engine that runs
@@ -111,11 +114,15 @@ Status WriteAndAudit(CliContext& ctx, Session& s, const std::string& id,
   if (run.windows_per_commit < 0) {
     return MakeError(ErrorKind::kInvalidInput, "--windows-per-commit must not be negative");
   }
-  g_interrupted = 0;
-  auto previous = std::signal(SIGINT, [](int) { g_interrupted = 1; });
-  run.cancelled = [] { return g_interrupted != 0; };
+  CancellationToken interrupt;
+  g_interrupt.store(&interrupt);
+  auto previous = std::signal(SIGINT, [](int) {
+    if (CancellationToken* t = g_interrupt.load()) t->Cancel(CancelReason::kRequested);
+  });
+  run.cancel = &interrupt;
   auto written = jobs::RunBackfill(*s.env, id, run);
   std::signal(SIGINT, previous);
+  g_interrupt.store(nullptr);
   if (!written) {
     if (written.error().kind == ErrorKind::kCancelled) {
       spdlog::warn("backfill {}: interrupted; `k2 backfill resume {}` continues it", id, id);

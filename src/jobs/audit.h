@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "common/cancellation.h"
 #include "common/config.h"
 #include "io/file_io.h"
 #include "jobs/offload.h"
@@ -47,10 +48,10 @@
 namespace k2::jobs {
 
 struct AuditOptions {
-  std::vector<std::string> tables;  ///< k2 names or targets; empty: every enabled table
-  std::string layer;                ///< raw|bronze|silver|gold; empty: all
-  int64_t since_us = 0;             ///< audit windows starting at or after this; 0: all
-  std::function<bool()> cancelled;  ///< polled between windows; true stops with kCancelled
+  std::vector<std::string> tables;            ///< k2 names or targets; empty: every enabled table
+  std::string layer;                          ///< raw|bronze|silver|gold; empty: all
+  int64_t since_us = 0;                       ///< audit windows starting at or after this; 0: all
+  const CancellationToken* cancel = nullptr;  ///< checked between windows: stops with kCancelled
 };
 
 enum class AuditStatus { kOk, kWarmExpired, kMismatch, kMissingInWarm, kMissingInCold };
@@ -104,7 +105,7 @@ class AuditJob {
 
   /// Audits the selected tables. Per-table failures are in the report;
   /// kInvalidInput for bad options (unknown table or layer), kCancelled when
-  /// `cancelled` said so.
+  /// `cancel` was cancelled.
   Result<AuditReport> Run(const AuditOptions& options);
 
  private:

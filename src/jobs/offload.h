@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "common/cancellation.h"
 #include "common/config.h"
 #include "io/file_io.h"
 #include "jobs/warm_source.h"
@@ -54,7 +55,7 @@ struct OffloadOptions {
   bool force = false;               ///< a replace may empty a window ClickHouse no longer holds
   bool dry_run = false;             ///< plan only
   int64_t now_us = 0;               ///< 0: the system clock
-  std::function<bool()> cancelled;  ///< polled before each commit; true stops the run
+  const CancellationToken* cancel = nullptr;  ///< checked before each commit: stops the run
 };
 
 /// The outcome of one window.

@@ -37,7 +37,7 @@ Status RollingParquetWriter::Roll() {
 
 Result<std::vector<WrittenFile>> RollingParquetWriter::Finish() {
   K2_RETURN_IF_ERROR(Roll());
-  return std::move(done_);
+  return done_;  // a copy: Abort() deletes them if their commit does not happen
 }
 
 void RollingParquetWriter::Abort() {

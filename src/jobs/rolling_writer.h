@@ -32,9 +32,11 @@ class RollingParquetWriter {
   /// Appends a batch of the writer's schema (kInvalidInput otherwise).
   Status Write(const ColumnBatch& batch);
   /// Closes the open file; returns every file written (none for an empty stream).
+  /// The writer keeps the list: Abort() after Finish() still deletes them.
   Result<std::vector<WrittenFile>> Finish();
-  /// Discards the open file and deletes the finished ones. Only for files that
-  /// were never committed.
+  /// Discards the open file and deletes the finished ones, also after Finish()
+  /// (a window whose commit did not happen). Only for files that were never
+  /// committed.
   void Abort();
 
   int64_t rows_written() const { return rows_; }

@@ -243,7 +243,7 @@ std::map<std::string, std::vector<Tier>> ReferencedTables(const std::vector<SqlT
   return out;
 }
 
-std::string InRangesSql(const TimeColumn& time, const std::map<int64_t, int64_t>& ranges) {
+std::string InRangesSql(const warm::TimeColumn& time, const std::map<int64_t, int64_t>& ranges) {
   if (ranges.empty()) return "0";
   std::string col = warm::QuoteIdentifier(time.name);
   std::string out;

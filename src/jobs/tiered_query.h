@@ -150,7 +150,7 @@ std::string QualifyTables(const std::string& sql, const std::vector<std::string>
                           const std::string& database);
 
 /// The SQL condition "time column in `ranges`" (warm types; "0" when empty).
-std::string InRangesSql(const TimeColumn& time, const std::map<int64_t, int64_t>& ranges);
+std::string InRangesSql(const warm::TimeColumn& time, const std::map<int64_t, int64_t>& ranges);
 
 /// An engine error message with its "position N" mapped into the user's text
 /// through `rewritten`, followed by the user's line and a caret under it.

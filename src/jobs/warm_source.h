@@ -3,9 +3,9 @@
 /// ClickHouse, so that all three see exactly the same rows of a window:
 ///   - the query: the table's `query:` template, else the reference table's
 ///     offload select, else SELECT * filtered on the time column;
-///   - the time column, compared in its own type (DateTime, DateTime64,
-///     Date, Date32, or an integer epoch in `time_unit`), so ClickHouse's
-///     primary key still prunes;
+///   - the time column, compared in its own type (warm/time_column.h:
+///     DateTime, DateTime64, Date, Date32, or an integer epoch in
+///     `time_unit`), so ClickHouse's primary key still prunes;
 ///   - FINAL, for sources of the ReplacingMergeTree family (read as
 ///     ClickHouse means them: the deduplicated rows).
 
@@ -21,39 +21,10 @@
 #include "common/result.h"
 #include "jobs/window.h"
 #include "jobs/window_stats.h"
+#include "warm/time_column.h"
 #include "warm/warm_driver.h"
 
 namespace k2::jobs {
-
-/// A time column by its ClickHouse type.
-struct TimeColumn {
-  enum class Kind { kDateTime, kDateTime64, kDate, kDate32, kInteger };
-  std::string name;
-  Kind kind = Kind::kDateTime;
-  int64_t units_per_second = 0;  ///< kInteger: 1, 1000, 1000000 or 1000000000
-
-  /// The ClickHouse literal of instant `us` as the column compares it: for
-  /// Date columns the first day starting at or after `us` (a date's rows are
-  /// at its midnight), so `col >= lit(start) AND col < lit(end)` is exactly
-  /// the window's rows.
-  std::string WarmLiteral(int64_t us) const;
-  /// ClickHouse SQL giving `expr` (a value of the column) in epoch seconds.
-  std::string WarmEpochSeconds(const std::string& expr) const;
-  /// The instant (microseconds) of a cold value of this column.
-  std::optional<int64_t> ColdMicros(const Column& column, size_t row) const;
-  /// The instant of `raw`, a cold value of Iceberg type `type` (timestamp
-  /// micros or nanos, date days, or the integer column's units).
-  std::optional<int64_t> MicrosOf(TypeId type, int64_t raw) const;
-  /// A k2 predicate literal (text) for instant `us` on the Iceberg column,
-  /// with the same rounding as WarmLiteral.
-  std::string ColdLiteral(int64_t us) const;
-};
-
-/// The time column `name` among `columns` with `unit` ("" for date/time
-/// columns). kInvalidInput naming the column and its type when it cannot be a
-/// time column, when an integer column has no unit, or a date/time one has one.
-Result<TimeColumn> ResolveTimeColumn(const std::vector<WarmColumn>& columns,
-                                     const std::string& name, const std::string& unit);
 
 /// The engines whose rows ClickHouse deduplicates or collapses at merge time
 /// (and their Replicated forms): read with FINAL.
@@ -62,11 +33,11 @@ bool IsMergingEngine(const std::string& engine);
 struct WarmSource {
   std::string table;           ///< the k2 name (for messages)
   std::string query_template;  ///< SQL with {start} and {end}
-  TimeColumn time;
+  warm::TimeColumn time;
   bool final = false;               ///< rows read with FINAL
   std::vector<WarmColumn> columns;  ///< the query's columns (DESCRIBE)
 
-  /// The rows of `window`.
+  /// The rows of `window`: the template filled by warm::FillWindow.
   std::string WindowSql(const Window& window) const;
   /// Every row from 1970 to 2100 (probes: the oldest warm row).
   std::string AllRowsSql() const;

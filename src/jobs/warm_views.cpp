@@ -31,7 +31,7 @@ std::string ColdRangesInsertSql(const std::string& database, const std::string& 
                      list);
 }
 
-std::string InColdRangesSql(const TimeColumn& time, const std::string& database,
+std::string InColdRangesSql(const warm::TimeColumn& time, const std::string& database,
                             const std::string& table) {
   // The scalar subquery runs once per query; argMax over no rows is [].
   const std::string second = time.WarmEpochSeconds(warm::QuoteIdentifier(time.name));

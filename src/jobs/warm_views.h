@@ -46,7 +46,7 @@ std::string ColdRangesInsertSql(const std::string& database, const std::string& 
 /// The SQL condition "`time` in the committed ranges k2_cold_ranges holds
 /// for `table`" (false when it holds none). Windows start on whole seconds,
 /// so comparing the column's epoch second is exact, as InRangesSql is.
-std::string InColdRangesSql(const TimeColumn& time, const std::string& database,
+std::string InColdRangesSql(const warm::TimeColumn& time, const std::string& database,
                             const std::string& table);
 
 /// The CREATE OR REPLACE VIEW `database`.`<name>_all` of `table` (resolved

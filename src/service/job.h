@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cancellation.h"
 #include "common/result.h"
-#include "service/cancellation.h"
 #include "service/clock.h"
 #include "service/table_stats.h"
 

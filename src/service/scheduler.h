@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/cancellation.h"
 #include "common/result.h"
-#include "service/cancellation.h"
 #include "service/clock.h"
 #include "service/cron.h"
 #include "service/job.h"

@@ -556,26 +556,4 @@ Status ApplyReferenceSchema(WarmDriver& driver, SchemaFlavor flavor) {
   return OkStatus();
 }
 
-std::string FillWindow(const std::string& select_template, int64_t start_micros, int64_t end_micros,
-                       SchemaFlavor flavor) {
-  auto lit = [flavor](int64_t micros) {
-    if (flavor == SchemaFlavor::kLegacy) {
-      int64_t seconds = micros / 1000000 - (micros % 1000000 < 0 ? 1 : 0);
-      std::string text = FormatTimestampMicros(seconds * 1000000);
-      text = text.substr(0, 19);
-      for (auto& c : text) {
-        if (c == 'T') c = ' ';
-      }
-      return fmt::format("toDateTime({}, 'UTC')", QuoteLiteral(text));
-    }
-    std::string text = FormatTimestampMicros(micros);
-    for (auto& c : text) {
-      if (c == 'T') c = ' ';
-    }
-    return fmt::format("toDateTime64({}, 6, 'UTC')", QuoteLiteral(text));
-  };
-  std::string out = ReplaceAll(select_template, "{start}", lit(start_micros));
-  return ReplaceAll(std::move(out), "{end}", lit(end_micros));
-}
-
 }  // namespace k2::warm

@@ -45,7 +45,8 @@ struct ReferenceTable {
   std::string create_sql;         ///< CREATE TABLE IF NOT EXISTS ...
   std::string view_sql;           ///< CREATE MATERIALIZED VIEW feeding it ("" for raw)
   /// The default offload SELECT with {start} and {end} placeholders for the
-  /// window [start, end) on time_column; fill it with FillWindow. Gold tables
+  /// window [start, end) on time_column; fill it with FillWindow
+  /// (warm/time_column.h) and a DateTime time column. Gold tables
   /// are read finalized (-Merge combinators, GROUP BY), silver with FINAL.
   std::string offload_select;
   /// The reference table this one is derived from ("" for raw and for the
@@ -66,9 +67,9 @@ const ReferenceTable* FindReferenceTable(std::string_view name);
 const std::vector<ReferenceTable>& ReferenceTables();
 /// The reference tables of a flavour: the same nine names, layers, time
 /// columns and windows in the same order; SQL in that flavour's dialect. The
-/// legacy offload queries compare the time column with DateTime values, so
-/// fill them with FillWindow(..., SchemaFlavor::kLegacy) or with
-/// toDateTime(N, 'UTC') literals.
+/// legacy offload queries compare the time column with DateTime values, as
+/// FillWindow's literals of a DateTime column (toDateTime(N, 'UTC')) do in
+/// both flavours.
 const std::vector<ReferenceTable>& ReferenceTables(SchemaFlavor flavor);
 
 /// Every statement creating the schema, in order: tables, then views.
@@ -82,11 +83,5 @@ std::string ReferenceSchemaScript(SchemaFlavor flavor = SchemaFlavor::kModern);
 Status ApplyReferenceSchema(WarmDriver& driver);
 /// Creates the schema of `flavor` (idempotent). Errors name the statement.
 Status ApplyReferenceSchema(WarmDriver& driver, SchemaFlavor flavor);
-
-/// Replaces {start} and {end} in `select_template` with literals for
-/// microseconds since epoch (safely quoted): DateTime64(6, 'UTC') for the
-/// modern flavour, DateTime('UTC') (whole seconds, floored) for the legacy one.
-std::string FillWindow(const std::string& select_template, int64_t start_micros, int64_t end_micros,
-                       SchemaFlavor flavor = SchemaFlavor::kModern);
 
 }  // namespace k2::warm

@@ -40,6 +40,17 @@ TEST_F(FaultInjectingStoreTest, LostReplyAfterTheSwapIsUnknownButApplied) {
   K2_ASSERT_ERROR_KIND(catalog_->SwapTable(t_, "v1", "v2"), ErrorKind::kCommitConflict);
 }
 
+TEST_F(FaultInjectingStoreTest, ThenFailWaitsForTheFaultBeforeIt) {
+  faults_->FailNext("UPDATE iceberg_tables", ErrorKind::kCommitStateUnknown, true);
+  faults_->ThenFail("SELECT metadata_location", ErrorKind::kIo);
+  K2_ASSERT_OK(catalog_->LoadTable(t_));  // not armed yet
+  K2_ASSERT_ERROR_KIND(catalog_->SwapTable(t_, "v1", "v2"), ErrorKind::kCommitStateUnknown);
+  K2_ASSERT_ERROR_KIND(catalog_->LoadTable(t_), ErrorKind::kIo);  // the read-back fails too
+  EXPECT_EQ(faults_->fired(), 2);
+  K2_ASSERT_OK_AND_ASSIGN(auto location, catalog_->LoadTable(t_));
+  EXPECT_EQ(location, "v2");
+}
+
 TEST_F(FaultInjectingStoreTest, LostConnectionBeforeTheSwapLeavesTheTable) {
   faults_->FailNext("UPDATE iceberg_tables", ErrorKind::kCommitStateUnknown, false);
   K2_ASSERT_ERROR_KIND(catalog_->SwapTable(t_, "v1", "v2"), ErrorKind::kCommitStateUnknown);

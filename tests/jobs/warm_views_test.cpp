@@ -39,7 +39,7 @@ TEST_F(WarmViewsSplitTest, RangesSelectExactlyTheirRowsForEveryTimeColumnKind) {
                                   {"ms", "Int64"}};
   for (const auto& [name, unit] : std::vector<std::pair<std::string, std::string>>{
            {"d", ""}, {"d32", ""}, {"dt", ""}, {"dt64", ""}, {"ms", "ms"}}) {
-    K2_ASSERT_OK_AND_ASSIGN(TimeColumn time, ResolveTimeColumn(cols, name, unit));
+    K2_ASSERT_OK_AND_ASSIGN(warm::TimeColumn time, warm::ResolveTimeColumn(cols, name, unit));
     const std::string in_cold = InColdRangesSql(time, "", "tv");
     // The same rows as InRangesSql's literal ranges select.
     const std::string literal = InRangesSql(time, {{kDayUs, 2 * kDayUs}, {3 * kDayUs, 4 * kDayUs}});
@@ -52,7 +52,7 @@ TEST_F(WarmViewsSplitTest, RangesSelectExactlyTheirRowsForEveryTimeColumnKind) {
     EXPECT_EQ(Warm("SELECT count() FROM tv WHERE " + InColdRangesSql(time, "", "absent")), "0");
   }
   // Dates: 1970-01-02 and 01-04, 4 rows each, and the extra row (dated 01-02).
-  K2_ASSERT_OK_AND_ASSIGN(TimeColumn d, ResolveTimeColumn(cols, "d", ""));
+  K2_ASSERT_OK_AND_ASSIGN(warm::TimeColumn d, warm::ResolveTimeColumn(cols, "d", ""));
   EXPECT_EQ(Warm("SELECT count() FROM tv WHERE " + InColdRangesSql(d, "", "tv")), "9");
 }
 

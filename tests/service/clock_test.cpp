@@ -4,7 +4,6 @@
 
 #include <thread>
 
-#include "service/cancellation.h"
 #include "support/support.h"
 
 namespace k2::service {
@@ -43,19 +42,6 @@ TEST(ManualClockTest, PastDeadlineReturnsImmediately) {
   clock.WaitUntil(lock, cv, clock.Now());
   EXPECT_TRUE(lock.owns_lock());
   EXPECT_EQ(clock.sleepers(), 0);
-}
-
-TEST(CancellationTokenTest, FirstReasonWinsAndCheckReportsKind) {
-  CancellationToken token;
-  K2_EXPECT_OK(token.Check("offload t"));
-  token.Cancel(CancelReason::kTimeout);
-  token.Cancel(CancelReason::kShutdown);
-  EXPECT_EQ(token.reason(), CancelReason::kTimeout);
-  K2_ASSERT_ERROR_KIND(token.Check("offload t"), ErrorKind::kTimeout);
-  CancellationToken shutdown;
-  shutdown.Cancel(CancelReason::kShutdown);
-  K2_ASSERT_ERROR_KIND(shutdown.Check("offload t"), ErrorKind::kCancelled);
-  EXPECT_NE(shutdown.Check("offload t").error().message.find("offload t"), std::string::npos);
 }
 
 }  // namespace

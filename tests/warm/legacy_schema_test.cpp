@@ -13,6 +13,7 @@
 #include "support/clickhouse_server.h"
 #include "warm/binance_loader.h"
 #include "warm/reference_schema.h"
+#include "warm/time_column.h"
 #include "warm/trade_generator.h"
 #include "warm/warm_test_util.h"
 
@@ -72,10 +73,6 @@ TEST(LegacySchemaTest, FlavorFromVersionAndName) {
   EXPECT_EQ(f, SchemaFlavor::kLegacy);
   K2_ASSERT_ERROR_KIND(ParseSchemaFlavor("old"), ErrorKind::kInvalidInput);
   EXPECT_EQ(SchemaFlavorName(SchemaFlavor::kModern), "modern");
-  EXPECT_EQ(FillWindow("t >= {start} AND t < {end}", 1723161600999999, 1723165200000000,
-                       SchemaFlavor::kLegacy),
-            "t >= toDateTime('2024-08-09 00:00:00', 'UTC') AND t < toDateTime('2024-08-09 "
-            "01:00:00', 'UTC')");
 }
 
 // One trade of silver, as read back through the HTTP driver.
@@ -180,9 +177,9 @@ TEST(LegacySchemaTest, GeneratedTradesFlowThroughAllNineTablesOnClickHouse1816) 
   // Silver through its offload query, over the whole span.
   const int64_t day = 1723161600000000;
   const auto& tables = ReferenceTables(SchemaFlavor::kLegacy);
-  K2_ASSERT_OK_AND_ASSIGN(auto sr,
-                          lg->Query(FillWindow(tables[2].offload_select, day, day + 86400000000LL,
-                                               SchemaFlavor::kLegacy)));
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto sr, lg->Query(FillWindow(tables[2].offload_select, TimeColumn{tables[2].time_column},
+                                    day, day + 86400000000LL)));
   auto silver = ReadAll(*sr);
   ASSERT_EQ(silver.size(), stats.trades);
   std::vector<Trade> trades;
@@ -227,9 +224,9 @@ TEST(LegacySchemaTest, GeneratedTradesFlowThroughAllNineTablesOnClickHouse1816) 
       c.quote += t.quote;
       ++c.count;
     }
-    K2_ASSERT_OK_AND_ASSIGN(auto gr,
-                            lg->Query(FillWindow(table.offload_select, day, day + 86400000000LL,
-                                                 SchemaFlavor::kLegacy)));
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto gr, lg->Query(FillWindow(table.offload_select, TimeColumn{table.time_column}, day,
+                                      day + 86400000000LL)));
     auto got = ReadAll(*gr);
     ASSERT_EQ(got.size(), want.size()) << table.name;
     for (const auto& row : got) {
@@ -269,7 +266,8 @@ TEST(LegacySchemaTest, GeneratedTradesFlowThroughAllNineTablesOnClickHouse1816) 
   for (size_t g = 0; g < 6; ++g) {
     const ReferenceTable& table = ReferenceTables(SchemaFlavor::kModern)[3 + g];
     K2_ASSERT_OK_AND_ASSIGN(
-        auto mr, chdb->Query(FillWindow(table.offload_select, day, day + 86400000000LL)));
+        auto mr, chdb->Query(FillWindow(table.offload_select, TimeColumn{table.time_column}, day,
+                                        day + 86400000000LL)));
     auto modern = ReadAll(*mr);
     EXPECT_EQ(modern, gold_rows[table.name]) << table.name;
   }

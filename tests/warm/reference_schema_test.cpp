@@ -8,6 +8,7 @@
 
 #include "support/support.h"
 #include "warm/binance_loader.h"
+#include "warm/time_column.h"
 #include "warm/trade_generator.h"
 #include "warm/warm_test_util.h"
 
@@ -36,11 +37,11 @@ TEST(ReferenceSchemaTest, TablesAndTemplates) {
       EXPECT_NE(t.offload_select.find("argMinMerge"), std::string::npos);
     }
   }
-  std::string q =
-      FillWindow("SELECT 1 WHERE t >= {start} AND t < {end}", 1723161600000000, 1723165200000000);
+  std::string q = FillWindow("SELECT 1 WHERE t >= {start} AND t < {end}", TimeColumn{"t"},
+                             1723161600000000, 1723165200000000);
   EXPECT_EQ(q,
-            "SELECT 1 WHERE t >= toDateTime64('2024-08-09 00:00:00.000000', 6, 'UTC') AND t < "
-            "toDateTime64('2024-08-09 01:00:00.000000', 6, 'UTC')");
+            "SELECT 1 WHERE t >= toDateTime(1723161600, 'UTC') AND t < toDateTime(1723165200, "
+            "'UTC')");
 }
 
 TEST(ReferenceSchemaTest, CheckedInScriptMatchesCode) {
@@ -125,7 +126,8 @@ TEST(ReferenceSchemaTest, GeneratedTradesFlowThroughTheMedallion) {
   EXPECT_EQ(Trim(gold), std::to_string(stats.trades));
   // The silver offload query of the first 10 minutes equals a direct count.
   const auto& silver_t = ReferenceTables()[2];
-  std::string q = FillWindow(silver_t.offload_select, o.start_micros, o.start_micros + 600000000);
+  std::string q = FillWindow(silver_t.offload_select, TimeColumn{silver_t.time_column},
+                             o.start_micros, o.start_micros + 600000000);
   K2_ASSERT_OK_AND_ASSIGN(auto reader, driver->Query(q));
   uint64_t n = 0;
   while (true) {
@@ -233,7 +235,8 @@ TEST(ReferenceSchemaTest, BinanceCapturesMatchPublishedStatsAndCandles) {
   const auto& gold = ReferenceTables()[3];
   ASSERT_EQ(gold.name, "gold_ohlcv_1m");
   K2_ASSERT_OK_AND_ASSIGN(
-      auto gr, driver->Query(FillWindow(gold.offload_select, 1723161000000000, 1723162000000000)));
+      auto gr, driver->Query(FillWindow(gold.offload_select, TimeColumn{gold.time_column},
+                                        1723161000000000, 1723162000000000)));
   size_t seen = 0;
   while (true) {
     K2_ASSERT_OK_AND_ASSIGN(auto b, gr->Next());

@@ -7,6 +7,11 @@ void FaultInjectingStore::FailNext(std::string sql_prefix, ErrorKind kind, bool 
   faults_.push_back(Fault{std::move(sql_prefix), kind, apply_first});
 }
 
+void FaultInjectingStore::ThenFail(std::string sql_prefix, ErrorKind kind, bool apply_first) {
+  std::lock_guard lock(mu_);
+  faults_.push_back(Fault{std::move(sql_prefix), kind, apply_first, /*armed=*/faults_.empty()});
+}
+
 int FaultInjectingStore::fired() const {
   std::lock_guard lock(mu_);
   return fired_;
@@ -15,9 +20,10 @@ int FaultInjectingStore::fired() const {
 std::optional<FaultInjectingStore::Fault> FaultInjectingStore::Take(std::string_view sql) {
   std::lock_guard lock(mu_);
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
-    if (sql.starts_with(it->prefix)) {
+    if (it->armed && sql.starts_with(it->prefix)) {
       Fault fault = std::move(*it);
-      faults_.erase(it);
+      it = faults_.erase(it);
+      if (it != faults_.end()) it->armed = true;  // a ThenFail waiting for this one
       ++fired_;
       return fault;
     }

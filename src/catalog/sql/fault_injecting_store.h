@@ -31,6 +31,10 @@ class FaultInjectingStore final : public CatalogStore {
   /// `apply_first` the transaction is rolled back). Faults queue up in order;
   /// each fires once. Thread-safe.
   void FailNext(std::string sql_prefix, ErrorKind kind, bool apply_first = false);
+  /// Like FailNext, but armed only once the fault queued just before it has
+  /// fired: a fault that follows another (the read-back of a commit whose
+  /// reply was lost fails too, and its outcome stays unknown).
+  void ThenFail(std::string sql_prefix, ErrorKind kind, bool apply_first = false);
   /// How many injected faults have fired.
   int fired() const;
 
@@ -46,6 +50,7 @@ class FaultInjectingStore final : public CatalogStore {
     std::string prefix;
     ErrorKind kind;
     bool apply_first;
+    bool armed = true;  ///< false until the fault before it fires (ThenFail)
   };
   /// Removes and returns the first queued fault matching `sql`, if any.
   std::optional<Fault> Take(std::string_view sql);

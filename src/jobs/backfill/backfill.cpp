@@ -1,3 +1,12 @@
+// The backfill's life on its branch, in the order of backfill.h's phases:
+// start (plan, fork), run (write window chunks), publish (replace on main),
+// abort. One file, not one per phase: the phases are steps of one state
+// machine (the k2.backfill.<id> property) and share its private commit
+// helpers (MetadataChange, StateIn/PutState, LoadTarget, ReplaceOnMain, used
+// by fork and publish alike); split, those would become a header of internals.
+// The windows' producer (producer.h), the writer (offload/window_writer.h),
+// the audit (backfill_audit.h) and the state (backfill_state.h) live apart.
+// Each function stays under 120 lines.
 #include "jobs/backfill/backfill.h"
 
 #include <spdlog/spdlog.h>
@@ -102,7 +111,7 @@ struct Replaced {
 };
 
 Result<Replaced> ReplaceOnMain(const iceberg::Table& table, FileIO& io, const Config& config,
-                               const TimeColumn& time, std::optional<int64_t> snapshot,
+                               const warm::TimeColumn& time, std::optional<int64_t> snapshot,
                                const std::vector<Window>& windows) {
   Replaced out;
   if (!snapshot || windows.empty()) return out;
@@ -341,8 +350,7 @@ std::vector<std::vector<Window>> Chunks(const std::vector<Window>& windows, cons
 /// metadata version; a chunk without rows is recorded without a snapshot.
 /// Returns the rows committed.
 Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vector<Window>& chunk,
-                            std::vector<WrittenGroup>& groups,
-                            const std::function<bool()>& cancelled) {
+                            std::vector<WrittenGroup>& groups, const CancellationToken* cancel) {
   iceberg::Table& table = *p.ctx.table;
   const Window span{chunk.front().start_us, chunk.back().end_us};
   auto abort_files = [&] {
@@ -363,7 +371,7 @@ Result<int64_t> CommitChunk(Producer& p, const std::string& id, const std::vecto
     rows += r.rows;
     records.push_back(r);
   }
-  if (cancelled && cancelled()) {
+  if (IsCancelled(cancel)) {
     abort_files();
     return MakeError(ErrorKind::kCancelled, "cancelled before committing {}", span.ToString());
   }
@@ -463,7 +471,7 @@ Status WriteBackfillSlice(const BackfillEnv& env, Producer& p, const std::string
             Clock::now() - last_commit < std::chrono::seconds(5)) {
           return OkStatus();
         }
-        auto rows = CommitChunk(p, id, pending_windows, pending, options.cancelled);
+        auto rows = CommitChunk(p, id, pending_windows, pending, options.cancel);
         if (!rows) {
           pending.clear();  // CommitChunk removed its files, or kept those that may be committed
           return std::unexpected(rows.error());

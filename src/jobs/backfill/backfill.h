@@ -13,11 +13,15 @@
 ///              holding other windows too are rewritten without them) and
 ///              records the state (backfill_state.h): the branch is main with
 ///              the range re-derived so far.
-///   run     4. Per window: stream the producer's rows into Parquet (the
-///              offload's window writer: count and checksum of exactly the rows
-///              written), append them to the branch, recording the window in
-///              the state property in the same metadata version. Resumable
-///              after a crash from the last window committed.
+///   run     4. In chunks of adjacent windows of one partition (a day of
+///              hourly windows by default): one ordered query per run of
+///              chunks (runs written in parallel), its rows cut into Parquet
+///              files per chunk as they pass (the offload's window writer:
+///              count and checksum of exactly the rows written per window),
+///              appended to the branch with the chunk's windows recorded in
+///              the state property in the same metadata version (chunks
+///              finished within a few seconds share a commit). Resumable after
+///              a crash from the last chunk committed.
 ///   audit   5. (backfill_audit.h) the branch per window against what was
 ///              written, invariants of candles against their source, a diff
 ///              against main. Nothing so far is visible on main.
@@ -37,6 +41,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "common/cancellation.h"
 #include "common/config.h"
 #include "io/file_io.h"
 #include "jobs/backfill/backfill_state.h"
@@ -66,7 +71,6 @@ struct BackfillStartOptions {
   bool skip_expired = false;  ///< --from-warm: leave windows ClickHouse dropped as they are
   std::string id;             ///< "" : a new id
   int parallel = 1;           ///< windows written at once
-  std::function<bool()> cancelled;
 };
 
 /// Progress of a running backfill (for the terminal and the daemon).
@@ -81,16 +85,17 @@ Result<BackfillState> StartBackfill(const BackfillEnv& env, const BackfillStartO
 
 /// How RunBackfill writes.
 struct BackfillRunOptions {
-  int parallel = 1;  ///< commits prepared at once
-  /// Windows per query and commit (0: every adjacent window of one
-  /// partition: a day of hourly windows); a resume restarts at a commit.
+  int parallel = 1;  ///< runs of chunks written at once (one query each)
+  /// Windows per chunk, each chunk its own commit (0: every adjacent window
+  /// of one partition, a day of hourly windows, and chunks finished within a
+  /// few seconds committed together); a resume restarts at a commit.
   int windows_per_commit = 0;
-  std::function<bool()> cancelled;  ///< polled before each commit
+  const CancellationToken* cancel = nullptr;  ///< checked before each commit
 };
 
 /// Writes the remaining windows of backfill `id` (phase 4) and marks it
 /// written. kNotFound for an unknown id; kInvalidInput for a published or
-/// aborted one; kCancelled when `cancelled` said so (resume continues).
+/// aborted one; kCancelled when `cancel` was cancelled (resume continues).
 Result<BackfillState> RunBackfill(const BackfillEnv& env, const std::string& id,
                                   const BackfillRunOptions& options,
                                   BackfillProgress* progress = nullptr);

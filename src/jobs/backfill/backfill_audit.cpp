@@ -39,7 +39,7 @@ struct RowsAt {
   Result<std::string> Sql(int64_t snapshot) const {
     K2_ASSIGN_OR_RETURN(std::string from,
                         IcebergAtSnapshotSql(m.location, metadata_location, snapshot));
-    const TimeColumn& t = p.ctx.source.time;
+    const warm::TimeColumn& t = p.ctx.source.time;
     const std::string q = warm::QuoteIdentifier(t.name);
     return fmt::format("SELECT * FROM (SELECT {} FROM {}) WHERE {} >= {} AND {} < {}",
                        ColdColumnsAs(m.CurrentSchema().schema, p.ctx.columns), from, q,
@@ -50,7 +50,7 @@ struct RowsAt {
 /// Rows and checksum per window start.
 Result<std::map<int64_t, std::pair<int64_t, std::string>>> StatsByWindow(
     warm::WarmDriver& engine, const Producer& p, const std::string& rows_sql, int64_t window_s) {
-  const TimeColumn& t = p.ctx.source.time;
+  const warm::TimeColumn& t = p.ctx.source.time;
   std::string sql =
       fmt::format("SELECT intDiv({}, {}) AS w, count(), sum({}) FROM ({}) GROUP BY w ORDER BY w",
                   t.WarmEpochSeconds(warm::QuoteIdentifier(t.name)), window_s,

@@ -87,7 +87,7 @@ Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const Back
     }
     s.query_template = CastTo(s.columns, s.query_template);
   }
-  K2_ASSIGN_OR_RETURN(s.time, ResolveTimeColumn(s.columns, time_name, cfg.time_unit));
+  K2_ASSIGN_OR_RETURN(s.time, warm::ResolveTimeColumn(s.columns, time_name, cfg.time_unit));
   return OkStatus();
 }
 

@@ -7,12 +7,12 @@
 #include <type_traits>
 #include <variant>
 
+#include "common/cancellation.h"
 #include "iceberg/expression_eval.h"
 #include "iceberg/table.h"
 #include "jobs/maintenance/sorting_writer.h"
 #include "jobs/rolling_writer.h"
 #include "parquet/file_reader.h"
-#include "service/cancellation.h"
 
 namespace k2::jobs {
 
@@ -390,7 +390,7 @@ Status ValidateNoForeignSpecDeletes(FileIO& io, const iceberg::TableMetadata& la
 
 Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableIdentifier& id,
                                       const CompactionOptions& options,
-                                      const service::CancellationToken* cancel) {
+                                      const CancellationToken* cancel) {
   K2_ASSIGN_OR_RETURN(iceberg::Table table, iceberg::Table::Load(catalog, io, id));
   const int64_t now = options.now_ms > 0 ? options.now_ms : iceberg::NowMillis();
   CompactionReport report;

@@ -36,7 +36,7 @@
 #include "catalog/catalog.h"
 #include "io/file_io.h"
 
-namespace k2::service {
+namespace k2 {
 class CancellationToken;
 }
 
@@ -110,6 +110,6 @@ struct CompactionReport {
 /// kCancelled when `cancel` fired (committed groups stay committed).
 Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableIdentifier& id,
                                       const CompactionOptions& options,
-                                      const service::CancellationToken* cancel = nullptr);
+                                      const CancellationToken* cancel = nullptr);
 
 }  // namespace k2::jobs

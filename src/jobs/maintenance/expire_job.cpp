@@ -1,9 +1,9 @@
 #include "jobs/maintenance/expire_job.h"
 
+#include "common/cancellation.h"
 #include "iceberg/table.h"
 #include "iceberg/update/expire_snapshots.h"
 #include "jobs/offload_ledger.h"
-#include "service/cancellation.h"
 
 namespace k2::jobs {
 
@@ -29,7 +29,7 @@ nlohmann::json ExpireReport::ToJson() const {
 
 Result<ExpireReport> ExpireSnapshots(Catalog& catalog, FileIO& io, const TableIdentifier& id,
                                      const ExpireOptions& options,
-                                     const service::CancellationToken* cancel) {
+                                     const CancellationToken* cancel) {
   K2_ASSIGN_OR_RETURN(iceberg::Table table, iceberg::Table::Load(catalog, io, id));
   if (!options.dry_run && LedgerNeedsCarryOver(table.metadata())) {
     // Windows only snapshot summaries record (a table from before the

@@ -12,7 +12,7 @@
 #include "catalog/catalog.h"
 #include "io/file_io.h"
 
-namespace k2::service {
+namespace k2 {
 class CancellationToken;
 }
 
@@ -52,6 +52,6 @@ struct ExpireReport {
 /// iceberg::Table::CommitUpdate.
 Result<ExpireReport> ExpireSnapshots(Catalog& catalog, FileIO& io, const TableIdentifier& id,
                                      const ExpireOptions& options,
-                                     const service::CancellationToken* cancel = nullptr);
+                                     const CancellationToken* cancel = nullptr);
 
 }  // namespace k2::jobs

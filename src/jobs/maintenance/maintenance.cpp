@@ -37,7 +37,7 @@ Result<std::vector<TableIdentifier>> MaintainedTables(const Config& config, Cata
 
 MaintenanceRun RunMaintenance(const std::string& op, const Config& config, Catalog& catalog,
                               FileIO& io, const std::vector<TableIdentifier>& tables, bool dry_run,
-                              const service::CancellationToken* cancel) {
+                              const CancellationToken* cancel) {
   MaintenanceRun run;
   const MaintenancePolicy& p = config.maintenance;
   auto record = [&](const std::string& what, const TableIdentifier& id, auto result) {

@@ -11,7 +11,7 @@
 #include "common/config.h"
 #include "io/file_io.h"
 
-namespace k2::service {
+namespace k2 {
 class CancellationToken;
 }
 
@@ -34,6 +34,6 @@ struct MaintenanceRun {
 /// does not stop the others; its error is in the reports.
 MaintenanceRun RunMaintenance(const std::string& op, const Config& config, Catalog& catalog,
                               FileIO& io, const std::vector<TableIdentifier>& tables, bool dry_run,
-                              const service::CancellationToken* cancel = nullptr);
+                              const CancellationToken* cancel = nullptr);
 
 }  // namespace k2::jobs

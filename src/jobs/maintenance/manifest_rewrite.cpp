@@ -1,8 +1,8 @@
 #include "jobs/maintenance/manifest_rewrite.h"
 
+#include "common/cancellation.h"
 #include "iceberg/table.h"
 #include "iceberg/update/rewrite_manifests.h"
-#include "service/cancellation.h"
 
 namespace k2::jobs {
 
@@ -25,7 +25,7 @@ nlohmann::json ManifestRewriteReport::ToJson() const {
 Result<ManifestRewriteReport> RewriteManifests(Catalog& catalog, FileIO& io,
                                                const TableIdentifier& id,
                                                const ManifestRewriteOptions& options,
-                                               const service::CancellationToken* cancel) {
+                                               const CancellationToken* cancel) {
   K2_ASSIGN_OR_RETURN(iceberg::Table table, iceberg::Table::Load(catalog, io, id));
   iceberg::RewriteManifests rewrite(&table);
   if (options.target_size_bytes > 0) rewrite.TargetSizeBytes(options.target_size_bytes);

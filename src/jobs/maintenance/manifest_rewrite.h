@@ -10,7 +10,7 @@
 #include "catalog/catalog.h"
 #include "io/file_io.h"
 
-namespace k2::service {
+namespace k2 {
 class CancellationToken;
 }
 
@@ -45,6 +45,6 @@ struct ManifestRewriteReport {
 Result<ManifestRewriteReport> RewriteManifests(Catalog& catalog, FileIO& io,
                                                const TableIdentifier& id,
                                                const ManifestRewriteOptions& options,
-                                               const service::CancellationToken* cancel = nullptr);
+                                               const CancellationToken* cancel = nullptr);
 
 }  // namespace k2::jobs

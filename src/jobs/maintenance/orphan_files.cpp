@@ -5,11 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/cancellation.h"
 #include "iceberg/manifest.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "jobs/maintenance/file_uri.h"
-#include "service/cancellation.h"
 
 namespace k2::jobs {
 
@@ -101,7 +101,7 @@ Result<std::vector<FileInfo>> FindOrphans(const std::vector<FileInfo>& listed,
 
 Result<OrphanReport> RemoveOrphanFiles(Catalog& catalog, FileIO& io, const TableIdentifier& id,
                                        const OrphanOptions& options,
-                                       const service::CancellationToken* cancel) {
+                                       const CancellationToken* cancel) {
   if (options.older_than_s < kMinOrphanAgeSeconds) {
     return MakeError(ErrorKind::kInvalidInput,
                      "orphans of {}: older_than {} s is under the 24 h minimum (files that young "

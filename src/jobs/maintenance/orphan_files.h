@@ -25,7 +25,7 @@
 namespace k2::iceberg {
 class TableMetadata;
 }
-namespace k2::service {
+namespace k2 {
 class CancellationToken;
 }
 
@@ -79,6 +79,6 @@ Result<std::vector<FileInfo>> FindOrphans(const std::vector<FileInfo>& listed,
 /// deleting when `cancel` fired.
 Result<OrphanReport> RemoveOrphanFiles(Catalog& catalog, FileIO& io, const TableIdentifier& id,
                                        const OrphanOptions& options,
-                                       const service::CancellationToken* cancel = nullptr);
+                                       const CancellationToken* cancel = nullptr);
 
 }  // namespace k2::jobs

@@ -8,7 +8,7 @@
 namespace k2::jobs {
 
 /// A time-column predicate selecting [start, end) in the column's own type.
-Predicate WindowPredicate(const TimeColumn& time, const Window& w) {
+Predicate WindowPredicate(const warm::TimeColumn& time, const Window& w) {
   Predicate p;
   for (const auto& [op, us] :
        {std::pair{CompareOp::kGe, w.start_us}, std::pair{CompareOp::kLt, w.end_us}}) {
@@ -24,7 +24,7 @@ Predicate WindowPredicate(const TimeColumn& time, const Window& w) {
 namespace {
 
 /// The instant of a file's bound (Iceberg single-value binary) on the time column.
-std::optional<int64_t> BoundMicros(const TimeColumn& time, const Field& field,
+std::optional<int64_t> BoundMicros(const warm::TimeColumn& time, const Field& field,
                                    const std::string& bytes) {
   auto v = DecodeSingleValue(field.type, bytes);
   if (!v) return std::nullopt;
@@ -42,7 +42,7 @@ std::optional<int64_t> BoundMicros(const TimeColumn& time, const Field& field,
 /// Whether the file's bounds on the time column lie inside `w`: every row it
 /// holds belongs to the window.
 bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field,
-                      const TimeColumn& time, const Window& w) {
+                      const warm::TimeColumn& time, const Window& w) {
   auto lo = file.lower_bounds.find(time_field.id);
   auto hi = file.upper_bounds.find(time_field.id);
   if (lo == file.lower_bounds.end() || hi == file.upper_bounds.end()) return false;
@@ -54,9 +54,10 @@ bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field,
 /// Rewrites the live rows of `task` (its deletes applied) outside `windows`
 /// into new files of the same partition: what an exact replace keeps of a
 /// file that also holds other windows (after compaction). One streaming read;
-/// holds one batch and one row group at a time.
+/// holds the batch read, its kept rows and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
-                                      const iceberg::FileScanTask& task, const TimeColumn& time,
+                                      const iceberg::FileScanTask& task,
+                                      const warm::TimeColumn& time,
                                       const std::vector<Window>& windows) {
   K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec,
                       table.metadata().SpecById(task.file.spec_id));

@@ -16,12 +16,12 @@
 namespace k2::jobs {
 
 /// A time-column predicate selecting [start, end) in the column's own type.
-Predicate WindowPredicate(const TimeColumn& time, const Window& w);
+Predicate WindowPredicate(const warm::TimeColumn& time, const Window& w);
 
 /// Whether the file's bounds on the time column lie inside `w`: every row it
 /// holds belongs to the window.
 bool FileInsideWindow(const iceberg::DataFile& file, const Field& time_field,
-                      const TimeColumn& time, const Window& w);
+                      const warm::TimeColumn& time, const Window& w);
 
 /// The rows of a file that lie outside a window, rewritten into new files.
 struct KeptRows {
@@ -31,9 +31,10 @@ struct KeptRows {
 
 /// Rewrites the live rows of `task` (its deletes applied) outside every
 /// window of `windows` into new files of the same partition. One streaming
-/// read; holds one batch and one row group at a time.
+/// read; holds the batch read, its kept rows and one row group at a time.
 Result<KeptRows> RewriteOutsideWindow(const iceberg::Table& table, FileIO& io, const Config& config,
-                                      const iceberg::FileScanTask& task, const TimeColumn& time,
+                                      const iceberg::FileScanTask& task,
+                                      const warm::TimeColumn& time,
                                       const std::vector<Window>& windows);
 
 }  // namespace k2::jobs

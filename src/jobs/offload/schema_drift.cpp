@@ -148,8 +148,8 @@ Status EnsureTable(Catalog& catalog, FileIO& io, const Config& config, TableCont
     if (!ns && ns.error().kind != ErrorKind::kAlreadyExists) return std::unexpected(ns.error());
     std::vector<std::pair<std::string, std::string>> parts;
     for (const auto& p : ctx.cfg->partition) {
-      const TimeColumn& time = ctx.source.time;
-      if (time.kind != TimeColumn::Kind::kInteger) {
+      const warm::TimeColumn& time = ctx.source.time;
+      if (time.kind != warm::TimeColumn::Kind::kInteger) {
         parts.emplace_back(time.name, p);
       } else if (p == "hour" || p == "day") {
         // An epoch integer has no time transforms: truncate to the same span

@@ -193,7 +193,7 @@ Result<WindowOutcome> OffloadWindow(WindowJob& j, const PlannedWindow& p) {
     s.record.source_checksum = stats.checksum;
     s.record.checksum_kind = ChecksumKindName(kCommitChecksumKind);
     s.record.run_id = j.run_id;
-    if (j.options.cancelled && j.options.cancelled()) {
+    if (IsCancelled(j.options.cancel)) {
       s.writer->Abort();
       return MakeError(ErrorKind::kCancelled, "cancelled before commit");
     }

@@ -1,14 +1,10 @@
-#include "service/cancellation.h"
+#include "common/cancellation.h"
 
-namespace k2::service {
+namespace k2 {
 
 void CancellationToken::Cancel(CancelReason reason) {
   CancelReason expected = CancelReason::kNone;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    reason_.compare_exchange_strong(expected, reason, std::memory_order_acq_rel);
-  }
-  cv_.notify_all();
+  reason_.compare_exchange_strong(expected, reason, std::memory_order_acq_rel);
 }
 
 Status CancellationToken::Check(std::string_view what) const {
@@ -37,4 +33,4 @@ std::string_view CancelReasonName(CancelReason reason) {
   return "unknown";
 }
 
-}  // namespace k2::service
+}  // namespace k2

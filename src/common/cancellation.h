@@ -1,17 +1,18 @@
 #pragma once
-/// Cooperative cancellation: the daemon asks a running job to stop (timeout,
-/// shutdown); the job checks the token at safe points, and always right before
-/// it commits, so a cancelled run abandons cleanly and never commits half-way.
+/// Cooperative cancellation, one type for every job: the daemon (a timeout,
+/// shutdown, a lost lease), `k2 backfill` (Ctrl-C) or a test asks a running
+/// job to stop; the job checks the token at safe points, and always right
+/// before it commits, so a cancelled run abandons cleanly and never commits
+/// half-way. Jobs take it as `const CancellationToken* cancel` (nullptr: the
+/// run is never cancelled); the token must outlive the run.
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
-namespace k2::service {
+namespace k2 {
 
 /// Why a token was cancelled.
 enum class CancelReason {
@@ -22,10 +23,11 @@ enum class CancelReason {
   kLeaseLost   ///< another process took the job's lease (ours expired)
 };
 
-/// Thread-safe; shared by the daemon (which cancels) and the job (which checks).
+/// Thread-safe; shared by whoever cancels and the job (which checks).
 class CancellationToken {
  public:
-  /// Requests cancellation; the first reason wins. Never blocks on the job.
+  /// Requests cancellation; the first reason wins. Never blocks: lock-free,
+  /// so a signal handler may call it.
   void Cancel(CancelReason reason);
   /// Whether cancellation was requested.
   bool IsCancelled() const {
@@ -34,16 +36,20 @@ class CancellationToken {
   /// The first reason given to Cancel (kNone if not cancelled).
   CancelReason reason() const { return reason_.load(std::memory_order_acquire); }
   /// OK if not cancelled; otherwise kCancelled (kTimeout for a timeout) naming
-  /// `what` (e.g. "offload raw.trades before commit"). Jobs call this before committing.
+  /// `what` (e.g. "offload raw.trades before commit").
   Status Check(std::string_view what) const;
 
  private:
+  static_assert(std::atomic<CancelReason>::is_always_lock_free);
   std::atomic<CancelReason> reason_{CancelReason::kNone};
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
 };
+
+/// Whether `token` (nullable: never cancelled) was cancelled.
+inline bool IsCancelled(const CancellationToken* token) {
+  return token != nullptr && token->IsCancelled();
+}
 
 /// Stable name of a reason ("timeout", "shutdown", ...).
 std::string_view CancelReasonName(CancelReason reason);
 
-}  // namespace k2::service
+}  // namespace k2
