@@ -1,163 +1,236 @@
 #include "jobs/maintenance/sorting_writer.h"
 
-#include <algorithm>
-#include <compare>
+#include <stdlib.h>
 
-#include "columnar/value.h"
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "parquet/file_reader.h"
+#include "parquet/file_writer.h"
 
 namespace k2::jobs {
 
+namespace fs = std::filesystem;
+
 namespace {
 
-template <typename T>
-std::strong_ordering Cmp(T a, T b) {
-  if (a < b) return std::strong_ordering::less;
-  if (b < a) return std::strong_ordering::greater;
-  return std::strong_ordering::equal;
-}
-
-/// Compares two non-null stored values of one column type.
-std::strong_ordering CompareStored(const Column& a, size_t i, const Column& b, size_t j) {
-  switch (a.type().id) {
-    case TypeId::kBoolean:
-      return Cmp(a.Value<uint8_t>(i), b.Value<uint8_t>(j));
-    case TypeId::kInt32:
-    case TypeId::kDate:
-      return Cmp(a.Value<int32_t>(i), b.Value<int32_t>(j));
-    case TypeId::kInt64:
-    case TypeId::kTime:
-    case TypeId::kTimestamp:
-    case TypeId::kTimestampTz:
-    case TypeId::kTimestampNs:
-      return Cmp(a.Value<int64_t>(i), b.Value<int64_t>(j));
-    case TypeId::kFloat: {
-      // Iceberg orders -0 < 0 < NaN; std::partial_order would leave NaN unordered.
-      const float x = a.Value<float>(i), y = b.Value<float>(j);
-      if (x != x || y != y) return Cmp(x != x, y != y);
-      return Cmp(x, y);
-    }
-    case TypeId::kDouble: {
-      const double x = a.Value<double>(i), y = b.Value<double>(j);
-      if (x != x || y != y) return Cmp(x != x, y != y);
-      return Cmp(x, y);
-    }
-    case TypeId::kDecimal:
-      return Cmp(a.DecimalValue(i), b.DecimalValue(j));
-    default:
-      return a.Bytes(i).compare(b.Bytes(j)) <=> 0;
+/// Appends rows `refs` of `chunks` to `out`, column by column.
+template <typename Ref, typename ChunkOf>
+void Gather(ColumnBatch& out, const Ref* refs, size_t n, ChunkOf&& chunk_of) {
+  for (size_t c = 0; c < out.columns.size(); ++c) {
+    Column& dst = out.columns[c];
+    for (size_t i = 0; i < n; ++i) dst.AppendFrom(chunk_of(refs[i]).columns[c], refs[i].row);
   }
 }
+
+/// One run file being merged: its reader, current batch and row.
+struct Cursor {
+  std::unique_ptr<parquet::FileReader> file;
+  std::unique_ptr<BatchReader> batches;
+  const ColumnBatch* batch = nullptr;
+  RowComparator::Keyed keyed;
+  size_t row = 0;
+  int run = 0;
+};
 
 }  // namespace
 
 Result<std::unique_ptr<SortingWriter>> SortingWriter::Make(std::shared_ptr<const Schema> schema,
                                                            const iceberg::SortOrder& order,
                                                            RollingParquetWriter& out,
-                                                           int64_t run_bytes) {
-  std::vector<Key> keys;
-  for (const iceberg::SortField& f : order.fields) {
-    auto idx = schema->IndexOfId(f.source_id);
-    if (!idx) {
-      return MakeError(ErrorKind::kInvalidInput,
-                       "sort order {}: source field id {} is not in the table schema",
-                       order.order_id, f.source_id);
-    }
-    Key k;
-    k.column = *idx;
-    k.field = f;
-    k.identity = f.transform.kind == iceberg::TransformKind::kIdentity;
-    keys.push_back(std::move(k));
-  }
+                                                           SortOptions options) {
+  K2_ASSIGN_OR_RETURN(RowComparator cmp, RowComparator::Make(*schema, order));
   return std::unique_ptr<SortingWriter>(
-      new SortingWriter(std::move(schema), std::move(keys), out, run_bytes));
+      new SortingWriter(std::move(schema), std::move(cmp), out, std::move(options)));
+}
+
+SortingWriter::SortingWriter(std::shared_ptr<const Schema> schema, RowComparator cmp,
+                             RollingParquetWriter& out, SortOptions options)
+    : schema_(std::move(schema)),
+      cmp_(std::move(cmp)),
+      out_(out),
+      options_(std::move(options)),
+      spill_io_(NewLocalFileIO()) {
+  options_.batch_rows = std::max<size_t>(1, options_.batch_rows);
+}
+
+SortingWriter::~SortingWriter() {
+  RemoveSpill();
 }
 
 Status SortingWriter::Write(const ColumnBatch& batch) {
   if (batch.num_rows() == 0) return OkStatus();
   buffered_.push_back(batch);
   buffered_bytes_ += static_cast<int64_t>(batch.MemoryUsage());
-  if (buffered_bytes_ >= run_bytes_) return Flush();
+  if (buffered_bytes_ >= options_.memory_bytes) return SpillRun();
   return OkStatus();
 }
 
-Status SortingWriter::Flush() {
-  if (buffered_.empty()) return OkStatus();
-  // Transformed keys (non-identity fields) computed once per row.
-  std::vector<std::vector<std::vector<Value>>> transformed(keys_.size());
-  for (size_t k = 0; k < keys_.size(); ++k) {
-    if (keys_[k].identity) continue;
-    transformed[k].resize(buffered_.size());
-    for (size_t c = 0; c < buffered_.size(); ++c) {
-      const Column& col = buffered_[c].columns[keys_[k].column];
-      auto& vals = transformed[k][c];
-      vals.reserve(col.length());
-      for (size_t r = 0; r < col.length(); ++r) {
-        Value v = Value::FromColumn(col, r);
-        if (v.is_null()) {
-          vals.push_back(std::move(v));
-          continue;
-        }
-        K2_ASSIGN_OR_RETURN(Value t, keys_[k].field.transform.Apply(v));
-        vals.push_back(std::move(t));
-      }
-    }
-  }
-  struct RowRef {
-    uint32_t chunk;
-    uint32_t row;
-  };
-  std::vector<RowRef> order;
+Result<std::vector<SortingWriter::RowRef>> SortingWriter::SortBuffered(
+    std::vector<RowComparator::Keyed>& keyed) const {
   size_t total = 0;
-  for (const ColumnBatch& b : buffered_) total += b.num_rows();
+  keyed.clear();
+  keyed.reserve(buffered_.size());
+  for (const ColumnBatch& b : buffered_) {
+    K2_ASSIGN_OR_RETURN(RowComparator::Keyed k, cmp_.Prepare(b));
+    keyed.push_back(std::move(k));
+    total += b.num_rows();
+  }
+  std::vector<RowRef> order;
   order.reserve(total);
   for (size_t c = 0; c < buffered_.size(); ++c) {
     for (size_t r = 0; r < buffered_[c].num_rows(); ++r) {
       order.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(r)});
     }
   }
-  auto less = [&](const RowRef& x, const RowRef& y) {
-    for (size_t k = 0; k < keys_.size(); ++k) {
-      const Key& key = keys_[k];
-      std::strong_ordering o = std::strong_ordering::equal;
-      bool xn, yn;
-      if (key.identity) {
-        const Column& a = buffered_[x.chunk].columns[key.column];
-        const Column& b = buffered_[y.chunk].columns[key.column];
-        xn = !a.IsValid(x.row);
-        yn = !b.IsValid(y.row);
-        if (!xn && !yn) o = CompareStored(a, x.row, b, y.row);
-      } else {
-        const Value& a = transformed[k][x.chunk][x.row];
-        const Value& b = transformed[k][y.chunk][y.row];
-        xn = a.is_null();
-        yn = b.is_null();
-        if (!xn && !yn) o = CompareValues(a, b);
-      }
-      if (xn || yn) {
-        if (xn && yn) continue;
-        const bool nulls_first = key.field.null_order == iceberg::NullOrder::kNullsFirst;
-        return xn ? nulls_first : !nulls_first;
-      }
-      if (o == std::strong_ordering::equal) continue;
-      const bool lt = o == std::strong_ordering::less;
-      return key.field.direction == iceberg::SortDirection::kAsc ? lt : !lt;
-    }
-    return false;
-  };
   // Stable: equal keys keep their arrival order (oldest file first).
-  std::stable_sort(order.begin(), order.end(), less);
-  ColumnBatch sorted(schema_);
-  for (size_t i = 0; i < sorted.columns.size(); ++i) sorted.columns[i].Reserve(total);
-  for (const RowRef& ref : order) {
-    const ColumnBatch& src = buffered_[ref.chunk];
-    for (size_t i = 0; i < sorted.columns.size(); ++i) {
-      sorted.columns[i].AppendFrom(src.columns[i], ref.row);
-    }
+  std::stable_sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
+    return cmp_.Compare(keyed[x.chunk], x.row, keyed[y.chunk], y.row) < 0;
+  });
+  return order;
+}
+
+template <typename Sink>
+Status SortingWriter::DrainSorted(Sink&& sink) {
+  std::vector<RowComparator::Keyed> keyed;
+  K2_ASSIGN_OR_RETURN(std::vector<RowRef> order, SortBuffered(keyed));
+  ColumnBatch chunk(schema_);
+  for (size_t begin = 0; begin < order.size(); begin += options_.batch_rows) {
+    const size_t n = std::min(options_.batch_rows, order.size() - begin);
+    chunk.Clear();
+    Gather(chunk, order.data() + begin, n,
+           [&](const RowRef& r) -> const ColumnBatch& { return buffered_[r.chunk]; });
+    K2_RETURN_IF_ERROR(sink(chunk));
   }
   buffered_.clear();
   buffered_bytes_ = 0;
-  ++runs_;
-  return out_.Write(sorted);
+  return OkStatus();
+}
+
+Status SortingWriter::SpillRun() {
+  if (buffered_.empty()) return OkStatus();
+  if (spill_path_.empty()) {
+    std::error_code ec;
+    const fs::path base =
+        options_.spill_dir.empty() ? fs::temp_directory_path(ec) : fs::path(options_.spill_dir);
+    if (ec) return MakeError(ErrorKind::kIo, "sort spill: no temp directory: {}", ec.message());
+    fs::create_directories(base, ec);
+    std::string tmpl = (base / "k2-sort-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return MakeError(ErrorKind::kIo, "sort spill: cannot create a directory in {}: {}",
+                       base.string(), std::strerror(errno));
+    }
+    spill_path_ = tmpl;
+  }
+  const std::string path = fmt::format("{}/run-{:05d}.parquet", spill_path_, runs_.size());
+  parquet::WriterOptions wo;
+  wo.codec = parquet::Codec::kLz4Raw;
+  wo.row_group_bytes = options_.run_row_group_bytes;
+  wo.page_bytes = options_.run_page_bytes;
+  wo.dictionary_page_bytes = options_.run_page_bytes;
+  wo.encode_threads = options_.encode_threads;
+  K2_ASSIGN_OR_RETURN(auto file, spill_io_->OpenOutput(path));
+  K2_ASSIGN_OR_RETURN(auto writer, parquet::FileWriter::Open(std::move(file), schema_, wo));
+  auto st = DrainSorted([&](const ColumnBatch& b) { return writer->Write(b); });
+  if (!st) {
+    writer->Abort();
+    return std::unexpected(st.error().WithContext("sort spill run " + path));
+  }
+  K2_ASSIGN_OR_RETURN(parquet::DataFileMetrics m, writer->Finish());
+  bytes_spilled_ += m.file_size_in_bytes;
+  runs_.push_back(path);
+  return OkStatus();
+}
+
+Status SortingWriter::Finish() {
+  Status st =
+      runs_.empty() ? DrainSorted([&](const ColumnBatch& b) { return out_.Write(b); }) : SpillRun();
+  if (st && !runs_.empty()) st = MergeRuns();
+  RemoveSpill();
+  return st;
+}
+
+Status SortingWriter::MergeRuns() {
+  std::vector<Cursor> cursors(runs_.size());
+  // Loads the cursor's next batch; false at the end of its run.
+  auto advance = [&](Cursor& c) -> Result<bool> {
+    for (;;) {
+      K2_ASSIGN_OR_RETURN(const ColumnBatch* b, c.batches->Next());
+      if (b == nullptr) return false;
+      if (b->num_rows() == 0) continue;
+      c.batch = b;
+      c.row = 0;
+      K2_ASSIGN_OR_RETURN(c.keyed, cmp_.Prepare(*b));
+      return true;
+    }
+  };
+  std::vector<int> heap;  // cursor indexes, a min-heap by (key, run)
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    Cursor& c = cursors[i];
+    c.run = static_cast<int>(i);
+    K2_ASSIGN_OR_RETURN(auto in, spill_io_->OpenInput(runs_[i]));
+    K2_ASSIGN_OR_RETURN(c.file, parquet::FileReader::Open(std::move(in)));
+    parquet::ReadOptions ro;
+    ro.batch_rows = std::max<size_t>(1, options_.run_batch_rows);
+    K2_ASSIGN_OR_RETURN(c.batches, c.file->Read(ro));
+    K2_ASSIGN_OR_RETURN(bool has_rows, advance(c));
+    if (has_rows) heap.push_back(static_cast<int>(i));
+  }
+  auto before = [&](int x, int y) {
+    const Cursor& a = cursors[static_cast<size_t>(x)];
+    const Cursor& b = cursors[static_cast<size_t>(y)];
+    const int o = cmp_.Compare(a.keyed, a.row, b.keyed, b.row);
+    return o != 0 ? o < 0 : a.run < b.run;
+  };
+  auto sift_down = [&](size_t i) {
+    for (;;) {
+      size_t m = i;
+      const size_t l = 2 * i + 1, r = l + 1;
+      if (l < heap.size() && before(heap[l], heap[m])) m = l;
+      if (r < heap.size() && before(heap[r], heap[m])) m = r;
+      if (m == i) return;
+      std::swap(heap[i], heap[m]);
+      i = m;
+    }
+  };
+  for (size_t i = heap.size() / 2; i-- > 0;) sift_down(i);
+
+  ColumnBatch chunk(schema_);
+  while (!heap.empty()) {
+    Cursor& c = cursors[static_cast<size_t>(heap[0])];
+    for (size_t col = 0; col < chunk.columns.size(); ++col) {
+      chunk.columns[col].AppendFrom(c.batch->columns[col], c.row);
+    }
+    if (++c.row == c.batch->num_rows()) {
+      K2_ASSIGN_OR_RETURN(bool more, advance(c));
+      if (!more) {
+        heap[0] = heap.back();
+        heap.pop_back();
+      }
+    }
+    if (!heap.empty()) sift_down(0);
+    if (chunk.num_rows() >= options_.batch_rows) {
+      K2_RETURN_IF_ERROR(out_.Write(chunk));
+      chunk.Clear();
+    }
+  }
+  if (chunk.num_rows() > 0) K2_RETURN_IF_ERROR(out_.Write(chunk));
+  return OkStatus();
+}
+
+void SortingWriter::Abort() {
+  buffered_.clear();
+  buffered_bytes_ = 0;
+  RemoveSpill();
+}
+
+void SortingWriter::RemoveSpill() {
+  if (spill_path_.empty()) return;
+  std::error_code ec;  // best effort: a leftover run is only disk, never data
+  fs::remove_all(spill_path_, ec);
+  spill_path_.clear();
 }
 
 }  // namespace k2::jobs
