@@ -224,6 +224,10 @@ class GroupOutput {
   }
   const std::shared_ptr<const Schema>& schema() const { return schema_; }
   Status Write(const ColumnBatch& b) { return sorter_ ? sorter_->Write(b) : writer_.Write(b); }
+  /// As above; the sort takes the batch's buffers (`b` is left empty).
+  Status Write(ColumnBatch&& b) {
+    return sorter_ ? sorter_->Write(std::move(b)) : writer_.Write(b);
+  }
   /// Finishes the sort and the files into `result`.
   Status Finish(MergeResult& result) {
     if (sorter_) {
@@ -327,13 +331,13 @@ Result<int64_t> CopyFile(FileIO& io, const iceberg::FileScanTask& t, const Schem
                      t.file.file_path);
   }
   K2_ASSIGN_OR_RETURN(auto batches, reader->Read(ro));
-  ColumnBatch batch(out.schema());
   int64_t rows = 0;
   for (;;) {
     K2_ASSIGN_OR_RETURN(const ColumnBatch* b, batches->Next());
     if (b == nullptr) break;
     const size_t n = b->num_rows();
     if (n == 0) continue;
+    ColumnBatch batch(out.schema());
     for (size_t i = 0; i < schema.fields.size(); ++i) {
       if (source[i] >= 0) {
         batch.columns[i] = b->columns[static_cast<size_t>(source[i])];
@@ -342,7 +346,7 @@ Result<int64_t> CopyFile(FileIO& io, const iceberg::FileScanTask& t, const Schem
         for (size_t r = 0; r < n; ++r) batch.columns[i].AppendFrom(fill[i], 0);
       }
     }
-    auto st = out.Write(batch);
+    auto st = out.Write(std::move(batch));
     if (!st) return std::unexpected(st.error().WithContext("compacting " + t.file.file_path));
     rows += static_cast<int64_t>(n);
   }

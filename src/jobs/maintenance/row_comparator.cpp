@@ -1,7 +1,9 @@
 #include "jobs/maintenance/row_comparator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <compare>
+#include <cstring>
 
 namespace k2::jobs {
 
@@ -10,6 +12,32 @@ namespace {
 template <typename T>
 int Cmp(T a, T b) {
   return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+/// Up to 8 bytes as a big-endian word, zero padded: comparing two such words
+/// compares the bytes as unsigned, a shorter string first when it is a prefix.
+inline uint64_t Word(const uint8_t* p, size_t n) {
+  uint64_t w = 0;
+  for (size_t i = 0; i < 8; ++i) w = (w << 8) | (i < n ? p[i] : 0);
+  return w;
+}
+
+/// Bytewise comparison of two string/binary values; short values (the common
+/// keys: symbols, codes) without a memcmp call.
+int CompareBytes(const Column& a, size_t i, const Column& b, size_t j) {
+  const uint32_t ab = a.offsets()[i], ae = a.offsets()[i + 1];
+  const uint32_t bb = b.offsets()[j], be = b.offsets()[j + 1];
+  const size_t an = ae - ab, bn = be - bb;
+  const uint8_t* ap = a.data().data() + ab;
+  const uint8_t* bp = b.data().data() + bb;
+  if (an <= 8 && bn <= 8) {
+    const uint64_t x = Word(ap, an), y = Word(bp, bn);
+    if (x != y) return x < y ? -1 : 1;
+    return Cmp(an, bn);
+  }
+  const int c = std::memcmp(ap, bp, std::min(an, bn));
+  if (c != 0) return c < 0 ? -1 : 1;
+  return Cmp(an, bn);
 }
 
 /// Compares two non-null stored values of one column type.
@@ -41,6 +69,9 @@ int CompareStored(const Column& a, size_t i, const Column& b, size_t j) {
     }
     case TypeId::kDecimal:
       return Cmp(a.DecimalValue(i), b.DecimalValue(j));
+    case TypeId::kString:
+    case TypeId::kBinary:
+      return CompareBytes(a, i, b, j);
     default: {
       const int c = a.Bytes(i).compare(b.Bytes(j));
       return c < 0 ? -1 : (c > 0 ? 1 : 0);

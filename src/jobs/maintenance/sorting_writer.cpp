@@ -16,12 +16,74 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// Copies `n` fixed-width values of `w` bytes (a constant per instantiation).
+template <size_t W, typename SourceOf>
+void CopyFixed(uint8_t* dst, size_t n, SourceOf&& source_of) {
+  for (size_t i = 0; i < n; ++i) {
+    auto [col, row] = source_of(i);
+    std::memcpy(dst + i * W, col->data().data() + row * W, W);
+  }
+}
+
+/// Appends `n` rows to `dst`: row i is source_of(i) = (column, row). Flat
+/// columns without nulls are copied in bulk (one resize, then fixed-size
+/// copies or appended bytes); others row by row (AppendFrom).
+template <typename SourceOf>
+void GatherColumn(Column& dst, size_t n, SourceOf&& source_of) {
+  bool slow = dst.type().IsNested() || !dst.validity().empty();
+  for (size_t i = 0; i < n && !slow; ++i) slow = source_of(i).first->has_nulls();
+  if (slow) {
+    for (size_t i = 0; i < n; ++i) {
+      auto [col, row] = source_of(i);
+      dst.AppendFrom(*col, row);
+    }
+    return;
+  }
+  std::vector<uint8_t>& data = dst.mutable_data();
+  if (dst.type().IsVariableWidth()) {
+    std::vector<uint32_t>& offsets = dst.mutable_offsets();
+    offsets.reserve(offsets.size() + n);
+    for (size_t i = 0; i < n; ++i) {
+      auto [col, row] = source_of(i);
+      const uint32_t b = col->offsets()[row], e = col->offsets()[row + 1];
+      data.insert(data.end(), col->data().data() + b, col->data().data() + e);
+      offsets.push_back(static_cast<uint32_t>(data.size()));
+    }
+  } else {
+    const size_t w = static_cast<size_t>(dst.type().FixedWidth());
+    const size_t pos = data.size();
+    data.resize(pos + n * w);
+    uint8_t* out = data.data() + pos;
+    switch (w) {
+      case 1:
+        CopyFixed<1>(out, n, source_of);
+        break;
+      case 4:
+        CopyFixed<4>(out, n, source_of);
+        break;
+      case 8:
+        CopyFixed<8>(out, n, source_of);
+        break;
+      case 16:
+        CopyFixed<16>(out, n, source_of);
+        break;
+      default:
+        for (size_t i = 0; i < n; ++i) {
+          auto [col, row] = source_of(i);
+          std::memcpy(out + i * w, col->data().data() + row * w, w);
+        }
+    }
+  }
+  dst.SetLength(dst.length() + n, dst.null_count());
+}
+
 /// Appends rows `refs` of `chunks` to `out`, column by column.
 template <typename Ref, typename ChunkOf>
 void Gather(ColumnBatch& out, const Ref* refs, size_t n, ChunkOf&& chunk_of) {
   for (size_t c = 0; c < out.columns.size(); ++c) {
-    Column& dst = out.columns[c];
-    for (size_t i = 0; i < n; ++i) dst.AppendFrom(chunk_of(refs[i]).columns[c], refs[i].row);
+    GatherColumn(out.columns[c], n, [&](size_t i) {
+      return std::pair<const Column*, size_t>(&chunk_of(refs[i]).columns[c], refs[i].row);
+    });
   }
 }
 
@@ -61,9 +123,13 @@ SortingWriter::~SortingWriter() {
 }
 
 Status SortingWriter::Write(const ColumnBatch& batch) {
+  return Write(ColumnBatch(batch));
+}
+
+Status SortingWriter::Write(ColumnBatch&& batch) {
   if (batch.num_rows() == 0) return OkStatus();
-  buffered_.push_back(batch);
   buffered_bytes_ += static_cast<int64_t>(batch.MemoryUsage());
+  buffered_.push_back(std::move(batch));
   if (buffered_bytes_ >= options_.memory_bytes) return SpillRun();
   return OkStatus();
 }
@@ -85,9 +151,12 @@ Result<std::vector<SortingWriter::RowRef>> SortingWriter::SortBuffered(
       order.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(r)});
     }
   }
-  // Stable: equal keys keep their arrival order (oldest file first).
-  std::stable_sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
-    return cmp_.Compare(keyed[x.chunk], x.row, keyed[y.chunk], y.row) < 0;
+  // Stable: equal keys keep their arrival order (oldest file first), which
+  // is (chunk, row) order.
+  std::sort(order.begin(), order.end(), [&](const RowRef& x, const RowRef& y) {
+    const int o = cmp_.Compare(keyed[x.chunk], x.row, keyed[y.chunk], y.row);
+    if (o != 0) return o < 0;
+    return x.chunk != y.chunk ? x.chunk < y.chunk : x.row < y.row;
   });
   return order;
 }
@@ -197,13 +266,25 @@ Status SortingWriter::MergeRuns() {
   };
   for (size_t i = heap.size() / 2; i-- > 0;) sift_down(i);
 
+  // Rows are taken as (batch, row) and copied column by column when the
+  // output batch is full or before a cursor moves on (its batch is then gone).
+  struct Taken {
+    const ColumnBatch* batch;
+    size_t row;
+  };
+  std::vector<Taken> taken;
+  taken.reserve(options_.batch_rows);
   ColumnBatch chunk(schema_);
+  auto copy_taken = [&] {
+    Gather(chunk, taken.data(), taken.size(),
+           [](const Taken& t) -> const ColumnBatch& { return *t.batch; });
+    taken.clear();
+  };
   while (!heap.empty()) {
     Cursor& c = cursors[static_cast<size_t>(heap[0])];
-    for (size_t col = 0; col < chunk.columns.size(); ++col) {
-      chunk.columns[col].AppendFrom(c.batch->columns[col], c.row);
-    }
+    taken.push_back({c.batch, c.row});
     if (++c.row == c.batch->num_rows()) {
+      copy_taken();
       K2_ASSIGN_OR_RETURN(bool more, advance(c));
       if (!more) {
         heap[0] = heap.back();
@@ -211,11 +292,13 @@ Status SortingWriter::MergeRuns() {
       }
     }
     if (!heap.empty()) sift_down(0);
-    if (chunk.num_rows() >= options_.batch_rows) {
+    if (chunk.num_rows() + taken.size() >= options_.batch_rows) {
+      copy_taken();
       K2_RETURN_IF_ERROR(out_.Write(chunk));
       chunk.Clear();
     }
   }
+  copy_taken();
   if (chunk.num_rows() > 0) K2_RETURN_IF_ERROR(out_.Write(chunk));
   return OkStatus();
 }

@@ -70,6 +70,8 @@ class SortingWriter {
   /// Buffers `batch` (copied); spills a sorted run when the buffer passes the
   /// budget. kIo creating or writing a run file (names it).
   Status Write(const ColumnBatch& batch);
+  /// As above, taking the batch's buffers instead of copying them.
+  Status Write(ColumnBatch&& batch);
   /// Writes every row to `out` in order and removes the spill directory. Call
   /// before out.Finish(). kIo/kCorrupt from run files; errors of `out`.
   Status Finish();
