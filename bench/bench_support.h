@@ -284,7 +284,8 @@ class BenchS3 {
   std::string dir_, bucket_, endpoint_;
 };
 
-/// Runs `fn` in a child process; returns its JSON output plus its peak RSS.
+/// Runs `fn` in a child process; returns its JSON output plus its peak RSS
+/// and CPU seconds (user + system, the whole child).
 inline nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
   int fds[2];
   if (pipe(fds) != 0) return {{"error", "pipe"}};
@@ -308,6 +309,8 @@ inline nlohmann::json InChild(const std::function<nlohmann::json()>& fn) {
   auto j = nlohmann::json::parse(buf, nullptr, false);
   if (j.is_discarded()) j = nlohmann::json{{"error", "child failed"}};
   j["maxrss_kb"] = ru.ru_maxrss;
+  j["cpu_seconds"] = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+                     ru.ru_stime.tv_usec / 1e6;
   return j;
 }
 

@@ -1,11 +1,21 @@
 // Compaction benchmark: one day of 24 hourly trade files (1M rows each by
-// default) appended to an Iceberg table, then compacted by k2 (CompactTable:
-// streaming read + rolling write + RewriteFiles commit) into daily files, against
-// DuckDB reading the same 24 files and writing one file (SET threads=1;
-// COPY ... TO ... (FORMAT parquet, COMPRESSION zstd)) in the same run.
-// Each side runs in its own child process; peak RSS is the child's. Run from
-// the repository root:
-//   build/compaction_bench [--rows N] [--dir DIR] [--row-group-bytes B]
+// default) appended to an Iceberg table whose sort order is (symbol,
+// timestamp), then, in the same run, each k2 case against its DuckDB peer with
+// the same threads, k2 first and DuckDB right after:
+//   plain   k2 CompactTable (sort off: streaming read + rolling write +
+//           RewriteFiles commit) vs DuckDB `SET threads=N; COPY (SELECT * FROM
+//           read_parquet([...])) TO ... (FORMAT parquet, COMPRESSION zstd)`;
+//   sorted  k2 CompactTable applying the sort order (external merge sort under
+//           CompactionOptions::sort_memory_bytes) vs DuckDB `COPY (SELECT * ...
+//           ORDER BY symbol, timestamp) TO ...`;
+// for N = 1 and 2 (k2's encode_threads), then k2 sorted with a small sort
+// budget (--small-budget-mb) to show the spill bounding memory. Each side runs
+// in its own child process; peak RSS is the child's. Every output is checked:
+// DuckDB reads back count and sum(price * quantity), equal to the inputs', and
+// sorted outputs are read back with k2's Parquet reader and checked in order.
+// Run from the repository root:
+//   build/bench/compaction_bench [--rows N] [--dir DIR] [--row-group-bytes B]
+//       [--sort-memory-mb M] [--small-budget-mb S] [--spill-dir D]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -25,6 +35,7 @@
 #include "iceberg/table.h"
 #include "io/file_io.h"
 #include "jobs/maintenance/compaction.h"
+#include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
 
 namespace {
@@ -113,7 +124,8 @@ int64_t CurrentRssKb() {
   return kb;
 }
 
-/// Runs argv (no shell) and returns wall seconds, exit code and the child's peak RSS.
+/// Runs argv (no shell) and returns wall seconds, exit code, the child's peak
+/// RSS and CPU seconds (user + system).
 nlohmann::json RunTimed(const std::vector<std::string>& argv) {
   const double t0 = Now();
   pid_t pid = fork();
@@ -131,29 +143,112 @@ nlohmann::json RunTimed(const std::vector<std::string>& argv) {
   wait4(pid, &status, 0, &ru);
   return {{"seconds", Now() - t0},
           {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : -1},
-          {"maxrss_kb", ru.ru_maxrss}};
+          {"maxrss_kb", ru.ru_maxrss},
+          {"cpu_seconds", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+                              ru.ru_stime.tv_usec / 1e6}};
 }
+
+/// 'a', 'b', ... for read_parquet([...]).
+std::string SqlList(const std::vector<std::string>& files) {
+  std::string list;
+  for (const auto& f : files) list += (list.empty() ? "'" : ", '") + f + "'";
+  return list;
+}
+
+/// DuckDB's "count<TAB>sum(price * quantity)" of `files`; its output as is on failure.
+std::string DuckTotals(const std::vector<std::string>& files) {
+  k2::bench::ChildRun r = k2::bench::RunChild(
+      {"node", "tools/oracle/query.mjs", "duckdb",
+       "SELECT count(*)::VARCHAR AS n, sum(price::DECIMAL(38, 8) * quantity)::VARCHAR AS s "
+       "FROM read_parquet([" +
+           SqlList(files) + "])"});
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  if (j.is_discarded() || j.size() != 1 || j[0].size() != 1) return r.output;
+  return j[0][0]["n"].get<std::string>() + "\t" + j[0][0]["s"].get<std::string>();
+}
+
+/// Reads each file with k2's reader and checks its rows are in (symbol,
+/// timestamp) order; returns the rows read. kCorrupt names the first row out of order.
+k2::Result<int64_t> CheckSorted(const std::vector<std::string>& files) {
+  auto io = k2::NewLocalFileIO();
+  int64_t rows = 0;
+  for (const std::string& f : files) {
+    K2_ASSIGN_OR_RETURN(auto in, io->OpenInput(f));
+    K2_ASSIGN_OR_RETURN(auto reader, k2::parquet::FileReader::Open(std::move(in)));
+    auto sym = reader->schema().IndexOf("symbol");
+    auto ts = reader->schema().IndexOf("timestamp");
+    if (!sym || !ts)
+      return k2::MakeError(k2::ErrorKind::kInvalidInput, "{}: no symbol/timestamp", f);
+    k2::parquet::ReadOptions ro;
+    ro.columns = {static_cast<int>(*sym), static_cast<int>(*ts)};
+    K2_ASSIGN_OR_RETURN(auto batches, reader->Read(ro));
+    std::string prev_sym;
+    int64_t prev_ts = 0;
+    int64_t file_row = 0;
+    for (;;) {
+      K2_ASSIGN_OR_RETURN(const ColumnBatch* b, batches->Next());
+      if (b == nullptr) break;
+      for (size_t r = 0; r < b->num_rows(); ++r, ++file_row) {
+        const std::string_view s = b->columns[0].Bytes(r);
+        const int64_t t = b->columns[1].Value<int64_t>(r);
+        if (file_row > 0 && (s < prev_sym || (s == prev_sym && t < prev_ts))) {
+          return k2::MakeError(k2::ErrorKind::kCorrupt,
+                               "{}: row {} is out of (symbol, timestamp) order", f, file_row);
+        }
+        prev_sym.assign(s);
+        prev_ts = t;
+      }
+    }
+    rows += file_row;
+  }
+  return rows;
+}
+
+/// One k2 case: compaction options and what the peer runs.
+struct Case {
+  std::string name;
+  bool sorted = false;
+  int threads = 1;
+  int64_t sort_memory_bytes = 0;  ///< 0: CompactionOptions' default
+  bool peer = true;               ///< runs DuckDB with the same threads after k2
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int64_t rows = 1000000;
   int64_t row_group_bytes = k2::jobs::CompactionOptions{}.row_group_bytes;
+  int64_t sort_memory_bytes = k2::jobs::CompactionOptions{}.sort_memory_bytes;
+  int64_t small_budget_bytes = 32LL << 20;
   std::string dir = "/tmp/k2-compaction-bench";
+  std::string spill_dir;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--rows") == 0) rows = std::stoll(argv[++i]);
     if (std::strcmp(argv[i], "--dir") == 0) dir = argv[++i];
     if (std::strcmp(argv[i], "--row-group-bytes") == 0) row_group_bytes = std::stoll(argv[++i]);
+    if (std::strcmp(argv[i], "--sort-memory-mb") == 0)
+      sort_memory_bytes = std::stoll(argv[++i]) << 20;
+    if (std::strcmp(argv[i], "--small-budget-mb") == 0)
+      small_budget_bytes = std::stoll(argv[++i]) << 20;
+    if (std::strcmp(argv[i], "--spill-dir") == 0) spill_dir = argv[++i];
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string location = dir + "/warehouse/market/trades";
-  const std::string catalog_db = dir + "/catalog.json";
+  const std::vector<Case> cases = {
+      {"plain", false, 1, 0, true},
+      {"plain", false, 2, 0, true},
+      {"sorted", true, 1, 0, true},
+      {"sorted", true, 2, 0, true},
+      {fmt::format("sorted, {} MiB budget", small_budget_bytes >> 20), true, 2, small_budget_bytes,
+       false},
+  };
 
-  // 1. 24 hourly files, appended one commit per hour (like the offloads).
-  //    The memory catalog lives in one process, so the table is created,
-  //    filled and compacted in the same child; generation is timed apart.
-  nlohmann::json k2run = k2::bench::InChild([&]() -> nlohmann::json {
+  // 24 hourly files, appended one commit per hour (like the offloads). The
+  // memory catalog lives in one process, so the table is created and filled
+  // in one child and each compaction runs in a grandchild forked from it
+  // (each starts from the same 24-file table); generation is timed apart.
+  nlohmann::json run = k2::bench::InChild([&]() -> nlohmann::json {
     auto io = k2::NewLocalFileIO();
     auto catalog = k2::NewMemoryCatalog("bench");
     (void)catalog->CreateNamespace({"market"}, {});
@@ -162,10 +257,16 @@ int main(int argc, char** argv) {
     if (!spec) return {{"error", spec.error().ToString()}};
     k2::iceberg::CreateOptions opts;
     opts.location = location;
+    opts.sort_order.order_id = 1;
+    opts.sort_order.fields = {
+        {k2::iceberg::Transform::Identity(), 2, k2::iceberg::SortDirection::kAsc,
+         k2::iceberg::NullOrder::kNullsLast},
+        {k2::iceberg::Transform::Identity(), 4, k2::iceberg::SortDirection::kAsc,
+         k2::iceberg::NullOrder::kNullsLast}};
     auto table = k2::iceberg::Table::Create(*catalog, *io, id, TradesSchema(), *spec, opts);
     if (!table) return {{"error", table.error().ToString()}};
     auto schema = std::make_shared<const Schema>(table->schema());
-    nlohmann::json files = nlohmann::json::array();
+    std::vector<std::string> files;
     int64_t input_bytes = 0;
     const double g0 = Now();
     for (int h = 0; h < 24; ++h) {
@@ -190,63 +291,111 @@ int main(int argc, char** argv) {
       input_bytes += m->file_size_in_bytes;
     }
     const double generate_s = Now() - g0;
-    // Drop what generation touched from this process's accounting as far as
-    // possible: the compaction is measured by its own child below.
-    const int64_t parent_rss_kb = CurrentRssKb();  // inherited by the compaction child
-    nlohmann::json compact = k2::bench::InChild([&]() -> nlohmann::json {
-      k2::jobs::CompactionOptions o;  // defaults: 512 MiB target, 96 MiB minimum
-      o.min_file_size_bytes = 1LL << 40;
-      o.skip_open_partitions = false;
-      o.row_group_bytes = row_group_bytes;
-      const double t0 = Now();
-      auto r = k2::jobs::CompactTable(*catalog, *io, id, o);
-      const double secs = Now() - t0;
-      if (!r) return {{"error", r.error().ToString()}};
-      return {{"seconds", secs}, {"report", r->ToJson()}};
-    });
-    compact["parent_rss_kb"] = parent_rss_kb;
+    const int64_t parent_rss_kb = CurrentRssKb();  // inherited by each compaction child
+    nlohmann::json results = nlohmann::json::array();
+    for (size_t c = 0; c < cases.size(); ++c) {
+      const Case& k = cases[c];
+      nlohmann::json k2side = k2::bench::InChild([&]() -> nlohmann::json {
+        k2::jobs::CompactionOptions o;  // defaults: 512 MiB target, 96 MiB minimum
+        o.min_file_size_bytes = 1LL << 40;
+        o.skip_open_partitions = false;
+        o.row_group_bytes = row_group_bytes;
+        o.encode_threads = k.threads;
+        o.sort = k.sorted;
+        o.sort_memory_bytes = k.sort_memory_bytes > 0 ? k.sort_memory_bytes : sort_memory_bytes;
+        o.sort_spill_dir = spill_dir;
+        const double t0 = Now();
+        auto r = k2::jobs::CompactTable(*catalog, *io, id, o);
+        const double secs = Now() - t0;
+        if (!r) return {{"error", r.error().ToString()}};
+        auto t = k2::iceberg::Table::Load(*catalog, *io, id);
+        if (!t) return {{"error", t.error().ToString()}};
+        auto tasks = t->NewScan().PlanFiles();
+        if (!tasks) return {{"error", tasks.error().ToString()}};
+        std::vector<std::string> out;
+        for (const auto& task : *tasks) out.push_back(task.file.file_path);
+        return {{"seconds", secs}, {"report", r->ToJson()}, {"files", out}};
+      });
+      nlohmann::json duck;
+      if (k.peer) {
+        const std::string duck_out =
+            fmt::format("{}/duckdb-{}-{}t.parquet", dir, k.name, k.threads);
+        const std::string select = "SELECT * FROM read_parquet([" + SqlList(files) + "])" +
+                                   (k.sorted ? " ORDER BY symbol, timestamp" : "");
+        duck = RunTimed(
+            {"node", "tools/oracle/query.mjs", "duckdb", fmt::format("SET threads={}", k.threads),
+             "COPY (" + select + ") TO '" + duck_out + "' (FORMAT parquet, COMPRESSION zstd)"});
+        std::error_code ec;
+        duck["bytes"] = std::filesystem::file_size(duck_out, ec);
+        duck["files"] = std::vector<std::string>{duck_out};
+      }
+      results.push_back({{"k2", k2side}, {"duckdb", duck}});
+    }
     return {{"generate_seconds", generate_s},
             {"input_bytes", input_bytes},
             {"files", files},
-            {"compact", compact}};
+            {"parent_rss_kb", parent_rss_kb},
+            {"results", results}};
   });
-  if (k2run.contains("error")) {
-    fmt::print(stderr, "k2 failed: {}\n", k2run.dump());
+  if (run.contains("error")) {
+    fmt::print(stderr, "k2 failed: {}\n", run.dump());
     return 1;
   }
-  std::string list;
-  for (const auto& f : k2run["files"])
-    list += (list.empty() ? "'" : ", '") + f.get<std::string>() + "'";
-  const std::string duck_out = dir + "/duckdb-day.parquet";
-  nlohmann::json duck = RunTimed({"node", "tools/oracle/query.mjs", "duckdb", "SET threads=1",
-                                  "COPY (SELECT * FROM read_parquet([" + list + "])) TO '" +
-                                      duck_out + "' (FORMAT parquet, COMPRESSION zstd)"});
-  const auto& c = k2run["compact"];
-  if (c.contains("error")) {
-    fmt::print(stderr, "compaction failed: {}\n", c.dump());
-    return 1;
-  }
-  const auto& rep = c["report"];
-  const double k2s = c["seconds"].get<double>();
-  const double dks = duck["seconds"].get<double>();
+  const std::vector<std::string> inputs = run["files"].get<std::vector<std::string>>();
   const double total_rows = static_cast<double>(rows) * 24;
-  std::error_code ec;
-  const auto duck_bytes = std::filesystem::file_size(duck_out, ec);
-  fmt::print("compaction_bench: 24 hourly files x {} rows ({:.1f} MB in)\n", rows,
-             k2run["input_bytes"].get<int64_t>() / 1e6);
-  fmt::print(
-      "  {:<44} {:>8.2f} s {:>8.2f} Mrows/s  peak RSS {:>6.0f} MB  out {:.1f} MB in {} file(s)\n",
-      "k2 CompactTable (read+write+commit)", k2s, total_rows / k2s / 1e6,
-      c["maxrss_kb"].get<double>() / 1024, rep["bytes_after"].get<int64_t>() / 1e6,
-      rep["files_after"].get<int64_t>());
-  fmt::print(
-      "  {:<44} {:>8.2f} s {:>8.2f} Mrows/s  peak RSS {:>6.0f} MB  out {:.1f} MB (exit {})\n",
-      "DuckDB COPY zstd threads=1 (node incl.)", dks, total_rows / dks / 1e6,
-      duck["maxrss_kb"].get<double>() / 1024, static_cast<double>(duck_bytes) / 1e6,
-      duck["exit"].get<int>());
-  fmt::print("  (k2 child inherited {:.0f} MB resident from the generating parent at fork)\n",
-             c["parent_rss_kb"].get<double>() / 1024);
-  fmt::print("  speed ratio k2/DuckDB: {:.2f}x   rows rewritten {}\n", dks / k2s,
-             rep["rows_rewritten"].get<int64_t>());
-  return 0;
+  fmt::print("compaction_bench: 24 hourly files x {} rows ({:.1f} MB in), sort budget {} MiB\n",
+             rows, run["input_bytes"].get<int64_t>() / 1e6, sort_memory_bytes >> 20);
+  fmt::print("  (each k2 child inherited {:.0f} MB resident from the generating parent at fork)\n",
+             run["parent_rss_kb"].get<double>() / 1024);
+  const std::string want = DuckTotals(inputs);
+  fmt::print("  inputs, DuckDB count and sum(price*quantity): {}\n", want);
+  bool ok = true;
+  // Checks one side's outputs: DuckDB totals equal the inputs', sorted ones in order.
+  auto check = [&](const nlohmann::json& side, bool sorted) -> std::string {
+    const auto out = side["files"].get<std::vector<std::string>>();
+    const std::string got = DuckTotals(out);
+    std::string verdict = got == want ? "totals ok" : "TOTALS DIFFER: " + got;
+    if (got != want) ok = false;
+    if (sorted) {
+      auto n = CheckSorted(out);
+      verdict += n ? fmt::format(", sorted ({} rows)", *n) : ", " + n.error().ToString();
+      if (!n) ok = false;
+    }
+    return verdict;
+  };
+  for (size_t c = 0; c < cases.size(); ++c) {
+    const Case& k = cases[c];
+    const auto& res = run["results"][c];
+    const auto& ks = res["k2"];
+    if (ks.contains("error")) {
+      fmt::print(stderr, "compaction failed: {}\n", ks.dump());
+      return 1;
+    }
+    const auto& g = ks["report"]["groups"][0];
+    const double k2s = ks["seconds"].get<double>();
+    const std::string spill =
+        k.sorted ? fmt::format(", {} runs spilled ({:.0f} MB)", g["sort_runs_spilled"].get<int>(),
+                               g["sort_bytes_spilled"].get<double>() / 1e6)
+                 : "";
+    fmt::print(
+        "  {:<10} {} thread(s)  k2     {:>7.2f} s (CPU {:>6.2f} s) {:>6.2f} Mrows/s  peak RSS "
+        "{:>5.0f} MB  out {:.1f} MB in {} file(s){}; {}\n",
+        k.name, k.threads, k2s, ks["cpu_seconds"].get<double>(), total_rows / k2s / 1e6,
+        ks["maxrss_kb"].get<double>() / 1024, g["bytes_after"].get<int64_t>() / 1e6,
+        g["files_after"].get<int64_t>(), spill, check(ks, k.sorted));
+    if (!k.peer) continue;
+    const auto& ds = res["duckdb"];
+    const double dks = ds["seconds"].get<double>();
+    fmt::print(
+        "  {:<10} {} thread(s)  DuckDB {:>7.2f} s (CPU {:>6.2f} s) {:>6.2f} Mrows/s  peak RSS "
+        "{:>5.0f} MB  out {:.1f} MB (exit {}); {}\n",
+        k.name, k.threads, dks, ds["cpu_seconds"].get<double>(), total_rows / dks / 1e6,
+        ds["maxrss_kb"].get<double>() / 1024, ds["bytes"].get<double>() / 1e6,
+        ds["exit"].get<int>(), check(ds, k.sorted));
+    fmt::print("  {:<10} {} thread(s)  speed ratio k2/DuckDB: {:.2f}x (by CPU {:.2f}x)\n", k.name,
+               k.threads, dks / k2s,
+               ds["cpu_seconds"].get<double>() / ks["cpu_seconds"].get<double>());
+  }
+  if (!ok) fmt::print(stderr, "compaction_bench: a check failed\n");
+  return ok ? 0 : 1;
 }

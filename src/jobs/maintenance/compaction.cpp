@@ -31,6 +31,10 @@ nlohmann::json CompactionGroupReport::ToJson() const {
   j["delete_files_applied"] = delete_files_applied;
   j["delete_files_removed"] = delete_files_removed;
   j["sorted"] = sorted;
+  if (sorted) {
+    j["sort_runs_spilled"] = sort_runs_spilled;
+    j["sort_bytes_spilled"] = sort_bytes_spilled;
+  }
   if (snapshot_id != 0) j["snapshot_id"] = snapshot_id;
   return j;
 }
@@ -195,145 +199,195 @@ struct MergeResult {
   int64_t rows = 0;          ///< rows written (live rows)
   int64_t deleted_rows = 0;  ///< rows the group's delete files removed
   bool sorted = false;
+  int sort_runs_spilled = 0;
+  int64_t sort_bytes_spilled = 0;
 };
 
-/// Streams the group's files into rolling outputs under the partition, sorted
-/// in runs by `order` when it has fields. Files without delete files are read
-/// column-wise by field id (the fast path); a group with delete files is read
-/// through the table scan, which applies position and equality deletes.
-Result<MergeResult> MergeGroup(iceberg::Table& table, const Group& g, const CompactionOptions& o,
-                               const iceberg::SortOrder& order) {
-  FileIO& io = table.io();
-  auto schema = std::make_shared<const Schema>(table.schema());
-  parquet::WriterOptions wo;
-  wo.row_group_bytes = o.row_group_bytes;
-  wo.encode_threads = o.encode_threads;
-  RollingParquetWriter writer(io, schema, wo, o.target_file_size_bytes,
-                              [&] { return table.NewDataFilePath(g.path); });
-  auto fail = [&](Error e) -> Result<MergeResult> {
-    writer.Abort();
-    return std::unexpected(std::move(e));
-  };
-  MergeResult result;
-  std::unique_ptr<SortingWriter> sorter;
-  if (!order.fields.empty()) {
-    auto made = SortingWriter::Make(schema, order, writer, o.row_group_bytes);
-    if (!made) return fail(made.error());
-    sorter = std::move(*made);
-    result.sorted = true;
-  }
-  auto write = [&](const ColumnBatch& b) -> Status {
-    return sorter ? sorter->Write(b) : writer.Write(b);
-  };
-  auto finish = [&]() -> Result<MergeResult> {
-    if (sorter) {
-      auto st = sorter->Flush();
-      if (!st) return fail(st.error());
-    }
-    auto files = writer.Finish();
-    if (!files) return fail(files.error());
-    result.files = std::move(*files);
-    return std::move(result);
-  };
+/// Where a group's rows go: the rolling writer under the partition, through
+/// a SortingWriter when the order has fields.
+class GroupOutput {
+ public:
+  GroupOutput(iceberg::Table& table, const Group& g, const CompactionOptions& o)
+      : schema_(std::make_shared<const Schema>(table.schema())),
+        writer_(table.io(), schema_, WriterOptionsFor(o), o.target_file_size_bytes,
+                [&table, path = g.path] { return table.NewDataFilePath(path); }) {}
 
-  const bool has_deletes =
-      std::any_of(g.tasks.begin(), g.tasks.end(), [](const auto& t) { return !t.deletes.empty(); });
-  if (has_deletes) {
-    int64_t expected = 0;
-    for (const auto& t : g.tasks) expected += t.file.record_count;
-    auto reader = table.NewScan().ToBatchReader(g.tasks);
-    if (!reader) return fail(reader.error());
-    for (;;) {
-      auto next = (*reader)->Next();
-      if (!next) return fail(next.error().WithContext("compacting " + g.path));
-      if (*next == nullptr) break;
-      auto st = write(**next);
-      if (!st) return fail(st.error().WithContext("compacting " + g.path));
-      result.rows += static_cast<int64_t>((*next)->num_rows());
+  /// kInvalidInput for an order naming a column the schema lacks.
+  Status Sort(const iceberg::SortOrder& order, const CompactionOptions& o) {
+    if (order.fields.empty()) return OkStatus();
+    SortOptions so;
+    so.memory_bytes = o.sort_memory_bytes;
+    so.spill_dir = o.sort_spill_dir;
+    so.encode_threads = o.encode_threads;
+    K2_ASSIGN_OR_RETURN(sorter_, SortingWriter::Make(schema_, order, writer_, so));
+    return OkStatus();
+  }
+  const std::shared_ptr<const Schema>& schema() const { return schema_; }
+  Status Write(const ColumnBatch& b) { return sorter_ ? sorter_->Write(b) : writer_.Write(b); }
+  /// As above; the sort takes the batch's buffers (`b` is left empty).
+  Status Write(ColumnBatch&& b) {
+    return sorter_ ? sorter_->Write(std::move(b)) : writer_.Write(b);
+  }
+  /// Finishes the sort and the files into `result`.
+  Status Finish(MergeResult& result) {
+    if (sorter_) {
+      K2_RETURN_IF_ERROR(sorter_->Finish());
+      result.sorted = true;
+      result.sort_runs_spilled = sorter_->runs_spilled();
+      result.sort_bytes_spilled = sorter_->bytes_spilled();
     }
-    if (result.rows > expected) {
-      return fail(Error{ErrorKind::kCorrupt,
-                        fmt::format("partition {}: read {} live rows from files whose manifests "
-                                    "say {} rows in all",
-                                    g.path, result.rows, expected)});
-    }
-    result.deleted_rows = expected - result.rows;
-    return finish();
+    K2_ASSIGN_OR_RETURN(result.files, writer_.Finish());
+    return OkStatus();
+  }
+  /// Deletes every file written and the sort's spill files.
+  void Abort() {
+    if (sorter_) sorter_->Abort();
+    writer_.Abort();
   }
 
-  // Identity-partition columns a writer left out of its files
-  // (write.data.partition-columns=false) take the partition value, not null.
+ private:
+  static parquet::WriterOptions WriterOptionsFor(const CompactionOptions& o) {
+    parquet::WriterOptions wo;
+    wo.row_group_bytes = o.row_group_bytes;
+    wo.encode_threads = o.encode_threads;
+    return wo;
+  }
+  std::shared_ptr<const Schema> schema_;
+  RollingParquetWriter writer_;
+  std::unique_ptr<SortingWriter> sorter_;
+};
+
+/// Reads a group with delete files through the table scan, which applies
+/// position and equality deletes; counts the live and the deleted rows.
+Status ReadThroughScan(iceberg::Table& table, const Group& g, GroupOutput& out,
+                       MergeResult& result) {
+  int64_t expected = 0;
+  for (const auto& t : g.tasks) expected += t.file.record_count;
+  K2_ASSIGN_OR_RETURN(auto reader, table.NewScan().ToBatchReader(g.tasks));
+  for (;;) {
+    auto next = reader->Next();
+    if (!next) return std::unexpected(next.error().WithContext("compacting " + g.path));
+    if (*next == nullptr) break;
+    auto st = out.Write(**next);
+    if (!st) return std::unexpected(st.error().WithContext("compacting " + g.path));
+    result.rows += static_cast<int64_t>((*next)->num_rows());
+  }
+  if (result.rows > expected) {
+    return MakeError(ErrorKind::kCorrupt,
+                     "partition {}: read {} live rows from files whose manifests say {} rows in "
+                     "all",
+                     g.path, result.rows, expected);
+  }
+  result.deleted_rows = expected - result.rows;
+  return OkStatus();
+}
+
+/// Per table column, a one-row column to repeat where a file lacks it:
+/// identity-partition columns a writer left out of its files
+/// (write.data.partition-columns=false) take the partition value, others null.
+Result<std::vector<Column>> MissingColumnFill(const iceberg::Table& table, const Group& g,
+                                              const Schema& schema) {
   K2_ASSIGN_OR_RETURN(const iceberg::PartitionSpec* spec, table.metadata().SpecById(g.spec_id));
-  std::vector<Column> fill(schema->fields.size());
-  for (size_t i = 0; i < schema->fields.size(); ++i) {
+  std::vector<Column> fill(schema.fields.size());
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
     Value v;
-    v.type = schema->fields[i].type;
+    v.type = schema.fields[i].type;
     for (size_t k = 0; k < spec->fields.size() && k < g.partition.size(); ++k) {
-      if (spec->fields[k].source_id == schema->fields[i].id &&
+      if (spec->fields[k].source_id == schema.fields[i].id &&
           spec->fields[k].transform.kind == iceberg::TransformKind::kIdentity) {
         v = g.partition[k];
       }
     }
-    fill[i] = ConstantColumn(schema->fields[i].type, v);
+    fill[i] = ConstantColumn(schema.fields[i].type, v);
   }
-  ColumnBatch out(schema);
+  return fill;
+}
+
+/// Streams one data file (no deletes) into `out`, its columns matched to the
+/// table's by field id; returns its row count, checked against the manifest.
+Result<int64_t> CopyFile(FileIO& io, const iceberg::FileScanTask& t, const Schema& schema,
+                         const std::vector<Column>& fill, const CompactionOptions& o,
+                         GroupOutput& out) {
+  K2_ASSIGN_OR_RETURN(auto in, io.OpenInput(t.file.file_path));
+  K2_ASSIGN_OR_RETURN(auto reader, parquet::FileReader::Open(std::move(in)));
+  const Schema& fs = reader->schema();
+  parquet::ReadOptions ro;
+  ro.batch_rows = o.batch_rows;
+  std::vector<int> source(schema.fields.size(), -1);  // position in the read batch
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const Field& f = schema.fields[i];
+    auto j = fs.IndexOfId(f.id);
+    if (!j) continue;
+    if (!(fs.fields[*j].type == f.type)) {
+      return MakeError(ErrorKind::kUnsupported,
+                       "{}: column {} has type {} in the file, {} in the table", t.file.file_path,
+                       f.name, fs.fields[*j].type.ToString(), f.type.ToString());
+    }
+    source[i] = static_cast<int>(ro.columns.size());
+    ro.columns.push_back(static_cast<int>(*j));
+  }
+  if (ro.columns.empty()) {
+    return MakeError(ErrorKind::kUnsupported, "{}: no column matches the table by field id",
+                     t.file.file_path);
+  }
+  K2_ASSIGN_OR_RETURN(auto batches, reader->Read(ro));
+  int64_t rows = 0;
+  for (;;) {
+    K2_ASSIGN_OR_RETURN(const ColumnBatch* b, batches->Next());
+    if (b == nullptr) break;
+    const size_t n = b->num_rows();
+    if (n == 0) continue;
+    ColumnBatch batch(out.schema());
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      if (source[i] >= 0) {
+        batch.columns[i] = b->columns[static_cast<size_t>(source[i])];
+      } else {
+        batch.columns[i] = Column(schema.fields[i].type);
+        for (size_t r = 0; r < n; ++r) batch.columns[i].AppendFrom(fill[i], 0);
+      }
+    }
+    auto st = out.Write(std::move(batch));
+    if (!st) return std::unexpected(st.error().WithContext("compacting " + t.file.file_path));
+    rows += static_cast<int64_t>(n);
+  }
+  if (rows != t.file.record_count) {
+    return MakeError(ErrorKind::kCorrupt, "{}: read {} rows, the manifest says {}",
+                     t.file.file_path, rows, t.file.record_count);
+  }
+  return rows;
+}
+
+/// Reads the group's files into `out`: column-wise by field id when no file
+/// has delete files (the fast path), through the table scan otherwise.
+Status ReadGroup(iceberg::Table& table, const Group& g, const CompactionOptions& o,
+                 GroupOutput& out, MergeResult& result) {
+  const bool has_deletes =
+      std::any_of(g.tasks.begin(), g.tasks.end(), [](const auto& t) { return !t.deletes.empty(); });
+  if (has_deletes) return ReadThroughScan(table, g, out, result);
+  const Schema& schema = *out.schema();
+  K2_ASSIGN_OR_RETURN(std::vector<Column> fill, MissingColumnFill(table, g, schema));
   for (const iceberg::FileScanTask& t : g.tasks) {
-    auto in = io.OpenInput(t.file.file_path);
-    if (!in) return fail(in.error());
-    auto reader = parquet::FileReader::Open(std::move(*in));
-    if (!reader) return fail(reader.error());
-    const Schema& fs = (*reader)->schema();
-    parquet::ReadOptions ro;
-    ro.batch_rows = o.batch_rows;
-    std::vector<int> source(schema->fields.size(), -1);  // position in the read batch
-    for (size_t i = 0; i < schema->fields.size(); ++i) {
-      const Field& f = schema->fields[i];
-      auto j = fs.IndexOfId(f.id);
-      if (!j) continue;
-      if (!(fs.fields[*j].type == f.type)) {
-        return fail(Error{
-            ErrorKind::kUnsupported,
-            fmt::format("{}: column {} has type {} in the file, {} in the table", t.file.file_path,
-                        f.name, fs.fields[*j].type.ToString(), f.type.ToString())});
-      }
-      source[i] = static_cast<int>(ro.columns.size());
-      ro.columns.push_back(static_cast<int>(*j));
-    }
-    if (ro.columns.empty()) {
-      return fail(
-          Error{ErrorKind::kUnsupported,
-                fmt::format("{}: no column matches the table by field id", t.file.file_path)});
-    }
-    auto batches = (*reader)->Read(ro);
-    if (!batches) return fail(batches.error());
-    int64_t file_rows = 0;
-    for (;;) {
-      auto next = (*batches)->Next();
-      if (!next) return fail(next.error());
-      const ColumnBatch* b = *next;
-      if (b == nullptr) break;
-      const size_t n = b->num_rows();
-      if (n == 0) continue;
-      for (size_t i = 0; i < schema->fields.size(); ++i) {
-        if (source[i] >= 0) {
-          out.columns[i] = b->columns[static_cast<size_t>(source[i])];
-        } else {
-          out.columns[i] = Column(schema->fields[i].type);
-          for (size_t r = 0; r < n; ++r) out.columns[i].AppendFrom(fill[i], 0);
-        }
-      }
-      auto st = write(out);
-      if (!st) return fail(st.error().WithContext("compacting " + t.file.file_path));
-      file_rows += static_cast<int64_t>(n);
-    }
-    if (file_rows != t.file.record_count) {
-      return fail(Error{ErrorKind::kCorrupt,
-                        fmt::format("{}: read {} rows, the manifest says {}", t.file.file_path,
-                                    file_rows, t.file.record_count)});
-    }
-    result.rows += file_rows;
+    K2_ASSIGN_OR_RETURN(int64_t rows, CopyFile(table.io(), t, schema, fill, o, out));
+    result.rows += rows;
   }
-  return finish();
+  return OkStatus();
+}
+
+/// Streams the group's files into rolling outputs under the partition, fully
+/// sorted by `order` when it has fields. On failure nothing is left behind:
+/// outputs and spill files are deleted.
+Result<MergeResult> MergeGroup(iceberg::Table& table, const Group& g, const CompactionOptions& o,
+                               const iceberg::SortOrder& order) {
+  GroupOutput out(table, g, o);
+  MergeResult result;
+  Status st = out.Sort(order, o);
+  if (st) st = ReadGroup(table, g, o, out, result);
+  if (st) st = out.Finish(result);
+  if (!st) {
+    out.Abort();
+    return std::unexpected(st.error());
+  }
+  return result;
 }
 
 constexpr int kDeleteFilePathId = 2147483546;
@@ -386,6 +440,130 @@ Status ValidateNoForeignSpecDeletes(FileIO& io, const iceberg::TableMetadata& la
   return OkStatus();
 }
 
+/// A group's numbers before merging: inputs, their bytes and rows, the
+/// distinct delete files applying to them.
+CompactionGroupReport GroupReportFor(const Group& g, int attempt) {
+  CompactionGroupReport gr;
+  gr.partition = g.path;
+  gr.attempts = attempt;
+  gr.files_before = static_cast<int64_t>(g.tasks.size());
+  std::set<std::string> delete_files;
+  for (const auto& t : g.tasks) {
+    gr.bytes_before += t.file.file_size_in_bytes;
+    gr.rows += t.file.record_count;
+    for (const auto& d : t.deletes) delete_files.insert(d.file_path);
+  }
+  gr.delete_files_applied = static_cast<int64_t>(delete_files.size());
+  return gr;
+}
+
+/// Commits the group's replace, validated against every snapshot since
+/// `start_id`; fills gr's outcome on success. The report's numbers go into the
+/// snapshot summary as well, so the table's history says what each
+/// compaction did. Errors: those of RewriteFiles::Commit (kCommitConflict...).
+Status CommitGroup(iceberg::Table& table, const Group& g, const MergeResult& merged,
+                   const iceberg::SortOrder& order, int64_t start_id, CompactionGroupReport& gr) {
+  FileIO& io = table.io();
+  const std::vector<std::string> dangling = DanglingPositionDeletes(g);
+  int64_t out_bytes = 0;
+  for (const WrittenFile& w : merged.files) out_bytes += w.metrics.file_size_in_bytes;
+  iceberg::RewriteFiles rewrite = table.NewRewrite();
+  rewrite.ValidateFromSnapshot(start_id)
+      .Validate([&io, start_id, spec_id = g.spec_id](const iceberg::TableMetadata& latest) {
+        return ValidateNoForeignSpecDeletes(io, latest, start_id, spec_id);
+      })
+      .Set("k2.maintenance", "compaction")
+      .Set("k2.compaction.partition", g.path)
+      .Set("k2.compaction.input-files", std::to_string(g.tasks.size()))
+      .Set("k2.compaction.input-bytes", std::to_string(gr.bytes_before))
+      .Set("k2.compaction.output-files", std::to_string(merged.files.size()))
+      .Set("k2.compaction.output-bytes", std::to_string(out_bytes))
+      .Set("k2.compaction.rows", std::to_string(merged.rows))
+      .Set("k2.compaction.deleted-rows-applied", std::to_string(merged.deleted_rows))
+      .Set("k2.compaction.delete-files-applied", std::to_string(gr.delete_files_applied))
+      .Set("k2.compaction.delete-files-removed", std::to_string(dangling.size()))
+      .Set("k2.compaction.start-snapshot-id", std::to_string(start_id));
+  if (merged.sorted) rewrite.Set("k2.compaction.sort-order-id", std::to_string(order.order_id));
+  for (const auto& t : g.tasks) rewrite.DeleteFile(t.file.file_path);
+  for (const std::string& d : dangling) rewrite.DeleteFile(d);
+  for (const WrittenFile& w : merged.files) {
+    iceberg::DataFile f = iceberg::MakeDataFile(w.metrics, w.path, g.spec_id, g.partition);
+    if (merged.sorted) f.sort_order_id = order.order_id;
+    rewrite.AddFile(std::move(f));
+  }
+  K2_ASSIGN_OR_RETURN(gr.snapshot_id, rewrite.Commit());
+  gr.status = "committed";
+  gr.files_after = static_cast<int64_t>(merged.files.size());
+  gr.bytes_after = out_bytes;
+  gr.rows = merged.rows;
+  gr.deleted_rows_applied = merged.deleted_rows;
+  gr.delete_files_removed = static_cast<int64_t>(dangling.size());
+  gr.sorted = merged.sorted;
+  gr.sort_runs_spilled = merged.sort_runs_spilled;
+  gr.sort_bytes_spilled = merged.sort_bytes_spilled;
+  return OkStatus();
+}
+
+/// Adds a group's outcome to the report's totals and list.
+void Record(CompactionReport& report, CompactionGroupReport gr) {
+  if (gr.status == "skipped") ++report.groups_skipped;
+  if (gr.status == "failed") ++report.groups_failed;
+  if (gr.status == "committed") {
+    ++report.groups_committed;
+    report.files_before += gr.files_before;
+    report.bytes_before += gr.bytes_before;
+    report.files_after += gr.files_after;
+    report.bytes_after += gr.bytes_after;
+    report.rows_rewritten += gr.rows;
+    report.deleted_rows_applied += gr.deleted_rows_applied;
+    report.delete_files_removed += gr.delete_files_removed;
+  }
+  report.groups.push_back(std::move(gr));
+}
+
+/// Whether a group's partition is to be re-planned after a commit conflict.
+enum class GroupOutcome { kRecorded, kRetry };
+
+/// Merges and commits one group planned at `start_id`, recording its outcome
+/// unless it is to be retried. kCancelled when `cancel` fired before the commit.
+Result<GroupOutcome> CompactGroup(iceberg::Table& table, const Group& g, const CompactionOptions& o,
+                                  const iceberg::SortOrder& order, int64_t start_id, int attempt,
+                                  const service::CancellationToken* cancel,
+                                  CompactionReport& report) {
+  CompactionGroupReport gr = GroupReportFor(g, attempt);
+  if (!g.skip_reason.empty() || o.dry_run) {
+    gr.status = g.skip_reason.empty() ? "planned" : "skipped";
+    gr.reason = g.skip_reason;
+    Record(report, std::move(gr));
+    return GroupOutcome::kRecorded;
+  }
+  auto merged = MergeGroup(table, g, o, order);
+  if (!merged) {
+    gr.status = "failed";
+    gr.reason = merged.error().ToString();
+    Record(report, std::move(gr));
+    return GroupOutcome::kRecorded;
+  }
+  auto discard = [&] {
+    for (const WrittenFile& w : merged->files) (void)table.io().Delete(w.path);
+  };
+  if (cancel != nullptr && cancel->IsCancelled()) {
+    discard();
+    return MakeError(ErrorKind::kCancelled, "compaction of {}: cancelled before committing {}",
+                     report.table, g.path);
+  }
+  auto committed = CommitGroup(table, g, *merged, order, start_id, gr);
+  if (!committed) {
+    const ErrorKind kind = committed.error().kind;
+    if (kind != ErrorKind::kCommitStateUnknown) discard();
+    if (kind == ErrorKind::kCommitConflict && attempt < o.max_attempts) return GroupOutcome::kRetry;
+    gr.status = "failed";
+    gr.reason = committed.error().ToString();
+  }
+  Record(report, std::move(gr));
+  return GroupOutcome::kRecorded;
+}
+
 }  // namespace
 
 Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableIdentifier& id,
@@ -419,113 +597,14 @@ Result<CompactionReport> CompactTable(Catalog& catalog, FileIO& io, const TableI
         gr.status = "skipped";
         gr.attempts = attempt;
         gr.reason = "nothing left to compact after a concurrent change";
-        report.groups.push_back(std::move(gr));
-        ++report.groups_skipped;
+        Record(report, std::move(gr));
       }
     }
     retry.clear();
     for (const Group& g : groups) {
-      CompactionGroupReport gr;
-      gr.partition = g.path;
-      gr.attempts = attempt;
-      gr.files_before = static_cast<int64_t>(g.tasks.size());
-      std::set<std::string> delete_files;
-      for (const auto& t : g.tasks) {
-        gr.bytes_before += t.file.file_size_in_bytes;
-        gr.rows += t.file.record_count;
-        for (const auto& d : t.deletes) delete_files.insert(d.file_path);
-      }
-      gr.delete_files_applied = static_cast<int64_t>(delete_files.size());
-      if (!g.skip_reason.empty()) {
-        gr.status = "skipped";
-        gr.reason = g.skip_reason;
-        ++report.groups_skipped;
-        report.groups.push_back(std::move(gr));
-        continue;
-      }
-      if (options.dry_run) {
-        gr.status = "planned";
-        report.groups.push_back(std::move(gr));
-        continue;
-      }
-      auto merged = MergeGroup(table, g, options, order);
-      if (!merged) {
-        gr.status = "failed";
-        gr.reason = merged.error().ToString();
-        ++report.groups_failed;
-        report.groups.push_back(std::move(gr));
-        continue;
-      }
-      const std::vector<WrittenFile>* written = &merged->files;
-      auto discard = [&] {
-        for (const WrittenFile& w : *written) (void)io.Delete(w.path);
-      };
-      if (cancel != nullptr && cancel->IsCancelled()) {
-        discard();
-        return MakeError(ErrorKind::kCancelled, "compaction of {}: cancelled before committing {}",
-                         report.table, g.path);
-      }
-      const std::vector<std::string> dangling = DanglingPositionDeletes(g);
-      int64_t out_bytes = 0;
-      for (const WrittenFile& w : *written) out_bytes += w.metrics.file_size_in_bytes;
-      // The report's numbers go into the snapshot summary as well, so the
-      // table's history says what each compaction did.
-      iceberg::RewriteFiles rewrite = table.NewRewrite();
-      rewrite.ValidateFromSnapshot(start_id)
-          .Validate([&io, start_id, spec_id = g.spec_id](const iceberg::TableMetadata& latest) {
-            return ValidateNoForeignSpecDeletes(io, latest, start_id, spec_id);
-          })
-          .Set("k2.maintenance", "compaction")
-          .Set("k2.compaction.partition", g.path)
-          .Set("k2.compaction.input-files", std::to_string(g.tasks.size()))
-          .Set("k2.compaction.input-bytes", std::to_string(gr.bytes_before))
-          .Set("k2.compaction.output-files", std::to_string(written->size()))
-          .Set("k2.compaction.output-bytes", std::to_string(out_bytes))
-          .Set("k2.compaction.rows", std::to_string(merged->rows))
-          .Set("k2.compaction.deleted-rows-applied", std::to_string(merged->deleted_rows))
-          .Set("k2.compaction.delete-files-applied", std::to_string(delete_files.size()))
-          .Set("k2.compaction.delete-files-removed", std::to_string(dangling.size()))
-          .Set("k2.compaction.start-snapshot-id", std::to_string(start_id));
-      if (merged->sorted)
-        rewrite.Set("k2.compaction.sort-order-id", std::to_string(order.order_id));
-      for (const auto& t : g.tasks) rewrite.DeleteFile(t.file.file_path);
-      for (const std::string& d : dangling) rewrite.DeleteFile(d);
-      for (const WrittenFile& w : *written) {
-        iceberg::DataFile f = iceberg::MakeDataFile(w.metrics, w.path, g.spec_id, g.partition);
-        if (merged->sorted) f.sort_order_id = order.order_id;
-        rewrite.AddFile(std::move(f));
-      }
-      auto committed = rewrite.Commit();
-      if (!committed) {
-        const ErrorKind kind = committed.error().kind;
-        if (kind != ErrorKind::kCommitStateUnknown) discard();
-        if (kind == ErrorKind::kCommitConflict && attempt < options.max_attempts) {
-          retry.insert(g.key);
-          continue;
-        }
-        gr.status = "failed";
-        gr.reason = committed.error().ToString();
-        ++report.groups_failed;
-        report.groups.push_back(std::move(gr));
-        continue;
-      }
-      gr.status = "committed";
-      gr.snapshot_id = *committed;
-      gr.files_after = static_cast<int64_t>(written->size());
-      gr.bytes_after = out_bytes;
-      gr.rows = merged->rows;
-      gr.deleted_rows_applied = merged->deleted_rows;
-      gr.delete_files_removed = static_cast<int64_t>(dangling.size());
-      gr.sorted = merged->sorted;
-      ++report.groups_committed;
-      report.files_before += gr.files_before;
-      report.bytes_before += gr.bytes_before;
-      report.files_after += gr.files_after;
-      report.bytes_after += gr.bytes_after;
-      report.rows_rewritten += merged->rows;
-      report.deleted_rows_applied += merged->deleted_rows;
-      report.delete_files_removed += gr.delete_files_removed;
-      report.groups.push_back(std::move(gr));
+      K2_ASSIGN_OR_RETURN(GroupOutcome outcome, CompactGroup(table, g, options, order, start_id,
+                                                             attempt, cancel, report));
+      if (outcome == GroupOutcome::kRetry) retry.insert(g.key);
     }
   }
   return report;

@@ -1,0 +1,45 @@
+#pragma once
+/// RowComparator: orders rows by an Iceberg sort order, across batches.
+/// Identity fields compare the stored values directly; other transforms (day,
+/// bucket, truncate...) compare the transformed values, computed once per row
+/// when a batch is prepared. Directions and null orders follow the order; NaN
+/// sorts above every number and -0 below 0 (Iceberg's float order).
+
+#include <cstddef>
+#include <vector>
+
+#include "columnar/column_batch.h"
+#include "columnar/value.h"
+#include "iceberg/partition_spec.h"
+
+namespace k2::jobs {
+
+class RowComparator {
+ public:
+  /// A batch with its transformed keys: what Compare reads. Holds a pointer to
+  /// the batch, which must outlive it and stay unchanged.
+  struct Keyed {
+    const ColumnBatch* batch = nullptr;
+    std::vector<std::vector<Value>> transformed;  ///< per key; empty for identity keys
+  };
+
+  /// kInvalidInput when a sort field's source column is not in `schema`
+  /// (names the field id).
+  static Result<RowComparator> Make(const Schema& schema, const iceberg::SortOrder& order);
+
+  /// Computes `batch`'s transformed keys. Errors: those of Transform::Apply.
+  Result<Keyed> Prepare(const ColumnBatch& batch) const;
+
+  /// <0, 0 or >0 as row `i` of `a` sorts before, with or after row `j` of `b`.
+  int Compare(const Keyed& a, size_t i, const Keyed& b, size_t j) const;
+
+ private:
+  struct Key {
+    size_t column = 0;
+    iceberg::SortField field;
+    bool identity = true;
+  };
+  std::vector<Key> keys_;
+};
+
+}  // namespace k2::jobs
