@@ -9,8 +9,8 @@
 #include <random>
 #include <thread>
 
+#include "iceberg/metadata_version.h"
 #include "iceberg/scan.h"
-#include "iceberg/table_update.h"
 
 namespace k2::iceberg {
 

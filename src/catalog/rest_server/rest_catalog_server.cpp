@@ -9,8 +9,10 @@
 #include <set>
 
 #include "common/json.h"
+#include "iceberg/metadata_version.h"
 #include "iceberg/table.h"
-#include "iceberg/table_update.h"
+#include "iceberg/update/metadata_builder.h"
+#include "iceberg/update/table_requirement.h"
 
 namespace k2::rest {
 
