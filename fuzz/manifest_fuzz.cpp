@@ -10,7 +10,8 @@
 #include <string_view>
 
 #include "fuzz_util.h"
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_list.h"
+#include "iceberg/manifest/manifest_reader.h"
 #include "io/memory_file_io.h"
 
 using k2::ErrorKind;

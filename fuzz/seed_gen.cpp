@@ -26,7 +26,9 @@
 
 #include "columnar/value.h"
 #include "common/config.h"
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_entry.h"
+#include "iceberg/manifest/manifest_list.h"
+#include "iceberg/manifest/manifest_writer.h"
 #include "iceberg/table_metadata.h"
 #include "io/file_io.h"
 #include "jobs/offload_ledger.h"

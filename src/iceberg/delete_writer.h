@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_entry.h"
 
 namespace k2::iceberg {
 

@@ -7,7 +7,8 @@
 #include <string>
 
 #include "columnar/predicate.h"
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_entry.h"
+#include "iceberg/manifest/manifest_list.h"
 
 namespace k2::iceberg {
 

@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "iceberg/expression_eval.h"
+#include "iceberg/manifest/manifest_reader.h"
 #include "iceberg/table.h"
 
 namespace k2::iceberg {

@@ -12,7 +12,8 @@
 
 #include "columnar/column_batch.h"
 #include "columnar/predicate.h"
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_entry.h"
+#include "iceberg/manifest/manifest_list.h"
 #include "iceberg/table_metadata.h"
 
 namespace k2::iceberg {

@@ -10,8 +10,8 @@
 #include <set>
 #include <thread>
 
+#include "iceberg/metadata_version.h"
 #include "iceberg/scan.h"
-#include "iceberg/table_update.h"
 
 namespace k2::iceberg {
 

@@ -170,126 +170,164 @@ Result<TableMetadata> TableMetadata::FromJson(std::string_view text) {
   return FromJsonObject(*parsed);
 }
 
+namespace {
+
+// The parts of TableMetadata::FromJsonObject, in the order it reads them. They
+// may throw nlohmann::json exceptions, which FromJsonObject reports as kCorrupt.
+/// format-version, location, table-uuid, sequence number, timestamps, last column id.
+Status ReadHeader(const Json& j, TableMetadata& m) {
+  if (!j.contains("format-version")) {
+    return MakeError(ErrorKind::kCorrupt, "table metadata: missing format-version");
+  }
+  m.format_version = j["format-version"].get<int>();
+  if (m.format_version < 1 || m.format_version > 3) {
+    return MakeError(ErrorKind::kUnsupported, "table metadata: format-version {}",
+                     m.format_version);
+  }
+  if (!j.contains("location") || !j["location"].is_string()) {
+    return MakeError(ErrorKind::kCorrupt, "table metadata: missing location");
+  }
+  m.location = j["location"].get<std::string>();
+  m.table_uuid = j.value("table-uuid", "");
+  if (m.format_version >= 2 && m.table_uuid.empty()) {
+    return MakeError(ErrorKind::kCorrupt, "table metadata v{}: missing table-uuid",
+                     m.format_version);
+  }
+  m.last_sequence_number = j.value("last-sequence-number", int64_t{0});
+  if (!j.contains("last-updated-ms")) {
+    return MakeError(ErrorKind::kCorrupt, "table metadata: missing last-updated-ms");
+  }
+  m.last_updated_ms = j["last-updated-ms"].get<int64_t>();
+  m.last_column_id = j.value("last-column-id", 0);
+  return OkStatus();
+}
+
+/// schemas (v2) or schema (v1), and current-schema-id.
+Status ReadSchemas(const Json& j, TableMetadata& m) {
+  if (j.contains("schemas") && j["schemas"].is_array()) {
+    for (const Json& s : j["schemas"]) {
+      auto parsed = TableSchema::FromJson(s);
+      if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
+      m.schemas.push_back(std::move(*parsed));
+    }
+    m.current_schema_id = j.value("current-schema-id", 0);
+  } else if (j.contains("schema")) {
+    auto parsed = TableSchema::FromJson(j["schema"]);
+    if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
+    m.current_schema_id = parsed->schema_id;
+    m.schemas.push_back(std::move(*parsed));
+  }
+  if (m.schemas.empty()) return MakeError(ErrorKind::kCorrupt, "table metadata: no schemas");
+  if (!m.SchemaById(m.current_schema_id)) {
+    return MakeError(ErrorKind::kCorrupt, "table metadata: current-schema-id {} not in schemas",
+                     m.current_schema_id);
+  }
+  return OkStatus();
+}
+
+/// partition-specs (v2) or partition-spec (v1), default-spec-id, last-partition-id.
+Status ReadSpecs(const Json& j, TableMetadata& m) {
+  if (j.contains("partition-specs") && j["partition-specs"].is_array()) {
+    for (const Json& s : j["partition-specs"]) {
+      auto parsed = PartitionSpec::FromJson(s);
+      if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
+      m.specs.push_back(std::move(*parsed));
+    }
+    m.default_spec_id = j.value("default-spec-id", 0);
+  } else if (j.contains("partition-spec")) {
+    auto parsed = PartitionSpec::FromJson(j["partition-spec"]);
+    if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
+    m.specs.push_back(std::move(*parsed));
+  }
+  if (m.specs.empty()) m.specs.push_back(PartitionSpec::Unpartitioned());
+  if (!m.SpecById(m.default_spec_id)) {
+    return MakeError(ErrorKind::kCorrupt, "table metadata: default-spec-id {} not in specs",
+                     m.default_spec_id);
+  }
+  int max_pid = kFirstPartitionFieldId - 1;
+  for (const auto& s : m.specs) {
+    for (const auto& f : s.fields) max_pid = std::max(max_pid, f.field_id);
+  }
+  m.last_partition_id = j.value("last-partition-id", max_pid);
+  return OkStatus();
+}
+
+/// current-snapshot-id, snapshots, snapshot-log and metadata-log.
+Status ReadSnapshots(const Json& j, TableMetadata& m) {
+  if (auto id = OptLong(j, "current-snapshot-id"); id && *id != -1) m.current_snapshot_id = id;
+  if (j.contains("snapshots") && j["snapshots"].is_array()) {
+    for (const Json& s : j["snapshots"]) {
+      K2_ASSIGN_OR_RETURN(Snapshot snap, Snapshot::FromJson(s));
+      m.snapshots.push_back(std::move(snap));
+    }
+  }
+  if (m.current_snapshot_id && !m.SnapshotById(*m.current_snapshot_id)) {
+    return MakeError(ErrorKind::kCorrupt,
+                     "table metadata: current-snapshot-id {} is not in snapshots",
+                     *m.current_snapshot_id);
+  }
+  for (const Json& e : j.value("snapshot-log", Json::array())) {
+    m.snapshot_log.push_back(
+        {e.at("timestamp-ms").get<int64_t>(), e.at("snapshot-id").get<int64_t>()});
+  }
+  for (const Json& e : j.value("metadata-log", Json::array())) {
+    m.metadata_log.push_back(
+        {e.at("timestamp-ms").get<int64_t>(), e.at("metadata-file").get<std::string>()});
+  }
+  return OkStatus();
+}
+
+/// sort-orders (the unsorted order when absent).
+Status ReadSortOrders(const Json& j, TableMetadata& m) {
+  if (j.contains("sort-orders") && j["sort-orders"].is_array()) {
+    for (const Json& o : j["sort-orders"]) {
+      auto parsed = SortOrder::FromJson(o);
+      if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
+      m.sort_orders.push_back(std::move(*parsed));
+    }
+  }
+  if (m.sort_orders.empty()) m.sort_orders.push_back(SortOrder::Unsorted());
+  m.default_sort_order_id = j.value("default-sort-order-id", 0);
+  return OkStatus();
+}
+
+/// refs (main added for a current snapshot without one).
+void ReadRefs(const Json& j, TableMetadata& m) {
+  if (j.contains("refs") && j["refs"].is_object()) {
+    for (const auto& [name, r] : j["refs"].items()) {
+      SnapshotRef ref;
+      ref.snapshot_id = r.at("snapshot-id").get<int64_t>();
+      ref.type = r.value("type", "branch") == "tag" ? RefType::kTag : RefType::kBranch;
+      if (r.contains("min-snapshots-to-keep")) {
+        ref.min_snapshots_to_keep = r["min-snapshots-to-keep"].get<int>();
+      }
+      ref.max_snapshot_age_ms = OptLong(r, "max-snapshot-age-ms");
+      ref.max_ref_age_ms = OptLong(r, "max-ref-age-ms");
+      m.refs[name] = ref;
+    }
+  }
+  if (m.current_snapshot_id && m.refs.count(kMainBranch) == 0) {
+    m.refs[kMainBranch] = SnapshotRef{*m.current_snapshot_id, RefType::kBranch, {}, {}, {}};
+  }
+}
+
+}  // namespace
+
 Result<TableMetadata> TableMetadata::FromJsonObject(const Json& j) {
   if (!j.is_object()) return MakeError(ErrorKind::kCorrupt, "table metadata is not a JSON object");
   TableMetadata m;
   try {
-    if (!j.contains("format-version")) {
-      return MakeError(ErrorKind::kCorrupt, "table metadata: missing format-version");
-    }
-    m.format_version = j["format-version"].get<int>();
-    if (m.format_version < 1 || m.format_version > 3) {
-      return MakeError(ErrorKind::kUnsupported, "table metadata: format-version {}",
-                       m.format_version);
-    }
-    if (!j.contains("location") || !j["location"].is_string()) {
-      return MakeError(ErrorKind::kCorrupt, "table metadata: missing location");
-    }
-    m.location = j["location"].get<std::string>();
-    m.table_uuid = j.value("table-uuid", "");
-    if (m.format_version >= 2 && m.table_uuid.empty()) {
-      return MakeError(ErrorKind::kCorrupt, "table metadata v{}: missing table-uuid",
-                       m.format_version);
-    }
-    m.last_sequence_number = j.value("last-sequence-number", int64_t{0});
-    if (!j.contains("last-updated-ms")) {
-      return MakeError(ErrorKind::kCorrupt, "table metadata: missing last-updated-ms");
-    }
-    m.last_updated_ms = j["last-updated-ms"].get<int64_t>();
-    m.last_column_id = j.value("last-column-id", 0);
-
-    if (j.contains("schemas") && j["schemas"].is_array()) {
-      for (const Json& s : j["schemas"]) {
-        auto parsed = TableSchema::FromJson(s);
-        if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
-        m.schemas.push_back(std::move(*parsed));
-      }
-      m.current_schema_id = j.value("current-schema-id", 0);
-    } else if (j.contains("schema")) {
-      auto parsed = TableSchema::FromJson(j["schema"]);
-      if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
-      m.current_schema_id = parsed->schema_id;
-      m.schemas.push_back(std::move(*parsed));
-    }
-    if (m.schemas.empty()) return MakeError(ErrorKind::kCorrupt, "table metadata: no schemas");
-    if (!m.SchemaById(m.current_schema_id)) {
-      return MakeError(ErrorKind::kCorrupt, "table metadata: current-schema-id {} not in schemas",
-                       m.current_schema_id);
-    }
-
-    if (j.contains("partition-specs") && j["partition-specs"].is_array()) {
-      for (const Json& s : j["partition-specs"]) {
-        auto parsed = PartitionSpec::FromJson(s);
-        if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
-        m.specs.push_back(std::move(*parsed));
-      }
-      m.default_spec_id = j.value("default-spec-id", 0);
-    } else if (j.contains("partition-spec")) {
-      auto parsed = PartitionSpec::FromJson(j["partition-spec"]);
-      if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
-      m.specs.push_back(std::move(*parsed));
-    }
-    if (m.specs.empty()) m.specs.push_back(PartitionSpec::Unpartitioned());
-    if (!m.SpecById(m.default_spec_id)) {
-      return MakeError(ErrorKind::kCorrupt, "table metadata: default-spec-id {} not in specs",
-                       m.default_spec_id);
-    }
-    int max_pid = kFirstPartitionFieldId - 1;
-    for (const auto& s : m.specs) {
-      for (const auto& f : s.fields) max_pid = std::max(max_pid, f.field_id);
-    }
-    m.last_partition_id = j.value("last-partition-id", max_pid);
-
+    K2_RETURN_IF_ERROR(ReadHeader(j, m));
+    K2_RETURN_IF_ERROR(ReadSchemas(j, m));
+    K2_RETURN_IF_ERROR(ReadSpecs(j, m));
     if (j.contains("properties") && j["properties"].is_object()) {
       for (const auto& [k, v] : j["properties"].items()) {
         m.properties[k] = v.is_string() ? v.get<std::string>() : v.dump();
       }
     }
-    if (auto id = OptLong(j, "current-snapshot-id"); id && *id != -1) m.current_snapshot_id = id;
-    if (j.contains("snapshots") && j["snapshots"].is_array()) {
-      for (const Json& s : j["snapshots"]) {
-        K2_ASSIGN_OR_RETURN(Snapshot snap, Snapshot::FromJson(s));
-        m.snapshots.push_back(std::move(snap));
-      }
-    }
-    if (m.current_snapshot_id && !m.SnapshotById(*m.current_snapshot_id)) {
-      return MakeError(ErrorKind::kCorrupt,
-                       "table metadata: current-snapshot-id {} is not in snapshots",
-                       *m.current_snapshot_id);
-    }
-    for (const Json& e : j.value("snapshot-log", Json::array())) {
-      m.snapshot_log.push_back(
-          {e.at("timestamp-ms").get<int64_t>(), e.at("snapshot-id").get<int64_t>()});
-    }
-    for (const Json& e : j.value("metadata-log", Json::array())) {
-      m.metadata_log.push_back(
-          {e.at("timestamp-ms").get<int64_t>(), e.at("metadata-file").get<std::string>()});
-    }
-    if (j.contains("sort-orders") && j["sort-orders"].is_array()) {
-      for (const Json& o : j["sort-orders"]) {
-        auto parsed = SortOrder::FromJson(o);
-        if (!parsed) return MakeError(ErrorKind::kCorrupt, "{}", parsed.error().message);
-        m.sort_orders.push_back(std::move(*parsed));
-      }
-    }
-    if (m.sort_orders.empty()) m.sort_orders.push_back(SortOrder::Unsorted());
-    m.default_sort_order_id = j.value("default-sort-order-id", 0);
-    if (j.contains("refs") && j["refs"].is_object()) {
-      for (const auto& [name, r] : j["refs"].items()) {
-        SnapshotRef ref;
-        ref.snapshot_id = r.at("snapshot-id").get<int64_t>();
-        ref.type = r.value("type", "branch") == "tag" ? RefType::kTag : RefType::kBranch;
-        if (r.contains("min-snapshots-to-keep")) {
-          ref.min_snapshots_to_keep = r["min-snapshots-to-keep"].get<int>();
-        }
-        ref.max_snapshot_age_ms = OptLong(r, "max-snapshot-age-ms");
-        ref.max_ref_age_ms = OptLong(r, "max-ref-age-ms");
-        m.refs[name] = ref;
-      }
-    }
-    if (m.current_snapshot_id && m.refs.count(kMainBranch) == 0) {
-      m.refs[kMainBranch] = SnapshotRef{*m.current_snapshot_id, RefType::kBranch, {}, {}, {}};
-    }
+    K2_RETURN_IF_ERROR(ReadSnapshots(j, m));
+    K2_RETURN_IF_ERROR(ReadSortOrders(j, m));
+    ReadRefs(j, m);
     if (j.contains("statistics") && j["statistics"].is_array()) m.statistics = j["statistics"];
     if (j.contains("partition-statistics") && j["partition-statistics"].is_array()) {
       m.partition_statistics = j["partition-statistics"];

@@ -1,11 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "iceberg/table_update.h"
+#include "iceberg/metadata_version.h"
 
 #include <atomic>
 #include <thread>
 
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_list.h"
+#include "iceberg/manifest/manifest_reader.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "iceberg/test_tables.h"

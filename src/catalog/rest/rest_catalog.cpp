@@ -9,7 +9,7 @@
 #include "catalog/rest_server/rest_message.h"
 #include "common/json.h"
 #include "iceberg/table.h"
-#include "iceberg/table_update.h"
+#include "iceberg/update/metadata_diff.h"
 
 namespace k2::rest {
 

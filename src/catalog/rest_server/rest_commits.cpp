@@ -9,7 +9,10 @@
 #include <set>
 
 #include "catalog/rest_server/rest_server_protocol.h"
-#include "iceberg/table_update.h"
+#include "common/json.h"
+#include "iceberg/metadata_version.h"
+#include "iceberg/update/metadata_builder.h"
+#include "iceberg/update/table_requirement.h"
 
 namespace k2::rest {
 

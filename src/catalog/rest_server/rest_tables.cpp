@@ -8,7 +8,10 @@
 
 #include "catalog/rest_server/rest_server_protocol.h"
 #include "iceberg/table.h"
-#include "iceberg/table_update.h"
+#include "common/json.h"
+#include "iceberg/metadata_version.h"
+#include "iceberg/update/metadata_builder.h"
+#include "iceberg/update/table_requirement.h"
 
 namespace k2::rest {
 

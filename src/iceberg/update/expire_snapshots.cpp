@@ -4,7 +4,7 @@
 #include <limits>
 #include <map>
 
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_reader.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 

@@ -5,6 +5,8 @@
 #include <random>
 
 #include "iceberg/expression_eval.h"
+#include "iceberg/manifest/manifest_reader.h"
+#include "iceberg/manifest/manifest_writer.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_list.h"
 #include "iceberg/update/pending_update.h"
 
 namespace k2::iceberg {

@@ -3,15 +3,15 @@
 #include <random>
 
 #include "iceberg/expression_eval.h"
+#include "iceberg/manifest/manifest_reader.h"
+#include "iceberg/manifest/manifest_writer.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 
 namespace k2::iceberg {
 
-namespace {
-
 /// Totals and changes of a snapshot, named as in the spec's summary keys.
-struct SummaryDelta {
+struct SnapshotUpdate::SummaryDelta {
   int64_t added_data_files = 0, added_records = 0, added_files_size = 0;
   int64_t added_delete_files = 0, added_position_deletes = 0, added_equality_deletes = 0;
   int64_t deleted_data_files = 0, deleted_records = 0, removed_files_size = 0;
@@ -34,6 +34,8 @@ struct SummaryDelta {
     changed_partitions.insert(PartitionKey(f.spec_id, f.partition));
   }
 };
+
+namespace {
 
 int64_t SummaryInt(const Snapshot* s, const char* key, int64_t dflt) {
   if (s == nullptr) return dflt;
@@ -104,60 +106,24 @@ Status SnapshotUpdate::RunValidations(const TableMetadata& base) {
 }
 
 Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
-  // The snapshot id first: the metadata change may record it (the offload
-  // ledger names the snapshot that committed a window).
-  std::mt19937_64 rng(std::random_device{}());
-  while (snapshot_id_ == 0 || latest.SnapshotById(snapshot_id_)) {
-    snapshot_id_ = static_cast<int64_t>(rng() >> 1);
-  }
-  // The caller's checks see the table as it is, before this commit's change.
+  // 1. The snapshot id first: the metadata change may record it (the offload
+  // ledger names the snapshot that committed a window). The caller's checks
+  // see the table as it is, before this commit's change.
+  ChooseSnapshotId(latest);
   K2_RETURN_IF_ERROR(RunValidations(latest));
   std::optional<TableMetadata> changed;
   if (change_metadata_) {
     K2_ASSIGN_OR_RETURN(changed, change_metadata_(latest));
   }
   const TableMetadata& base = changed ? *changed : latest;
-  const Snapshot* parent = nullptr;
-  if (auto it = base.refs.find(branch_); it != base.refs.end()) {
-    if (it->second.type != RefType::kBranch) {
-      return MakeError(ErrorKind::kInvalidInput, "'{}' is a tag, not a branch", branch_);
-    }
-    K2_ASSIGN_OR_RETURN(parent, base.SnapshotById(it->second.snapshot_id));
-  } else {
-    parent = base.CurrentSnapshot();
-  }
+  K2_ASSIGN_OR_RETURN(const Snapshot* parent, BranchHead(base));
   const int64_t seq = base.last_sequence_number + 1;
-  const TableSchema& schema = base.CurrentSchema();
 
-  // Added files: written once, reused by every attempt.
-  if (added_manifests_.empty() && (!added_data_.empty() || !added_deletes_.empty())) {
-    for (auto* group : {&added_data_, &added_deletes_}) {
-      std::map<int, std::vector<ManifestEntry>> by_spec;
-      for (const DataFile& f : *group) {
-        K2_RETURN_IF_ERROR(base.SpecById(f.spec_id));
-        if (f.content != FileContent::kData && base.format_version < 2) {
-          return MakeError(ErrorKind::kInvalidInput, "delete file {} needs format v2", f.file_path);
-        }
-        ManifestEntry e;
-        e.status = EntryStatus::kAdded;
-        e.file = f;
-        by_spec[f.spec_id].push_back(std::move(e));
-      }
-      for (const auto& [spec_id, entries] : by_spec) {
-        K2_ASSIGN_OR_RETURN(ManifestFile mf,
-                            WriteManifest(base, spec_id, entries,
-                                          group == &added_data_ ? ManifestContent::kData
-                                                                : ManifestContent::kDeletes,
-                                          /*per_attempt=*/false));
-        added_manifests_.push_back(std::move(mf));
-      }
-    }
-  }
-
+  // 2. Added files: written once, reused by every attempt.
+  K2_RETURN_IF_ERROR(WriteAddedManifests(base));
   SummaryDelta delta;
   for (const DataFile& f : added_data_) delta.Add(f, +1);
   for (const DataFile& f : added_deletes_) delta.Add(f, +1);
-
   std::vector<ManifestFile> manifests;
   for (ManifestFile m : added_manifests_) {
     m.sequence_number = seq;
@@ -166,95 +132,170 @@ Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
     manifests.push_back(std::move(m));
   }
 
+  // 3. The parent's manifests, rewritten where they lose files.
   K2_ASSIGN_OR_RETURN(std::vector<ManifestFile> parent_manifests, ParentManifests(parent));
+  std::set<std::string> touched = delta.changed_partitions;
+  K2_RETURN_IF_ERROR(CarryOverManifests(base, parent_manifests, seq, manifests, delta, touched));
+  if (validate_from_snapshot_) {
+    K2_RETURN_IF_ERROR(ValidateSinceWith(base, parent, touched));
+  }
+
+  // 4. The manifest list and the snapshot; 5. the branch.
+  K2_ASSIGN_OR_RETURN(Snapshot snap, WriteSnapshot(base, parent, seq, manifests, delta));
+  FillSummary(parent, parent_manifests, delta, snap.summary);
+  return PointBranch(base, std::move(snap));
+}
+
+void SnapshotUpdate::ChooseSnapshotId(const TableMetadata& latest) {
+  std::mt19937_64 rng(std::random_device{}());
+  while (snapshot_id_ == 0 || latest.SnapshotById(snapshot_id_)) {
+    snapshot_id_ = static_cast<int64_t>(rng() >> 1);
+  }
+}
+
+Result<const Snapshot*> SnapshotUpdate::BranchHead(const TableMetadata& base) const {
+  if (auto it = base.refs.find(branch_); it != base.refs.end()) {
+    if (it->second.type != RefType::kBranch) {
+      return MakeError(ErrorKind::kInvalidInput, "'{}' is a tag, not a branch", branch_);
+    }
+    return base.SnapshotById(it->second.snapshot_id);
+  }
+  return base.CurrentSnapshot();
+}
+
+Status SnapshotUpdate::WriteAddedManifests(const TableMetadata& base) {
+  if (!added_manifests_.empty() || (added_data_.empty() && added_deletes_.empty())) {
+    return OkStatus();
+  }
+  for (auto* group : {&added_data_, &added_deletes_}) {
+    std::map<int, std::vector<ManifestEntry>> by_spec;
+    for (const DataFile& f : *group) {
+      K2_RETURN_IF_ERROR(base.SpecById(f.spec_id));
+      if (f.content != FileContent::kData && base.format_version < 2) {
+        return MakeError(ErrorKind::kInvalidInput, "delete file {} needs format v2", f.file_path);
+      }
+      ManifestEntry e;
+      e.status = EntryStatus::kAdded;
+      e.file = f;
+      by_spec[f.spec_id].push_back(std::move(e));
+    }
+    for (const auto& [spec_id, entries] : by_spec) {
+      K2_ASSIGN_OR_RETURN(
+          ManifestFile mf,
+          WriteManifest(base, spec_id, entries,
+                        group == &added_data_ ? ManifestContent::kData : ManifestContent::kDeletes,
+                        /*per_attempt=*/false));
+      added_manifests_.push_back(std::move(mf));
+    }
+  }
+  return OkStatus();
+}
+
+/// What step 3 removes from the parent's manifests, and what it found.
+struct SnapshotUpdate::Removal {
+  std::optional<Predicate> filter;     ///< delete_filter_, bound to the current schema
+  std::set<std::string> replace_keys;  ///< partitions of the added data files
+  std::set<std::string> found;         ///< delete_paths_ found live
+};
+
+Status SnapshotUpdate::CarryOverManifests(const TableMetadata& base,
+                                          const std::vector<ManifestFile>& parent_manifests,
+                                          int64_t seq, std::vector<ManifestFile>& manifests,
+                                          SummaryDelta& delta, std::set<std::string>& touched) {
   const bool removes =
       !delete_paths_.empty() || delete_filter_.has_value() || replace_added_partitions_;
-  std::set<std::string> replace_keys;
-  for (const DataFile& f : added_data_) replace_keys.insert(PartitionKey(f.spec_id, f.partition));
-  std::optional<Predicate> filter = delete_filter_;
-  if (filter) {
-    auto st = filter->Bind(schema.schema);
+  Removal removal;
+  for (const DataFile& f : added_data_) {
+    removal.replace_keys.insert(PartitionKey(f.spec_id, f.partition));
+  }
+  removal.filter = delete_filter_;
+  if (removal.filter) {
+    auto st = removal.filter->Bind(base.CurrentSchema().schema);
     if (!st) return std::unexpected(st.error());
   }
-  std::set<std::string> found;
-  std::set<std::string> touched = delta.changed_partitions;
   for (const ManifestFile& pm : parent_manifests) {
-    if (!removes) {
+    if (!removes || (pm.content == ManifestContent::kDeletes && delete_paths_.empty())) {
       manifests.push_back(pm);
       continue;
     }
-    if (pm.content == ManifestContent::kDeletes && delete_paths_.empty()) {
-      manifests.push_back(pm);
-      continue;
-    }
-    K2_ASSIGN_OR_RETURN(std::vector<ManifestEntry> entries, ReadManifest(table_->io(), pm));
-    std::vector<ManifestEntry> rewritten;
-    bool changed = false;
-    for (ManifestEntry& e : entries) {
-      if (e.status == EntryStatus::kDeleted) {
-        changed = true;  // drop history of earlier deletes
-        continue;
-      }
-      bool remove = delete_paths_.count(e.file.file_path) > 0;
-      if (!remove && replace_added_partitions_ && e.file.content == FileContent::kData) {
-        remove = replace_keys.count(PartitionKey(e.file.spec_id, e.file.partition)) > 0;
-      }
-      if (!remove && filter && e.file.content == FileContent::kData) {
-        K2_ASSIGN_OR_RETURN(const PartitionSpec* spec, base.SpecById(e.file.spec_id));
-        FileMatch match = EvaluateFile(*filter, schema.schema, *spec, e.file);
-        if (match == FileMatch::kAll) {
-          remove = true;
-        } else if (match == FileMatch::kSome) {
-          return MakeError(ErrorKind::kInvalidInput,
-                           "data file {} only partly matches the filter; k2 deletes whole files",
-                           e.file.file_path);
-        }
-      }
-      if (remove) {
-        found.insert(e.file.file_path);
-        delta.Add(e.file, -1);
-        touched.insert(PartitionKey(e.file.spec_id, e.file.partition));
-        e.status = EntryStatus::kDeleted;
-        e.snapshot_id = snapshot_id_;
-        changed = true;
-      } else {
-        e.status = EntryStatus::kExisting;
-      }
-      rewritten.push_back(std::move(e));
-    }
-    if (!changed) {
-      manifests.push_back(pm);
-      continue;
-    }
-    bool any_live = false;
-    int64_t min_seq = seq;
-    for (const ManifestEntry& e : rewritten) {
-      if (e.status == EntryStatus::kExisting) any_live = true;
-      if (e.sequence_number) min_seq = std::min(min_seq, *e.sequence_number);
-    }
-    if (rewritten.empty()) continue;
-    // Keep a manifest with only DELETED entries so readers see the removal;
-    // it drops out of the next snapshot.
-    (void)any_live;
-    K2_ASSIGN_OR_RETURN(ManifestFile mf, WriteManifest(base, pm.partition_spec_id, rewritten,
-                                                       pm.content, /*per_attempt=*/true));
-    mf.sequence_number = seq;
-    mf.min_sequence_number = min_seq;
-    mf.added_snapshot_id = snapshot_id_;
-    manifests.push_back(std::move(mf));
+    K2_ASSIGN_OR_RETURN(std::optional<ManifestFile> kept,
+                        RewriteManifest(base, pm, seq, removal, delta, touched));
+    if (kept) manifests.push_back(std::move(*kept));
   }
   if (require_deletes_present_) {
     for (const std::string& p : delete_paths_) {
-      if (!found.count(p)) {
+      if (!removal.found.count(p)) {
         return MakeError(ErrorKind::kCommitConflict,
                          "file {} is not live in the table any more (deleted concurrently?)", p);
       }
     }
   }
-  if (validate_from_snapshot_) {
-    K2_RETURN_IF_ERROR(ValidateSinceWith(base, parent, touched));
-  }
+  return OkStatus();
+}
 
+Result<bool> SnapshotUpdate::Removes(const TableMetadata& base, const Removal& removal,
+                                     const DataFile& f) const {
+  if (delete_paths_.count(f.file_path) > 0) return true;
+  if (f.content != FileContent::kData) return false;
+  if (replace_added_partitions_ &&
+      removal.replace_keys.count(PartitionKey(f.spec_id, f.partition))) {
+    return true;
+  }
+  if (!removal.filter) return false;
+  K2_ASSIGN_OR_RETURN(const PartitionSpec* spec, base.SpecById(f.spec_id));
+  FileMatch match = EvaluateFile(*removal.filter, base.CurrentSchema().schema, *spec, f);
+  if (match == FileMatch::kSome) {
+    return MakeError(ErrorKind::kInvalidInput,
+                     "data file {} only partly matches the filter; k2 deletes whole files",
+                     f.file_path);
+  }
+  return match == FileMatch::kAll;
+}
+
+Result<std::optional<ManifestFile>> SnapshotUpdate::RewriteManifest(
+    const TableMetadata& base, const ManifestFile& pm, int64_t seq, Removal& removal,
+    SummaryDelta& delta, std::set<std::string>& touched) {
+  K2_ASSIGN_OR_RETURN(std::vector<ManifestEntry> entries, ReadManifest(table_->io(), pm));
+  std::vector<ManifestEntry> rewritten;
+  bool changed = false;
+  for (ManifestEntry& e : entries) {
+    if (e.status == EntryStatus::kDeleted) {
+      changed = true;  // drop history of earlier deletes
+      continue;
+    }
+    K2_ASSIGN_OR_RETURN(bool remove, Removes(base, removal, e.file));
+    if (remove) {
+      removal.found.insert(e.file.file_path);
+      delta.Add(e.file, -1);
+      touched.insert(PartitionKey(e.file.spec_id, e.file.partition));
+      e.status = EntryStatus::kDeleted;
+      e.snapshot_id = snapshot_id_;
+      changed = true;
+    } else {
+      e.status = EntryStatus::kExisting;
+    }
+    rewritten.push_back(std::move(e));
+  }
+  if (!changed) return pm;
+  if (rewritten.empty()) return std::nullopt;
+  int64_t min_seq = seq;
+  for (const ManifestEntry& e : rewritten) {
+    if (e.sequence_number) min_seq = std::min(min_seq, *e.sequence_number);
+  }
+  // A manifest with only DELETED entries is kept so readers see the removal;
+  // it drops out of the next snapshot.
+  K2_ASSIGN_OR_RETURN(ManifestFile mf, WriteManifest(base, pm.partition_spec_id, rewritten,
+                                                     pm.content, /*per_attempt=*/true));
+  mf.sequence_number = seq;
+  mf.min_sequence_number = min_seq;
+  mf.added_snapshot_id = snapshot_id_;
+  return mf;
+}
+
+Result<Snapshot> SnapshotUpdate::WriteSnapshot(const TableMetadata& base, const Snapshot* parent,
+                                               int64_t seq,
+                                               const std::vector<ManifestFile>& manifests,
+                                               const SummaryDelta& delta) {
   const std::string list_path = table_->MetadataPath(
       fmt::format("snap-{}-{}-{}.avro", snapshot_id_, attempt_++, commit_uuid_));
   K2_RETURN_IF_ERROR(WriteManifestList(
@@ -273,8 +314,14 @@ Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
       !delete_filter_ && delete_paths_.empty() && !replace_added_partitions_) {
     snap.operation = "append";
   }
-  snap.schema_id = schema.schema_id;
-  auto& s = snap.summary;
+  snap.schema_id = base.CurrentSchema().schema_id;
+  return snap;
+}
+
+void SnapshotUpdate::FillSummary(const Snapshot* parent,
+                                 const std::vector<ManifestFile>& parent_manifests,
+                                 const SummaryDelta& delta,
+                                 std::map<std::string, std::string>& s) const {
   auto put = [&](const char* key, int64_t v) {
     if (v != 0) s[key] = std::to_string(v);
   };
@@ -319,10 +366,13 @@ Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
       std::to_string(SummaryInt(parent, "total-equality-deletes", 0) +
                      delta.added_equality_deletes - delta.removed_equality_deletes);
   for (const auto& [k, v] : extra_summary_) s[k] = v;
+}
 
+TableMetadata SnapshotUpdate::PointBranch(const TableMetadata& base, Snapshot snap) const {
   TableMetadata next = base;
-  next.snapshots.push_back(snap);
-  next.last_sequence_number = seq;
+  const int64_t timestamp_ms = snap.timestamp_ms;
+  next.last_sequence_number = snap.sequence_number;
+  next.snapshots.push_back(std::move(snap));
   SnapshotRef ref;
   if (auto it = base.refs.find(branch_); it != base.refs.end()) ref = it->second;
   ref.snapshot_id = snapshot_id_;
@@ -330,7 +380,7 @@ Result<TableMetadata> SnapshotUpdate::Apply(const TableMetadata& latest) {
   next.refs[branch_] = ref;
   if (branch_ == kMainBranch) {
     next.current_snapshot_id = snapshot_id_;
-    next.snapshot_log.push_back({snap.timestamp_ms, snapshot_id_});
+    next.snapshot_log.push_back({timestamp_ms, snapshot_id_});
   }
   return next;
 }

@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "columnar/predicate.h"
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_entry.h"
+#include "iceberg/manifest/manifest_list.h"
 #include "iceberg/update/pending_update.h"
 
 namespace k2::iceberg {
@@ -78,6 +79,44 @@ class SnapshotUpdate : public PendingUpdate {
   bool fail_on_new_data_in_partitions_ = false;
 
  private:
+  struct SummaryDelta;
+  struct Removal;
+
+  // The steps of Apply, in order (see the top of this file).
+  /// 1. A fresh snapshot id, unused in `latest`.
+  void ChooseSnapshotId(const TableMetadata& latest);
+  /// 1. The head of branch_ (the current snapshot when the branch does not
+  /// exist yet; nullptr for an empty table). kInvalidInput for a tag.
+  Result<const Snapshot*> BranchHead(const TableMetadata& base) const;
+  /// 2. Writes the manifests of the added files (grouped by spec) unless an
+  /// earlier attempt did.
+  Status WriteAddedManifests(const TableMetadata& base);
+  /// 3. Appends the parent's manifests to `manifests`, rewriting those that
+  /// lose files (adding the removals to `delta` and their partitions to
+  /// `touched`). kCommitConflict when a file to delete is no longer live.
+  Status CarryOverManifests(const TableMetadata& base,
+                            const std::vector<ManifestFile>& parent_manifests, int64_t seq,
+                            std::vector<ManifestFile>& manifests, SummaryDelta& delta,
+                            std::set<std::string>& touched);
+  /// 3. One parent manifest with this commit's removals marked DELETED:
+  /// itself when nothing changes, nullopt when nothing is left.
+  Result<std::optional<ManifestFile>> RewriteManifest(const TableMetadata& base,
+                                                      const ManifestFile& pm, int64_t seq,
+                                                      Removal& removal, SummaryDelta& delta,
+                                                      std::set<std::string>& touched);
+  /// 3. Whether this commit removes live file `f`; kInvalidInput when the
+  /// delete filter matches only some of its rows.
+  Result<bool> Removes(const TableMetadata& base, const Removal& removal, const DataFile& f) const;
+  /// 4. Writes the manifest list and returns the snapshot (without summary).
+  Result<Snapshot> WriteSnapshot(const TableMetadata& base, const Snapshot* parent, int64_t seq,
+                                 const std::vector<ManifestFile>& manifests,
+                                 const SummaryDelta& delta);
+  /// 4. The snapshot summary: this commit's changes and the table's totals.
+  void FillSummary(const Snapshot* parent, const std::vector<ManifestFile>& parent_manifests,
+                   const SummaryDelta& delta, std::map<std::string, std::string>& summary) const;
+  /// 5. `base` with `snap` added and branch_ pointing at it.
+  TableMetadata PointBranch(const TableMetadata& base, Snapshot snap) const;
+
   Status RunValidations(const TableMetadata& base);
   Status ValidateSinceWith(const TableMetadata& base, const Snapshot* parent,
                            const std::set<std::string>& touched);

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "columnar/value.h"
+#include "iceberg/manifest/manifest_reader.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "jobs/backfill/backfill_audit.h"

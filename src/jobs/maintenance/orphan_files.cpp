@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/cancellation.h"
-#include "iceberg/manifest.h"
+#include "iceberg/manifest/manifest_reader.h"
 #include "iceberg/scan.h"
 #include "iceberg/table.h"
 #include "jobs/maintenance/file_uri.h"
