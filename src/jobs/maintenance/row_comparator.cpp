@@ -153,4 +153,69 @@ int RowComparator::Compare(const Keyed& a, size_t i, const Keyed& b, size_t j) c
   return 0;
 }
 
+size_t RowComparator::NormalizableKeys(const ColumnBatch& batch, size_t limit) const {
+  size_t n = 0;
+  for (; n < keys_.size() && n < limit; ++n) {
+    const Key& key = keys_[n];
+    if (!key.identity) break;
+    const Column& c = batch.columns[key.column];
+    if (c.has_nulls()) break;
+    bool ok = false;
+    switch (c.type().id) {
+      case TypeId::kBoolean:
+      case TypeId::kInt32:
+      case TypeId::kDate:
+      case TypeId::kInt64:
+      case TypeId::kTime:
+      case TypeId::kTimestamp:
+      case TypeId::kTimestampTz:
+      case TypeId::kTimestampNs:
+        ok = true;
+        break;
+      case TypeId::kDecimal:
+        ok = c.type().FixedWidth() == 8;
+        break;
+      case TypeId::kString:
+      case TypeId::kBinary: {
+        // Exact as a zero-padded word when no value is longer than 8 bytes
+        // and none holds a zero byte ("AB" and "AB\0" would share a word).
+        const auto& off = c.offsets();
+        ok = std::memchr(c.data().data(), 0, c.data().size()) == nullptr;
+        for (size_t r = 0; r < c.length() && ok; ++r) ok = off[r + 1] - off[r] <= 8;
+        break;
+      }
+      default:
+        break;
+    }
+    if (!ok) break;
+  }
+  return n;
+}
+
+uint64_t RowComparator::Normalized(size_t k, const ColumnBatch& batch, size_t row) const {
+  const Key& key = keys_[k];
+  const Column& c = batch.columns[key.column];
+  constexpr uint64_t kSign = 1ULL << 63;
+  uint64_t w = 0;
+  switch (c.type().id) {
+    case TypeId::kBoolean:
+      w = c.Value<uint8_t>(row) != 0;
+      break;
+    case TypeId::kInt32:
+    case TypeId::kDate:
+      w = static_cast<uint64_t>(static_cast<int64_t>(c.Value<int32_t>(row))) ^ kSign;
+      break;
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      const uint32_t b = c.offsets()[row], e = c.offsets()[row + 1];
+      w = Word(c.data().data() + b, e - b);
+      break;
+    }
+    default:  // 64-bit integers, times, 64-bit decimals
+      w = static_cast<uint64_t>(c.Value<int64_t>(row)) ^ kSign;
+      break;
+  }
+  return key.field.direction == iceberg::SortDirection::kAsc ? w : ~w;
+}
+
 }  // namespace k2::jobs

@@ -33,6 +33,17 @@ class RowComparator {
   /// <0, 0 or >0 as row `i` of `a` sorts before, with or after row `j` of `b`.
   int Compare(const Keyed& a, size_t i, const Keyed& b, size_t j) const;
 
+  /// How many leading keys (at most `limit`) `batch` can give as exact
+  /// normalized words: identity keys of integer, date/time, 64-bit decimal,
+  /// boolean, or string/binary columns whose values are all at most 8 bytes
+  /// with no zero byte, without nulls in this batch.
+  size_t NormalizableKeys(const ColumnBatch& batch, size_t limit) const;
+  /// Key `k` of row `row` as a word whose unsigned order is the sort order
+  /// of that key (direction applied); exact: equal words mean equal keys.
+  /// Only for k < NormalizableKeys(batch, ...).
+  uint64_t Normalized(size_t k, const ColumnBatch& batch, size_t row) const;
+  size_t num_keys() const { return keys_.size(); }
+
  private:
   struct Key {
     size_t column = 0;

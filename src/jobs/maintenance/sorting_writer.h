@@ -7,7 +7,9 @@
 /// `encode_threads`):
 ///   1. Buffer: Write() copies batches until their in-memory size reaches
 ///      `memory_bytes`.
-///   2. Spill (only when the budget is passed): the buffer is sorted and
+///   2. Spill (only when the budget is passed): the buffer is sorted (leading
+///      keys normalized to 64-bit words beside each row where exact, see
+///      RowComparator::NormalizableKeys) and
 ///      written as one run file (k2's Parquet writer, LZ4, small row groups)
 ///      under a directory of its own created in `spill_dir`; the buffer is
 ///      released and phase 1 resumes.
@@ -19,9 +21,9 @@
 ///      arrival order (the sort is stable), rows streamed to the output.
 ///   4. Cleanup: the spill directory is removed by Finish, by Abort and by
 ///      the destructor, success or failure: nothing is left behind.
-/// Memory: `memory_bytes` of buffered rows plus the sort's row index (8 bytes a
-/// row) while buffering; while merging, per run one row group of the run file
-/// and one batch, plus one output batch.
+/// Memory: `memory_bytes` of buffered rows, the sort's index (24 bytes a row,
+/// leading keys as words) included, while buffering; while merging, per run one row group of the
+/// run file and one batch, plus one output batch.
 ///
 /// Sort fields: see RowComparator.
 
