@@ -340,6 +340,7 @@ Status ParseOffload(MapReader off, Config& c) {
   K2_RETURN_IF_ERROR(off.OneOf("uint64", c.offload.uint64_mode, {"error", "decimal"}));
   K2_RETURN_IF_ERROR(
       off.OneOf("datetime64_nanos", c.offload.datetime64_ns_mode, {"truncate", "nanos"}));
+  K2_RETURN_IF_ERROR(off.OneOf("row_hash", c.offload.row_hash, {"server", "k2"}));
   K2_RETURN_IF_ERROR(off.CheckNoUnknownKeys());
   return OkStatus();
 }
@@ -356,6 +357,8 @@ Status ParseMaintenance(MapReader m, Config& c) {
   K2_RETURN_IF_ERROR(comp.Size("min_file_size", c.maintenance.compaction_min_file_size_bytes));
   K2_RETURN_IF_ERROR(
       comp.Integer("min_input_files", c.maintenance.compaction_min_input_files, 1, 100000));
+  K2_RETURN_IF_ERROR(comp.Size("sort_memory", c.maintenance.compaction_sort_memory_bytes));
+  K2_RETURN_IF_ERROR(comp.String("sort_spill_dir", c.maintenance.compaction_sort_spill_dir));
   K2_RETURN_IF_ERROR(comp.CheckNoUnknownKeys());
   MapReader exp = m.Child("expire");
   K2_RETURN_IF_ERROR(exp.CheckIsMap());

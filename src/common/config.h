@@ -135,6 +135,10 @@ struct OffloadPolicy {
   int compression_level = 3;
   std::string uint64_mode = "error";            ///< UInt64 beyond int64: "error" | "decimal"
   std::string datetime64_ns_mode = "truncate";  ///< DateTime64(p>6): "truncate" | "nanos"
+  /// Who hashes each streamed row for the window checksum: "server" (the
+  /// warm tier, in the stream) or "k2" (from the decoded values, where it
+  /// reproduces ClickHouse's hash; the server still hashes other tables).
+  std::string row_hash = "server";
 };
 
 struct MaintenancePolicy {
@@ -142,6 +146,8 @@ struct MaintenancePolicy {
   int64_t compaction_target_file_size_bytes = 512LL << 20;
   int64_t compaction_min_file_size_bytes = 96LL << 20;
   int compaction_min_input_files = 2;
+  int64_t compaction_sort_memory_bytes = 96LL << 20;  ///< sorted compaction's buffer, then spill
+  std::string compaction_sort_spill_dir;              ///< "" = the system temp dir (local)
   std::string expire_schedule = "0 20 2 * * *";
   int64_t expire_older_than_s = 7 * 86400;
   int expire_retain_last = 1;

@@ -62,9 +62,11 @@ offload:
   compression_level: 3
   uint64: error                   # UInt64 beyond int64: error | decimal (decimal(20,0))
   datetime64_nanos: truncate      # DateTime64(p>6): truncate (to µs) | nanos (timestamptz_ns)
+  row_hash: server                # who hashes rows for the window checksum: server | k2
 
 maintenance:
-  compaction: {schedule: "0 0 2 * * *", target_file_size: 512MB, min_file_size: 96MB, min_input_files: 2}
+  compaction: {schedule: "0 0 2 * * *", target_file_size: 512MB, min_file_size: 96MB, min_input_files: 2,
+               sort_memory: 96MB, sort_spill_dir: ""}   # sorted tables: buffer, then spill runs here ("": temp dir)
   expire: {schedule: "0 20 2 * * *", older_than: 7d, retain_last: 1}
   orphans: {schedule: "0 0 4 * * SUN", older_than: 3d}
   manifests: {schedule: "0 40 2 * * *"}

@@ -25,7 +25,11 @@ Arg UInt(int width) {
 /// How k2 reproduces the hash argument of a ClickHouse column of type `text`
 /// decoded to `type`; nullopt when it does not (the server hashes).
 std::optional<Arg> ArgFor(const std::string& text, const DataType& type, ChecksumKind kind) {
-  if (!HashesValue(text, kind)) return std::nullopt;
+  // LowCardinality(String) is hashed as toString(x): its string, as k2 has it.
+  const bool low_cardinality_string =
+      kind != ChecksumKind::kText &&
+      (text == "LowCardinality(String)" || text.starts_with("LowCardinality(FixedString("));
+  if (!low_cardinality_string && !HashesValue(text, kind)) return std::nullopt;
   auto ch = warm::MapClickHouseType(text);
   // Nullable: assumeNotNull hashes whatever value the column holds under a
   // NULL (an if(..., NULL, x) keeps x there), which the decoded batch does

@@ -3,10 +3,10 @@
 /// columns as kBinary hashes them), for the offload's one pass over a window:
 /// computed by the server in one extra column of the stream, or, when asked
 /// (RowHashing::kK2) and k2 reproduces every column's hash argument from the
-/// values it decodes (strings, integers, floats, Date, DateTime, decimals and
-/// DateTime64 as their binary value; not Nullable columns or types hashed as
-/// text), by k2 on the stream's decoding thread (warm/city_hash.h), so the
-/// server only streams. Either way a window's sum of hashes is
+/// values it decodes (strings, LowCardinality strings, integers, floats, Date,
+/// DateTime, decimals and DateTime64 as their binary value; not Nullable
+/// columns or other types hashed as text), by k2 on the stream's decoding thread
+/// (warm/city_hash.h), so the server only streams. Either way a window's sum of hashes is
 /// WindowStatsSql's checksum, so the late-row check and the audit recompute
 /// it in the warm tier unchanged, and windows committed before stay
 /// verifiable (the kind recorded is the same).

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/hash.h"
+
 namespace k2::warm {
 
 uint64_t CityHash64(const char* s, size_t len);
@@ -30,13 +32,7 @@ inline uint64_t Hash128to64(uint64_t low, uint64_t high) {
 }
 
 inline uint64_t IntHash64(uint64_t x) {
-  x ^= 0x4CF2D2BAAE6DA887ULL;  // IntHash64Impl's salt before intHash64
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
+  return Fmix64(x ^ 0x4CF2D2BAAE6DA887ULL);  // IntHash64Impl's salt, then intHash64
 }
 
 }  // namespace k2::warm

@@ -311,3 +311,44 @@ INSTANTIATE_TEST_SUITE_P(Catalogs, OffloadCatalogTest,
 
 }  // namespace
 }  // namespace k2::jobs
+
+namespace k2::jobs {
+namespace {
+
+// offload.row_hash: k2 — k2 hashes each row of raw_trades (LowCardinality
+// String, String, DateTime64) itself: the checksums it records are the ones
+// the warm tier recomputes, so a re-run replaces only the window that got late
+// rows, and cold stays equal to warm.
+class OffloadK2HashTest : public OffloadTest {
+ protected:
+  void Configure(Config& config) const override { config.offload.row_hash = "k2"; }
+};
+
+TEST_F(OffloadK2HashTest, RecordedChecksumsAreTheWarmTiers) {
+  Generate(2, 11, kStartUs);
+  OffloadOptions raw_only;
+  raw_only.tables = {"raw_trades"};
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport first, Offload(raw_only));
+  ASSERT_TRUE(first.ok()) << first.ToJson().dump(2);
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport again, Offload(raw_only));
+  ASSERT_TRUE(again.ok()) << again.ToJson().dump(2);
+  for (const auto& w : again.tables[0].windows) {
+    EXPECT_NE(w.action, "replace")
+        << "a checksum k2 recorded differs from the warm tier's: " << again.ToJson().dump(2);
+  }
+  Generate(0.1, 99, kStartUs + kHourUs + 5 * 60 * kMicrosPerSecond);
+  K2_ASSERT_OK_AND_ASSIGN(OffloadReport late, Offload(raw_only));
+  ASSERT_TRUE(late.ok()) << late.ToJson().dump(2);
+  ASSERT_EQ(late.tables[0].windows.size(), 1u) << late.ToJson().dump(2);
+  EXPECT_EQ(late.tables[0].windows[0].action, "replace");
+  std::string warm = Warm("SELECT count(), sum(cityHash64(message)) FROM raw_trades");
+  K2_ASSERT_OK_AND_ASSIGN(
+      auto rows, ::k2::testing::QueryChdb(fmt::format(
+                     "SELECT toString(count()) AS c, toString(sum(cityHash64(message))) AS s FROM "
+                     "icebergLocal('{}')",
+                     Location("raw_trades"))));
+  EXPECT_EQ(rows[0]["c"].get<std::string>() + "\t" + rows[0]["s"].get<std::string>(), warm);
+}
+
+}  // namespace
+}  // namespace k2::jobs

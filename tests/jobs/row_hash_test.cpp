@@ -4,7 +4,8 @@
 // embedded engine (ClickHouse 26.x), for every type k2 reproduces: strings of
 // every CityHash length class, every integer width at its edges, floats
 // (NaN, -0, inf), Date, DateTime, decimals of 4, 8 and 16 bytes (whose bytes
-// end in zeros) and DateTime64 (26.x only: 18.16 has none). Types k2 does not
+// end in zeros), DateTime64 and LowCardinality(String) (26.x only: 18.16 has
+// no DateTime64). Types k2 does not
 // reproduce (Nullable, hashed as text) leave the hash to the server.
 #include "jobs/row_hash.h"
 
@@ -132,9 +133,15 @@ TEST(RowHashTest, TypesK2DoesNotReproduceAreHashedByTheServer) {
   Schema schema;
   schema.fields.push_back(Field{1, "a", DataType::String(), true});
   schema.fields.push_back(Field{2, "b", DataType::String(), true});
-  RowHashes low({{"a", "String"}, {"b", "LowCardinality(String)"}}, schema, ChecksumKind::kBinary);
-  EXPECT_FALSE(low.local());
-  EXPECT_NE(low.Query("SELECT 1").find("cityHash64"), std::string::npos);
+  RowHashes enums({{"a", "String"}, {"b", "Enum8('x' = 1)"}}, schema, ChecksumKind::kBinary);
+  EXPECT_FALSE(enums.local()) << "an Enum is hashed as its name's text";
+  EXPECT_NE(enums.Query("SELECT 1").find("cityHash64"), std::string::npos);
+  EXPECT_TRUE(
+      RowHashes({{"a", "String"}, {"b", "LowCardinality(String)"}}, schema, ChecksumKind::kBinary)
+          .local());
+  EXPECT_FALSE(RowHashes({{"a", "String"}, {"b", "LowCardinality(Nullable(String))"}}, schema,
+                         ChecksumKind::kBinary)
+                   .local());
   RowHashes text({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kText);
   EXPECT_FALSE(text.local()) << "text hashes format values: the server's";
   RowHashes both({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kBinary);
@@ -180,12 +187,15 @@ TEST(RowHashTest, EqualsTheEmbeddedEngineRowByRow) {
   CreateTable(exec, "rh", columns, GeneratedRows(false));
   ExpectHashesEqual(*embedded, "rh", columns);
   // DateTime64 (not in 18.16), as the ticks' bytes.
-  columns = {{"id", "UInt32"}, {"t3", "DateTime64(3, 'UTC')"}, {"t6", "DateTime64(6)"}};
+  columns = {{"id", "UInt32"},
+             {"t3", "DateTime64(3, 'UTC')"},
+             {"t6", "DateTime64(6)"},
+             {"lc", "LowCardinality(String)"}};
   K2_ASSERT_OK(exec("DROP TABLE IF EXISTS rh64"));
   K2_ASSERT_OK(exec(fmt::format("CREATE TABLE rh64 {} ENGINE = Memory", ColumnsSql(columns))));
   K2_ASSERT_OK(
       exec("INSERT INTO rh64 SELECT number, toDateTime64(1700000000, 3) + number * 0.123, "
-           "toDateTime64(-1000, 6) + number * 0.000001 FROM numbers(2003)"));
+           "toDateTime64(-1000, 6) + number * 0.000001, toString(number % 7) FROM numbers(2003)"));
   ExpectHashesEqual(*embedded, "rh64", columns);
 }
 

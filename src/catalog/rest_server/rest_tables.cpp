@@ -7,9 +7,9 @@
 #include <charconv>
 
 #include "catalog/rest_server/rest_server_protocol.h"
-#include "iceberg/table.h"
 #include "common/json.h"
 #include "iceberg/metadata_version.h"
+#include "iceberg/table.h"
 #include "iceberg/update/metadata_builder.h"
 #include "iceberg/update/table_requirement.h"
 

@@ -528,8 +528,7 @@ enum class GroupOutcome { kRecorded, kRetry };
 /// unless it is to be retried. kCancelled when `cancel` fired before the commit.
 Result<GroupOutcome> CompactGroup(iceberg::Table& table, const Group& g, const CompactionOptions& o,
                                   const iceberg::SortOrder& order, int64_t start_id, int attempt,
-                                  const CancellationToken* cancel,
-                                  CompactionReport& report) {
+                                  const CancellationToken* cancel, CompactionReport& report) {
   CompactionGroupReport gr = GroupReportFor(g, attempt);
   if (!g.skip_reason.empty() || o.dry_run) {
     gr.status = g.skip_reason.empty() ? "planned" : "skipped";

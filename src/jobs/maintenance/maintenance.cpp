@@ -58,6 +58,8 @@ MaintenanceRun RunMaintenance(const std::string& op, const Config& config, Catal
       o.target_file_size_bytes = p.compaction_target_file_size_bytes;
       o.min_file_size_bytes = p.compaction_min_file_size_bytes;
       o.min_input_files = p.compaction_min_input_files;
+      o.sort_memory_bytes = p.compaction_sort_memory_bytes;
+      o.sort_spill_dir = p.compaction_sort_spill_dir;
       o.dry_run = dry_run;
       record("compact", id, CompactTable(catalog, io, id, o, cancel));
     }

@@ -39,7 +39,8 @@ Result<std::vector<WrittenFile>> WriteWindow(warm::WarmDriver& driver, FileIO& i
                                              iceberg::PartitionValues& partition,
                                              std::unique_ptr<RollingParquetWriter>& writer) {
   const iceberg::PartitionSpec& spec = ctx.table->metadata().DefaultSpec();
-  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind, RowHashing::kServer);
+  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind,
+                       config.offload.row_hash == "k2" ? RowHashing::kK2 : RowHashing::kServer);
   K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
   auto reader = std::make_unique<PrefetchingReader>(
       std::move(source), config.warm.kind == WarmKind::kHttp, row_hashes.Hook());
@@ -240,7 +241,8 @@ Status StreamWindowGroups(warm::WarmDriver& driver, FileIO& io, const Config& co
                           const std::vector<std::vector<Window>>& groups,
                           const std::function<Status(size_t, WrittenGroup&)>& on_group) {
   if (groups.empty()) return OkStatus();
-  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind, RowHashing::kServer);
+  RowHashes row_hashes(ctx.columns, *ctx.write_schema, kCommitChecksumKind,
+                       config.offload.row_hash == "k2" ? RowHashing::kK2 : RowHashing::kServer);
   K2_ASSIGN_OR_RETURN(auto source, driver.Query(row_hashes.Query(sql)));
   auto reader = std::make_unique<PrefetchingReader>(
       std::move(source), config.warm.kind == WarmKind::kHttp, row_hashes.Hook());

@@ -8,16 +8,13 @@
 #include <functional>
 #include <string_view>
 
+#include "common/hash.h"
+
 namespace k2::parquet {
 
 /// Finalizer of MurmurHash3: spreads a 64-bit key over every bit.
 inline uint64_t Mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
+  return Fmix64(x);
 }
 
 /// The two (overlapping) words that cover a string of 4..16 bytes, or its
