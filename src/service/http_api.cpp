@@ -38,17 +38,6 @@ Result<std::pair<std::string, int>> ParseListenAddress(std::string_view text) {
   return std::make_pair(host, port);
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
-
 namespace {
 
 int HttpStatusFor(ErrorKind kind) {

@@ -22,6 +22,7 @@
 
 #include "catalog/rest_server/rest_http_listener.h"
 #include "common/result.h"
+#include "common/strings.h"  // ConstantTimeEquals (the API token check)
 #include "service/alerts.h"
 #include "service/job_store.h"
 #include "service/metrics.h"
@@ -36,8 +37,6 @@ namespace k2::service {
 
 /// Splits "host:port" ("[::1]:9464" for IPv6). kInvalidInput names the text.
 Result<std::pair<std::string, int>> ParseListenAddress(std::string_view text);
-/// Constant-time string comparison (length leaks; content does not).
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 class ApiServer {
  public:

@@ -1,3 +1,9 @@
+// Over 600 lines on purpose: ClickHouse's row formats, both ways, around one
+// set of wire helpers (little-endian loads, varints, UUID halves, tick
+// scaling): the RowBinary decoder (a switch per WireKind), the Native column
+// decoder (whole-column conversions), the RowBinary encoder the loaders use
+// (the same switch, mirrored) and the stream reader. Splitting them would
+// copy the helpers or expose them as an API of their own.
 #include "warm/row_binary.h"
 
 #include <arpa/inet.h>

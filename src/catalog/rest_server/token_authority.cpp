@@ -2,20 +2,14 @@
 
 #include <random>
 
+#include "common/strings.h"
+
 namespace k2::rest {
 
 namespace {
 
-/// Constant-time comparison (the length leaks, the content does not).
 bool SameSecret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
+  return ConstantTimeEquals(a, b);
 }
 
 std::string RandomToken() {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "columnar/value.h"
+#include "common/strings.h"
 #include "parquet/encoding.h"
 #include "parquet/writer/dictionary_hash.h"
 
@@ -69,23 +70,7 @@ std::optional<std::string> IncrementUtf8(std::string_view prefix) {
     if (next <= 0x10FFFF) {
       cps.back() = next;
       std::string out;
-      for (uint32_t cp : cps) {
-        if (cp < 0x80) {
-          out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-          out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-          out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-          out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-          out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-          out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-          out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-          out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-          out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-          out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
-      }
+      for (uint32_t cp : cps) AppendUtf8(cp, out);
       return out;
     }
     cps.pop_back();
