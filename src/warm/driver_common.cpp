@@ -8,6 +8,14 @@
 
 namespace k2::warm {
 
+std::string WarmDriver::ServerVersion() {
+  auto v = Execute("SELECT version()");
+  if (!v) return "unknown";
+  std::string out = *v;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
 std::vector<std::string> TsvFirstRow(const std::string& text) {
   std::vector<std::string> out;
   const std::string line = text.substr(0, text.find('\n'));

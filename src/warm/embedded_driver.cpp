@@ -336,14 +336,6 @@ class EmbeddedDriver final : public WarmDriver {
     return OkStatus();
   }
 
-  std::string ServerVersion() override {
-    auto v = Execute("SELECT version()");
-    if (!v) return "unknown";
-    std::string out = *v;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-  }
-
  private:
   EmbeddedDriverOptions options_;
 };

@@ -39,8 +39,9 @@ class WarmDriver {
   /// Inserts a batch into a table (RowBinary). Columns are matched by name to
   /// the table's columns; table columns missing from the batch get defaults.
   virtual Status Insert(const std::string& table, const ColumnBatch& batch) = 0;
-  /// The engine's version string ("18.16.1", "26.5.1...").
-  virtual std::string ServerVersion() = 0;
+  /// The engine's version string ("18.16.1", "26.5.1..."): SELECT version(),
+  /// or "unknown" when the query fails.
+  virtual std::string ServerVersion();
 };
 
 /// Options of the HTTP driver.
