@@ -127,6 +127,24 @@ class OffloadTest : public ::testing::Test {
     return std::move(*t);
   }
 
+  /// Late rows into hour 01 of raw_trades (offloaded already): the next
+  /// offload replaces that window alone, and cold equals warm again (count
+  /// and sum of each message's hash).
+  void ExpectLateRowsReplaceTheirWindowOnly(const OffloadOptions& raw_only) {
+    Generate(0.1, 99, kStartUs + kHourUs + 5 * 60 * kMicrosPerSecond);
+    K2_ASSERT_OK_AND_ASSIGN(OffloadReport late, Offload(raw_only));
+    ASSERT_TRUE(late.ok()) << late.ToJson().dump(2);
+    ASSERT_EQ(late.tables[0].windows.size(), 1u) << late.ToJson().dump(2);
+    EXPECT_EQ(late.tables[0].windows[0].action, "replace");
+    std::string warm = Warm("SELECT count(), sum(cityHash64(message)) FROM raw_trades");
+    K2_ASSERT_OK_AND_ASSIGN(
+        auto rows, ::k2::testing::QueryChdb(fmt::format(
+                       "SELECT toString(count()) AS c, toString(sum(cityHash64(message))) AS s "
+                       "FROM icebergLocal('{}')",
+                       Location("raw_trades"))));
+    EXPECT_EQ(rows[0]["c"].get<std::string>() + "\t" + rows[0]["s"].get<std::string>(), warm);
+  }
+
   /// chDB's count of the Iceberg table.
   std::string ColdCount(const std::string& table) {
     auto rows = ::k2::testing::QueryChdb(
