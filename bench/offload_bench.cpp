@@ -9,7 +9,7 @@
 // chDB then reads the Iceberg table (icebergLocal) and must return ClickHouse's
 // count and sum(price * quantity) for the window.
 //
-//   build/bench/offload_bench [--rows N] [--rounds R] [--k2 PATH]
+//   build/bench/offload_bench [--rows N] [--rounds R] [--k2 PATH] [--row-hash server|k2]
 // Run from the repository root (the DuckDB peer is bench/scripts/parquet_peer.mjs).
 // Uses $K2_BENCH_CLICKHOUSE_URL if set, else starts Debian's clickhouse-server.
 
@@ -41,7 +41,7 @@ int Fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = k2::bench::ParseOffloadBenchArgs(argc, argv);
+  auto args = k2::bench::ParseOffloadBenchArgs(argc, argv, {{"row-hash", "server"}});
   if (!args) return Fail(args.error().message);
   const long rows = args->rows;
   const int rounds = args->rounds;
@@ -58,10 +58,10 @@ int main(int argc, char** argv) {
       fmt::format("SELECT * FROM default.bench_trades WHERE timestamp >= {} AND timestamp < {}",
                   kTradesStart, kTradesEnd);
   std::ofstream(dir / "query.sql") << window_sql << " FORMAT RowBinary";
-  // What k2 asks of 18.16: the rows in Native (k2 hashes each row itself,
-  // jobs/row_hash.h); and Native with each row's checksum hash computed by
-  // the server (the expression RowHashes::Query adds for tables k2 cannot
-  // hash, and what every offload asked before): the server's cost of each.
+  // What k2 asks of 18.16: the rows in Native with each row's checksum hash
+  // computed by the server (RowHashes::Query's expression, the default), or
+  // the rows alone when k2 hashes them (--row-hash k2: offload.row_hash):
+  // the server's cost of each.
   std::ofstream(dir / "native.sql") << window_sql << " FORMAT Native";
   std::ofstream(dir / "native_hash.sql")
       << "SELECT *, toInt64(cityHash64(`exchange`, `symbol`, `trade_id`, `timestamp`, "
@@ -109,10 +109,11 @@ int main(int argc, char** argv) {
         "warm: {{kind: http, url: '{1}'}}\n"
         "catalog: {{uri: {0}/catalog.db}}\n"
         "warehouse: {{location: {0}/warehouse}}\n"
+        "offload: {{row_hash: {2}}}\n"
         "tables:\n"
         "  - {{name: bench_trades, layer: raw, source: default.bench_trades, time_column: "
         "timestamp, partition: [day]}}\n",
-        run.string(), server.url());
+        run.string(), server.url(), args->extra.at("row-hash"));
     auto [k2, k2_server_cpu] = server_cpu([&] {
       return RunChild({k2_path, "--config", (run / "k2.yaml").string(), "--log-level", "warn",
                        "offload", "--window", kTradesWindow, "--json"});
