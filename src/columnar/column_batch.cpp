@@ -21,16 +21,6 @@ void Column::AppendNestedRow() {
   MarkValid();
 }
 
-std::string_view Column::Bytes(size_t row) const {
-  if (type_.IsVariableWidth()) {
-    uint32_t begin = offsets_[row];
-    uint32_t end = offsets_[row + 1];
-    return {reinterpret_cast<const char*>(data_.data()) + begin, end - begin};
-  }
-  size_t w = static_cast<size_t>(type_.FixedWidth());
-  return {reinterpret_cast<const char*>(data_.data()) + row * w, w};
-}
-
 int128_t Column::DecimalValue(size_t row) const {
   if (type_.FixedWidth() == 8) return static_cast<int128_t>(Value<int64_t>(row));
   return Value<int128_t>(row);

@@ -54,7 +54,15 @@ class Column {
     return v;
   }
   /// Variable-width value of `row` (string/binary), or the raw bytes of a fixed/uuid value.
-  std::string_view Bytes(size_t row) const;
+  /// Inline: the column writers call it per value.
+  std::string_view Bytes(size_t row) const {
+    if (type_.IsVariableWidth()) {
+      const uint32_t begin = offsets_[row];
+      return {reinterpret_cast<const char*>(data_.data()) + begin, offsets_[row + 1] - begin};
+    }
+    const auto w = static_cast<size_t>(type_.FixedWidth());
+    return {reinterpret_cast<const char*>(data_.data()) + row * w, w};
+  }
   /// Decimal unscaled value widened to 128 bits whatever the storage width.
   int128_t DecimalValue(size_t row) const;
 

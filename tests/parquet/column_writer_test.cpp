@@ -70,6 +70,27 @@ std::vector<ColumnBatch> MakeBatches(const std::shared_ptr<const Schema>& schema
   return out;
 }
 
+/// One column "c" without nulls (the writers' dense paths): `groups` batches
+/// of kGroupRows where each key repeats 3 times, so runs cross the batch (and
+/// row group) boundaries. Group 0 has 20 distinct keys (a dictionary that
+/// starts small and outgrows the writers' small-dictionary scan), later groups
+/// 1,500 (the dictionary's hash table grows mid-run).
+std::vector<ColumnBatch> MakeDenseRuns(const std::shared_ptr<const Schema>& schema, size_t groups) {
+  std::vector<ColumnBatch> out;
+  size_t row = 0;
+  for (size_t g = 0; g < groups; ++g) {
+    ColumnBatch b(schema);
+    for (size_t i = 0; i < kGroupRows; ++i, ++row) {
+      const auto run = static_cast<int64_t>(row / 3);
+      int64_t key = g == 0 ? (run * 7) % 20 : run % 1500;
+      if (key % 101 == 50) key += 1000000;  // not a NaN key: see KeyOf
+      AppendKey(b.columns[0], schema->fields[0].type, key);
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 std::shared_ptr<const Schema> OneColumn(const DataType& type) {
   auto schema = std::make_shared<Schema>();
   schema->fields.push_back(Field{3, "c", type, true, ""});
@@ -270,6 +291,22 @@ TEST_P(NumericColumnWriterTest, FallbackMidChunkStaysPlain) {
   EXPECT_EQ(ReadBack(path), Written(batches));
 }
 
+// No nulls: runs of equal values skip the dictionary lookup, and a run that
+// crosses into the next row group is looked up in that group's dictionary.
+TEST_P(NumericColumnWriterTest, DenseRunsAcrossChunks) {
+  const DataType type = GetParam();
+  TempDir dir;
+  auto schema = OneColumn(type);
+  auto batches = MakeDenseRuns(schema, 3);
+  std::string path = dir / "n.parquet";
+  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, GroupPerBatch()));
+  for (const auto& chunk : CheckWithDuckDB(dir, path, batches, type, 3)) {
+    SCOPED_TRACE(chunk.dump());
+    EXPECT_EQ(chunk["dict"], "true");
+  }
+  EXPECT_EQ(ReadBack(path), Written(batches));
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, NumericColumnWriterTest,
                          ::testing::Values(DataType::Int32(), DataType::Int64(), DataType::Float(),
                                            DataType::Double(), DataType::Decimal(9, 2),
@@ -314,6 +351,20 @@ TEST_P(ByteArrayColumnWriterTest, PlainWhenMostlyDistinct) {
     EXPECT_FALSE(Has(chunk, "DICTIONARY"));
     EXPECT_TRUE(Has(chunk, "PLAIN"));
   }
+  EXPECT_EQ(ReadBack(path), Written(batches));
+}
+
+// No nulls, a dictionary of a few short strings (scanned, not hashed) that
+// grows past the scan (one string over 16 bytes among its first entries),
+// runs across row groups: every value reads back.
+TEST_P(ByteArrayColumnWriterTest, DenseRunsAcrossChunks) {
+  const DataType type = GetParam();
+  TempDir dir;
+  auto schema = OneColumn(type);
+  auto batches = MakeDenseRuns(schema, 3);
+  std::string path = dir / "b.parquet";
+  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, GroupPerBatch()));
+  CheckWithDuckDB(dir, path, batches, type, 3);
   EXPECT_EQ(ReadBack(path), Written(batches));
 }
 

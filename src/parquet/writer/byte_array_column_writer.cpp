@@ -113,6 +113,18 @@ Status ByteArrayColumnWriter::Append(const Column& column, size_t offset, size_t
       } else {
         v = column.Bytes(i);
         if (dict_mode_) {
+          const size_t dict_size = dict_offsets_.size() - 1;
+          if (dict_size <= kSmallDict && v.size() <= 16) {
+            // A dictionary of a few short strings (exchanges, sides) is
+            // scanned as words: cheaper than hashing each value.
+            uint64_t a, b;
+            Words(v, a, b);
+            uint32_t k = 0;
+            while (k < dict_size && !small_dict_[k].Is(a, b, v.size())) ++k;
+            last_index_ = k < dict_size ? k : Lookup(v);
+            indices_.push_back(last_index_);
+            continue;
+          }
           // Observed when it enters this chunk's dictionary (Lookup); a
           // run of equal values skips the hash lookup.
           if (last_index_ + 1 < dict_offsets_.size() && SameBytes(DictEntry(last_index_), v)) {
@@ -242,6 +254,11 @@ uint32_t ByteArrayColumnWriter::Lookup(std::string_view v) {
   dict_data_.append(v);
   dict_offsets_.push_back(static_cast<uint32_t>(dict_data_.size()));
   dict_hashes_.push_back(h);
+  if (index < kSmallDict) {
+    SmallEntry& e = small_dict_[index];
+    Words(v, e.a, e.b);
+    e.size = v.size() <= 16 ? v.size() : SIZE_MAX;  // a long string never matches a scan
+  }
   table_[slot] = index + 1;
   if (dict_hashes_.size() * 2 > table_.size()) {
     ResetTable(table_.size() * 2);

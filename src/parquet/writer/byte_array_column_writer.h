@@ -7,6 +7,7 @@
 /// String/binary bounds are truncated to max_bound_length for Iceberg.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -99,6 +100,15 @@ class ByteArrayColumnWriter final : public ColumnWriterBase {
   std::vector<uint32_t> table_;
   size_t mask_ = 0;
   uint32_t last_index_ = 0;  ///< the previous string's dictionary index
+  /// The first kSmallDict dictionary entries as Words(): a dictionary that
+  /// small is scanned instead of hashed.
+  struct SmallEntry {
+    uint64_t a = 0, b = 0;
+    size_t size = 0;
+    bool Is(uint64_t wa, uint64_t wb, size_t n) const { return a == wa && b == wb && size == n; }
+  };
+  static constexpr size_t kSmallDict = 8;
+  std::array<SmallEntry, kSmallDict> small_dict_{};
   std::vector<uint32_t> indices_;
   std::string plain_;
   size_t plain_count_ = 0;

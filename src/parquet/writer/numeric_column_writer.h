@@ -62,7 +62,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
           dict_mode_ = false;
           fell_back_ = true;
           sticky_plain_ = true;
-          Release(table_);
+          Release(slots_);
           Release(indices_);
         }
       } else if (PageFull(PageValues() * sizeof(T),
@@ -75,7 +75,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
 
   uint64_t MemoryBytes() const override {
     return BaseMemoryBytes() + dict_values_.capacity() * sizeof(T) +
-           table_.capacity() * sizeof(uint32_t) + indices_.capacity() * sizeof(uint32_t) +
+           slots_.capacity() * sizeof(Slot) + indices_.capacity() * sizeof(uint32_t) +
            values_.capacity() * sizeof(T);
   }
 
@@ -117,7 +117,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
       ResetTable(1024);
     } else {
       Release(dict_values_);
-      Release(table_);
+      Release(slots_);
       Release(indices_);
     }
     return s;
@@ -133,7 +133,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
     for (uint32_t i : indices_) values_.push_back(dict_values_[i]);
     Release(indices_);
     Release(dict_values_);
-    Release(table_);
+    Release(slots_);
     dict_mode_ = false;
     fell_back_ = true;
     sticky_plain_ = true;
@@ -169,9 +169,20 @@ class NumericColumnWriter final : public ColumnWriterBase {
       indices_.resize(base + n);
       uint32_t* out = indices_.data() + base;
       for (size_t i = 0; i < n; ++i) {
-        T v = static_cast<T>(src[i]);
-        if (last_index_ >= dict_values_.size() || dict_values_[last_index_] != v) {
-          last_index_ = Lookup(v);
+        // A value kPrefetchAhead rows on has its slot fetched while this
+        // one is looked up: a dictionary of ~100k prices outgrows the
+        // caches, and the wait for its slot was most of a lookup.
+        if (i + kPrefetchAhead < n) {
+          __builtin_prefetch(&slots_[SlotOf(Bits(static_cast<T>(src[i + kPrefetchAhead])))]);
+        }
+        // A run of equal values skips the lookup. The previous value is
+        // kept beside its index: reading it back from the dictionary cost a
+        // cache miss per value on a large one.
+        const Key key = Bits(static_cast<T>(src[i]));
+        if (!has_last_ || key != last_key_) {
+          last_index_ = Lookup(static_cast<T>(src[i]));
+          last_key_ = key;
+          has_last_ = true;
         }
         out[i] = last_index_;
       }
@@ -210,36 +221,50 @@ class NumericColumnWriter final : public ColumnWriterBase {
     }
   }
 
-  static uint64_t Bits(T v) {
-    uint64_t b = 0;
+  /// The value's bits as an unsigned key of its width (floats compare by
+  /// bits, so -0.0 and 0.0, and NaNs of different payloads, stay apart).
+  using Key = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+  /// A hash-table slot holds the key beside its dictionary index, so a
+  /// lookup touches one cache line, not the table and then the dictionary.
+  struct Slot {
+    Key key;
+    uint32_t index_plus_one;  ///< 0: empty
+  };
+  static constexpr size_t kPrefetchAhead = 24;
+
+  static Key Bits(T v) {
+    Key b;
     std::memcpy(&b, &v, sizeof(T));
     return b;
   }
+  size_t SlotOf(Key key) const { return Mix64(key) & mask_; }
 
   void ResetTable(size_t capacity) {
-    table_ = std::vector<uint32_t>(capacity, 0);  // also gives back a larger table's memory
+    slots_ = std::vector<Slot>(capacity, Slot{0, 0});  // also gives back a larger table's memory
     mask_ = capacity - 1;
+    has_last_ = false;
   }
 
   uint32_t Lookup(T v) {
-    uint64_t bits = Bits(v);
-    size_t slot = Mix64(bits) & mask_;
+    const Key key = Bits(v);
+    size_t slot = SlotOf(key);
     while (true) {
-      uint32_t e = table_[slot];
-      if (e == 0) break;
-      if (Bits(dict_values_[e - 1]) == bits) return e - 1;
+      const Slot& e = slots_[slot];
+      if (e.index_plus_one == 0) break;
+      if (e.key == key) return e.index_plus_one - 1;
       slot = (slot + 1) & mask_;
     }
     auto index = static_cast<uint32_t>(dict_values_.size());
     if constexpr (std::is_integral_v<T>) Observe(v);  // AddDense observes here only
     dict_values_.push_back(v);
-    table_[slot] = index + 1;
-    if (dict_values_.size() * 2 > table_.size()) {
-      ResetTable(table_.size() * 2);
+    slots_[slot] = Slot{key, index + 1};
+    if (dict_values_.size() * 2 > slots_.size()) {
+      ResetTable(slots_.size() * 2);
       for (uint32_t i = 0; i < dict_values_.size(); ++i) {
-        size_t s = Mix64(Bits(dict_values_[i])) & mask_;
-        while (table_[s] != 0) s = (s + 1) & mask_;
-        table_[s] = i + 1;
+        const Key k = Bits(dict_values_[i]);
+        size_t s = SlotOf(k);
+        while (slots_[s].index_plus_one != 0) s = (s + 1) & mask_;
+        slots_[s] = Slot{k, i + 1};
       }
     }
     return index;
@@ -321,11 +346,13 @@ class NumericColumnWriter final : public ColumnWriterBase {
   bool sticky_plain_ = false;
   int dict_pages_ = 0;
   std::vector<T> dict_values_;
-  std::vector<uint32_t> table_;
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
   std::vector<uint32_t> indices_;
   std::vector<T> values_;
   uint32_t last_index_ = 0;  ///< AddDense's previous dictionary index
+  Key last_key_ = 0;         ///< and the bits of its value
+  bool has_last_ = false;    ///< whether last_index_ is in this chunk's dictionary
   bool has_chunk_minmax_ = false, has_file_minmax_ = false;
   T chunk_min_{}, chunk_max_{}, file_min_{}, file_max_{};
   int64_t nan_count_ = 0;
