@@ -429,7 +429,7 @@ Result<BuiltMetadata> MetadataBuilder::Build(
     return MakeError(ErrorKind::kInvalidInput, "resulting metadata is invalid: {}",
                      reread.error().message);
   }
-  std::string text = j.dump(2);
+  std::string text = j.dump();  // compact, as TableMetadata::ToJson
   return BuiltMetadata{std::move(m), std::move(text)};
 }
 
