@@ -7,12 +7,11 @@
 namespace k2::iceberg {
 
 int HighestMetadataVersion(FileIO& io, const std::string& location) {
-  auto files = io.List(location + "/metadata/");
+  auto files = io.ListNames(location + "/metadata/");
   if (!files) return -1;
   int highest = -1;
-  for (const auto& f : *files) {
-    if (f.path.ends_with(".metadata.json"))
-      highest = std::max(highest, ParseMetadataVersion(f.path));
+  for (const auto& path : *files) {
+    if (path.ends_with(".metadata.json")) highest = std::max(highest, ParseMetadataVersion(path));
   }
   return highest;
 }

@@ -71,6 +71,14 @@ Result<std::string> FileIO::ReadAll(const std::string& path) {
   return in->ReadAll();
 }
 
+Result<std::vector<std::string>> FileIO::ListNames(const std::string& prefix) {
+  K2_ASSIGN_OR_RETURN(std::vector<FileInfo> files, List(prefix));
+  std::vector<std::string> names;
+  names.reserve(files.size());
+  for (auto& f : files) names.push_back(std::move(f.path));
+  return names;
+}
+
 std::vector<DeleteFailure> FileIO::DeleteFiles(const std::vector<std::string>& paths) {
   std::vector<DeleteFailure> failed;
   for (const std::string& p : paths) {

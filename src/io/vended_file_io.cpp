@@ -117,6 +117,9 @@ class RoutingFileIO final : public FileIO {
   Result<std::vector<FileInfo>> List(const std::string& prefix) override {
     return With(prefix, [&](FileIO& io) { return io.List(prefix); });
   }
+  Result<std::vector<std::string>> ListNames(const std::string& prefix) override {
+    return With(prefix, [&](FileIO& io) { return io.ListNames(prefix); });
+  }
   std::vector<DeleteFailure> DeleteFiles(const std::vector<std::string>& paths) override {
     std::map<FileIO*, std::vector<std::string>> groups;
     std::vector<std::shared_ptr<FileIO>> keep;

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "io/file_io.h"
 #include "support/support.h"
@@ -43,6 +46,35 @@ TEST(LocalFileIOTest, AbortLeavesNothing) {
   }
   K2_ASSERT_OK_AND_ASSIGN(auto listing, io->List(dir.path()));
   EXPECT_TRUE(listing.empty());
+}
+
+// ListNames: List's paths without a stat per file, through the routing
+// FileIO every command uses as well; a file being written is not listed.
+TEST(LocalFileIOTest, ListNamesGivesListsPaths) {
+  testing::TempDir dir;
+  std::vector<std::unique_ptr<FileIO>> ios;
+  ios.push_back(NewLocalFileIO());
+  ios.push_back(NewFileIOFor(dir.path()).value());
+  for (const auto& io : ios) {
+    K2_ASSERT_OK(io->WriteAll(dir / "t/metadata/00001-a.metadata.json", "{}", false));
+    K2_ASSERT_OK(io->WriteAll(dir / "t/metadata/snap-1.avro", "x", false));
+    K2_ASSERT_OK(io->WriteAll(dir / "t/data/d/f.parquet", "y", false));
+    K2_ASSERT_OK_AND_ASSIGN(auto open, io->OpenOutput(dir / "t/metadata/00002-b.metadata.json"));
+    K2_ASSERT_OK(open->Write("{"));
+    K2_ASSERT_OK_AND_ASSIGN(auto listing, io->List(dir / "t"));
+    K2_ASSERT_OK_AND_ASSIGN(auto names, io->ListNames(dir / "t"));
+    std::vector<std::string> paths;
+    for (const auto& f : listing) paths.push_back(f.path);
+    std::sort(paths.begin(), paths.end());
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, paths);
+    EXPECT_EQ(names.size(), 4u) << "the open file's hidden temporary is a file too";
+    open->Abort();
+    K2_ASSERT_OK_AND_ASSIGN(names, io->ListNames(dir / "t/metadata/"));
+    EXPECT_EQ(names.size(), 2u);
+    K2_ASSERT_OK_AND_ASSIGN(names, io->ListNames(dir / "missing"));
+    EXPECT_TRUE(names.empty());
+  }
 }
 
 TEST(LocalFileIOTest, ShortReadNamesPathAndOffset) {

@@ -224,6 +224,21 @@ class LocalFileIO final : public FileIO {
     if (ec) return MakeError(ErrorKind::kIo, "{}: list failed: {}", root, ec.message());
     return out;
   }
+
+  Result<std::vector<std::string>> ListNames(const std::string& uri) override {
+    std::string root = LocalPathOf(uri);
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (!fs::exists(root, ec)) return out;
+    // The entry's type comes from the directory itself (d_type): no stat.
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code type_ec;  // a file deleted meanwhile is not a listing error
+      if (it->is_regular_file(type_ec)) out.push_back(it->path().string());
+    }
+    if (ec) return MakeError(ErrorKind::kIo, "{}: list failed: {}", root, ec.message());
+    return out;
+  }
 };
 
 }  // namespace
