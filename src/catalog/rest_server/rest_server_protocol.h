@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
 #include "catalog/rest_server/rest_message.h"
 #include "common/result.h"
+#include "iceberg/catalog.h"
 #include "iceberg/table_metadata.h"
 
 namespace k2::rest {
