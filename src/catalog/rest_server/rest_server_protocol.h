@@ -84,9 +84,6 @@ Json MetadataJson(const iceberg::TableMetadata& m, bool refs_only);
 RestResponse LoadAnswer(const std::string& location, const std::string& metadata_json,
                         const Json& config);
 
-/// "a.b" for levels a, b (log and error text).
-std::string JoinNamespace(const Namespace& ns);
-
 /// Splits "k=v&k2=v2" (application/x-www-form-urlencoded, '+' is a space).
 std::map<std::string, std::string> ParseForm(std::string_view body);
 
