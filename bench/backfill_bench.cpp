@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "common/strings.h"
 #include "jobs/backfill/producer.h"
 #include "warm/reference_schema.h"
 #include "warm/time_column.h"
@@ -78,10 +79,9 @@ int main(int argc, char** argv) {
     strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
     return static_cast<int64_t>(timegm(&tm)) * 1000000;
   };
-  std::string sql =
-      k2::warm::FillWindow(k2::jobs::ReplaceAll(ref->derive_select, "{source}",
-                                                fmt::format("icebergLocal('{}')", silver)),
-                           k2::warm::TimeColumn{ref->time_column}, us(from), us(to));
+  std::string sql = k2::warm::FillWindow(
+      k2::ReplaceAll(ref->derive_select, "{source}", fmt::format("icebergLocal('{}')", silver)),
+      k2::warm::TimeColumn{ref->time_column}, us(from), us(to));
 
   std::printf("%-6s %-28s %9s %10s %12s %10s\n", "round", "side", "seconds", "rows", "peak RSS",
               "CPU s");

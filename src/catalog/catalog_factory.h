@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "catalog/catalog.h"
 #include "common/result.h"
+#include "iceberg/catalog.h"
 
 namespace k2 {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 
 namespace k2 {
 

@@ -72,7 +72,9 @@ Result<std::unique_ptr<Session>> OpenSession(const CliContext& ctx, bool prewarm
   std::error_code ec;
   std::filesystem::current_path("/", ec);
   if (prewarm_engine) {
-    s->prewarm = std::jthread([factory = s->env->engine] { (void)factory(); });
+    s->prewarm = std::jthread([factory = s->env->engine] {
+      (void)factory();  // a warm-up: the command's own open reports the error
+    });
   }
   return s;
 }

@@ -1,64 +1,23 @@
-// Warm-tier commands: generate and load trades into ClickHouse, apply the
-// reference schema, run ad-hoc queries, create the views across both tiers.
-
-#include <spdlog/spdlog.h>
-
-#include <unistd.h>
-
-#include <chrono>
+// k2 warm: the warm tier (ClickHouse): apply or print the reference schema,
+// run ad-hoc queries, create the views across both tiers.
 #include <filesystem>
-#include <functional>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog_factory.h"
 #include "cli/cli_config.h"
-#include "cli/commands.h"
+#include "cli/warm_target.h"
 #include "columnar/value.h"
 #include "io/file_io.h"
 #include "jobs/offload.h"
 #include "jobs/tiered_query.h"
 #include "jobs/warm_views.h"
-#include "warm/binance_loader.h"
 #include "warm/reference_schema.h"
-#include "warm/trade_generator.h"
 
 namespace k2::cli {
+
 namespace {
-
-/// Where to connect: the config, overridden by --embedded DIR / --url URL.
-struct WarmTarget {
-  std::string embedded_dir;
-  std::string url;
-};
-
-void AddTargetOptions(CLI::App* cmd, WarmTarget& t) {
-  cmd->add_option("--embedded", t.embedded_dir,
-                  "Use embedded ClickHouse (chDB) with this data dir instead of the config's "
-                  "warm source");
-  cmd->add_option("--url", t.url, "Use the ClickHouse server at this http(s) URL instead");
-}
-
-/// The config with the warm tier --embedded / --url name.
-Result<Config> TargetConfig(const CliContext& ctx, const WarmTarget& t) {
-  K2_ASSIGN_OR_RETURN(Config config, LoadCliConfig(ctx));
-  if (!t.embedded_dir.empty() && !t.url.empty()) {
-    return MakeError(ErrorKind::kInvalidInput, "give --embedded or --url, not both");
-  }
-  if (!t.embedded_dir.empty()) {
-    config.warm.kind = WarmKind::kEmbedded;
-    config.warm.data_dir = std::filesystem::absolute(t.embedded_dir).string();
-  } else if (!t.url.empty()) {
-    config.warm.kind = WarmKind::kHttp;
-    config.warm.url = t.url;
-  }
-  return config;
-}
-
-Result<std::unique_ptr<warm::WarmDriver>> OpenTarget(const CliContext& ctx, const WarmTarget& t) {
-  K2_ASSIGN_OR_RETURN(Config config, TargetConfig(ctx, t));
-  return jobs::OpenWarmDriver(config);
-}
 
 /// chDB's icebergLocal reads only under the working directory: the embedded
 /// engine runs from the root, as k2 query does, so views reading Iceberg
@@ -67,17 +26,6 @@ void RunEmbeddedFromRoot(const Config& config) {
   if (config.warm.kind != WarmKind::kEmbedded) return;
   std::error_code ec;
   std::filesystem::current_path("/", ec);
-}
-
-// Creates the reference schema (the flavour the server speaks) unless
-// raw_trades already exists.
-Status EnsureSchema(warm::WarmDriver& driver) {
-  K2_ASSIGN_OR_RETURN(std::string exists, driver.Execute("EXISTS TABLE raw_trades"));
-  if (exists.starts_with("1")) return OkStatus();
-  K2_ASSIGN_OR_RETURN(warm::SchemaFlavor flavor, warm::DetectSchemaFlavor(driver));
-  spdlog::info("creating the {} reference schema (raw_trades ... gold_ohlcv_1d)",
-               warm::SchemaFlavorName(flavor));
-  return warm::ApplyReferenceSchema(driver, flavor);
 }
 
 // --flavor modern|legacy|auto; auto asks the server.
@@ -91,70 +39,6 @@ struct SchemaArgs {
   WarmTarget target;
   std::string flavor = "auto";
 };
-
-// Progress of an insert on a terminal (stderr), one line rewritten in place.
-std::function<void(uint64_t)> InsertProgress(const std::string& what) {
-  if (isatty(STDERR_FILENO) == 0) return nullptr;
-  return [what](uint64_t rows) { fmt::print(stderr, "\r{}: {} rows inserted", what, rows); };
-}
-
-void EndProgress() {
-  if (isatty(STDERR_FILENO) != 0) fmt::print(stderr, "\n");
-}
-
-struct GenerateArgs {
-  WarmTarget target;
-  warm::GeneratorOptions options;
-  std::string start;
-};
-
-Status RunGenerate(const CliContext& ctx, GenerateArgs& args) {
-  auto& o = args.options;
-  if (args.start.empty()) {
-    int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    int64_t hour = now_us / 3600000000 * 3600000000;
-    o.start_micros = hour - static_cast<int64_t>(o.hours * 3600) * 1000000;
-  } else {
-    auto t = ParseTimestampMicros(args.start);
-    if (!t) return std::unexpected(t.error().WithContext("--start"));
-    o.start_micros = *t;
-  }
-  warm::GeneratorStats stats;
-  K2_ASSIGN_OR_RETURN(auto gen, warm::MakeTradeGenerator(o, 65536, &stats));
-  K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
-  K2_RETURN_IF_ERROR(EnsureSchema(*driver));
-  auto inserted = warm::InsertAll(*driver, "raw_trades", *gen, InsertProgress("generate"));
-  EndProgress();
-  K2_ASSIGN_OR_RETURN(uint64_t rows, std::move(inserted));
-  fmt::print(
-      "generated {} raw_trades messages from {}Z: {} trades, {} duplicates, {} late, {} "
-      "malformed\n",
-      rows, FormatTimestampMicros(o.start_micros), stats.trades, stats.duplicates, stats.late,
-      stats.malformed);
-  return OkStatus();
-}
-
-struct LoadArgs {
-  WarmTarget target;
-  std::vector<std::string> files;
-  std::string exchange = "binance";
-};
-
-Status RunLoad(const CliContext& ctx, const LoadArgs& args) {
-  warm::LoadStats stats;
-  K2_ASSIGN_OR_RETURN(auto reader,
-                      warm::OpenBinanceCaptures(args.files, args.exchange, 65536, &stats));
-  K2_ASSIGN_OR_RETURN(auto driver, OpenTarget(ctx, args.target));
-  K2_RETURN_IF_ERROR(EnsureSchema(*driver));
-  auto inserted = warm::InsertAll(*driver, "raw_trades", *reader, InsertProgress("load binance"));
-  EndProgress();
-  K2_ASSIGN_OR_RETURN(uint64_t rows, std::move(inserted));
-  fmt::print("loaded {} trade messages into raw_trades ({} lines read, {} other streams skipped)\n",
-             rows, stats.lines, stats.skipped);
-  return OkStatus();
-}
 
 struct QueryArgs {
   WarmTarget target;
@@ -254,34 +138,6 @@ Status RunViews(const CliContext& ctx, const ViewsArgs& args) {
 }  // namespace
 
 void RegisterWarmCommands(CLI::App& root, CliContext& ctx) {
-  static GenerateArgs gen;
-  auto* g = root.add_subcommand(
-      "generate",
-      "Generate realistic trades into raw_trades (deterministic by seed; creates the reference "
-      "schema if missing)");
-  g->add_option("--hours", gen.options.hours, "Hours of trades")->default_val(1);
-  g->add_option("--rate", gen.options.rate, "Mean trades per second")->default_val(50);
-  g->add_option("--symbols", gen.options.symbols, "Number of symbols")->default_val(8);
-  g->add_option("--seed", gen.options.seed, "Random seed")->default_val(1);
-  g->add_option("--start", gen.start,
-                "First trade time (default: the last --hours whole hours before now)");
-  g->add_option("--exchange", gen.options.exchange, "Exchange name")->default_val("k2sim");
-  AddTargetOptions(g, gen.target);
-  g->callback([&ctx] { ctx.Finish(RunGenerate(ctx, gen)); });
-
-  auto* load = root.add_subcommand("load", "Load market data into the warm tier");
-  load->require_subcommand(1);
-  static LoadArgs load_args;
-  auto* binance = load->add_subcommand(
-      "binance",
-      "Load Binance WebSocket captures (<ns> <json> lines, gzip or plain) into raw_trades");
-  binance->add_option("files", load_args.files, "Capture files")
-      ->required()
-      ->check(CLI::ExistingFile);
-  binance->add_option("--exchange", load_args.exchange, "Exchange name")->default_val("binance");
-  AddTargetOptions(binance, load_args.target);
-  binance->callback([&ctx] { ctx.Finish(RunLoad(ctx, load_args)); });
-
   auto* warm_cmd = root.add_subcommand(
       "warm", "The warm tier (ClickHouse): schema, queries, views across both tiers");
   warm_cmd->require_subcommand(1);

@@ -37,11 +37,16 @@ struct CliContext {
 /// Exit code for an error kind.
 int ExitCodeFor(ErrorKind kind);
 
-void RegisterConfigCommands(CLI::App& root, CliContext& ctx);   // config check|example
-void RegisterParquetCommands(CLI::App& root, CliContext& ctx);  // parquet inspect
-void RegisterIcebergCommands(CLI::App& root, CliContext& ctx);  // tables, table, snapshots, scan
-void RegisterWarmCommands(CLI::App& root, CliContext& ctx);     // generate, load, warm
-void RegisterOffloadCommands(CLI::App& root, CliContext& ctx);  // offload
+void RegisterConfigCommands(CLI::App& root, CliContext& ctx);     // config check|example
+void RegisterParquetCommands(CLI::App& root, CliContext& ctx);    // parquet inspect
+void RegisterTablesCommands(CLI::App& root, CliContext& ctx);     // tables
+void RegisterTableCommands(CLI::App& root, CliContext& ctx);      // table show
+void RegisterSnapshotsCommands(CLI::App& root, CliContext& ctx);  // snapshots
+void RegisterScanCommands(CLI::App& root, CliContext& ctx);       // scan
+void RegisterGenerateCommands(CLI::App& root, CliContext& ctx);   // generate
+void RegisterLoadCommands(CLI::App& root, CliContext& ctx);       // load binance
+void RegisterWarmCommands(CLI::App& root, CliContext& ctx);       // warm schema|query|views
+void RegisterOffloadCommands(CLI::App& root, CliContext& ctx);    // offload
 void RegisterMaintainCommands(CLI::App& root,
                               CliContext& ctx);  // maintain compact|expire|orphans|manifests|all
 void RegisterServeCommands(CLI::App& root, CliContext& ctx);     // serve

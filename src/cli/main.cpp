@@ -46,17 +46,22 @@ using Registrar = void (*)(CLI::App&, CliContext&);
 
 /// The dispatch table: every area of k2 and the subcommands it owns.
 constexpr Registrar kAreas[] = {
-    RegisterConfigCommands,    // config check | example
-    RegisterWarmCommands,      // warm, generate, load
-    RegisterOffloadCommands,   // offload
-    RegisterMaintainCommands,  // maintain compact | expire | orphans | manifests | all
-    RegisterIcebergCommands,   // tables, table, snapshots, scan
-    RegisterParquetCommands,   // parquet inspect
-    RegisterServeCommands,     // serve
-    RegisterJobsCommands,      // jobs [history | run]
-    RegisterAuditCommands,     // audit
-    RegisterQueryCommands,     // query
-    RegisterBackfillCommands,  // backfill
+    RegisterConfigCommands,     // config check | example
+    RegisterGenerateCommands,   // generate
+    RegisterLoadCommands,       // load binance
+    RegisterWarmCommands,       // warm schema | query | views
+    RegisterOffloadCommands,    // offload
+    RegisterMaintainCommands,   // maintain compact | expire | orphans | manifests | all
+    RegisterTablesCommands,     // tables
+    RegisterTableCommands,      // table show
+    RegisterSnapshotsCommands,  // snapshots
+    RegisterScanCommands,       // scan
+    RegisterParquetCommands,    // parquet inspect
+    RegisterServeCommands,      // serve
+    RegisterJobsCommands,       // jobs [history | run]
+    RegisterAuditCommands,      // audit
+    RegisterQueryCommands,      // query
+    RegisterBackfillCommands,   // backfill
 };
 
 constexpr const char* kExitCodesHelp = R"(

@@ -46,9 +46,24 @@ struct Error {
   Error WithContext(std::string_view context) const;
 };
 
+/// A value or an Error. [[nodiscard]]: a dropped Result is a dropped error;
+/// a deliberate ignore says why, with `(void)`. Converts from values and from
+/// std::unexpected<Error> (MakeError) as std::expected does.
 template <typename T>
-using Result = std::expected<T, Error>;
-using Status = std::expected<void, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using std::expected<T, Error>::expected;
+  Result() = default;
+  Result(std::expected<T, Error> base) : std::expected<T, Error>(std::move(base)) {}
+};
+
+/// Success or an Error. [[nodiscard]] as Result.
+class [[nodiscard]] Status : public std::expected<void, Error> {
+ public:
+  using std::expected<void, Error>::expected;
+  Status() = default;
+  Status(std::expected<void, Error> base) : std::expected<void, Error>(std::move(base)) {}
+};
 
 /// Builds an unexpected Error with a fmt-formatted message.
 template <typename... Args>

@@ -27,6 +27,16 @@ inline void AppendUtf8(uint32_t cp, std::string& out) {
   }
 }
 
+/// `s` with every `from` replaced by `to`, left to right; a `to` that contains
+/// `from` is not replaced again (filling the {source} / {from} placeholders of a
+/// SQL template). `from` must not be empty.
+inline std::string ReplaceAll(std::string s, std::string_view from, std::string_view to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
+
 /// Compares secrets in constant time (the length leaks, the content does not).
 inline bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;

@@ -47,6 +47,7 @@ void DeleteDroppedMetadataFiles(FileIO& io, const TableMetadata& base, const Tab
   std::set<std::string> kept;
   for (const auto& e : next.metadata_log) kept.insert(e.metadata_file);
   for (const auto& e : base.metadata_log) {
+    // Best-effort, as Java's: the commit is done; a leftover is an orphan.
     if (!kept.count(e.metadata_file)) (void)io.Delete(e.metadata_file);
   }
 }
@@ -336,7 +337,7 @@ Status Table::CommitUpdate(PendingUpdate& update) {
       const std::string json = m.ToJson();
       auto written = io_->WriteAll(new_location, json, /*exclusive=*/true);
       if (!written) {
-        (void)io_->Delete(new_location);
+        (void)io_->Delete(new_location);  // best-effort: a partial file nothing references
         update.AttemptFailed(true);
         update.Finished(false);
         return std::unexpected(written.error());
@@ -358,7 +359,7 @@ Status Table::CommitUpdate(PendingUpdate& update) {
           committed = *check;
           safe_to_delete = false;
         } else if (swapped.error().kind != ErrorKind::kCommitConflict) {
-          (void)io_->Delete(new_location);
+          (void)io_->Delete(new_location);  // best-effort: the swap surely failed
           update.AttemptFailed(true);
           update.Finished(false);
           return std::unexpected(swapped.error().WithContext("commit to " + id_.ToString()));
@@ -372,7 +373,7 @@ Status Table::CommitUpdate(PendingUpdate& update) {
         update.Finished(true);
         return OkStatus();
       }
-      if (safe_to_delete) (void)io_->Delete(new_location);
+      if (safe_to_delete) (void)io_->Delete(new_location);  // best-effort: lost the race
       update.AttemptFailed(safe_to_delete);
     }
     const int64_t elapsed = NowMillis() - started;

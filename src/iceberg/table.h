@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 #include "iceberg/table_metadata.h"
 #include "iceberg/update/delete_files.h"
 #include "iceberg/update/fast_append.h"

@@ -38,9 +38,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
 #include "common/cancellation.h"
 #include "common/config.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 #include "jobs/offload.h"
 #include "jobs/window.h"

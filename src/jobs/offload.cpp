@@ -359,10 +359,10 @@ WindowOutcome RecordEmpty(WindowJob& job, const Window& w) {
 
 }  // namespace
 
-TableOutcome OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& options,
+TableOffload OffloadJob::RunTable(const TableConfig& cfg, const OffloadOptions& options,
                                   const RunWindows& windows, int64_t now_us,
                                   const std::string& run_id) {
-  TableOutcome out;
+  TableOffload out;
   out.table = cfg.name;
   out.target = cfg.target;
   auto fail = [&](const Error& e) {

@@ -33,9 +33,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
 #include "common/cancellation.h"
 #include "common/config.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 #include "jobs/warm_source.h"
 #include "jobs/window.h"
@@ -72,10 +72,13 @@ struct WindowOutcome {
   int64_t snapshot_id = 0;
 };
 
-/// The outcome of one table.
-struct TableOutcome {
-  std::string table;
-  std::string target;
+/// What the offload did to one table, window by window (the audit's twin is
+/// TableAudit). The daemon keeps only its totals: service::TableOutcome, the
+/// one record of what any job did to a table, is summed from this report's
+/// JSON (cli/builtin_jobs.cpp), which is also what an embedded-engine child prints.
+struct TableOffload {
+  std::string table;   ///< k2 name
+  std::string target;  ///< Iceberg "namespace.table"
   std::vector<WindowOutcome> windows;
   std::optional<Error> error;  ///< the table stopped at this error
   std::optional<int64_t> watermark_us;
@@ -83,7 +86,7 @@ struct TableOutcome {
 };
 
 struct OffloadReport {
-  std::vector<TableOutcome> tables;
+  std::vector<TableOffload> tables;
 
   bool ok() const;
   bool all_failed() const;
@@ -125,7 +128,7 @@ class OffloadJob {
                                          const std::vector<const TableConfig*>& selected);
 
  private:
-  TableOutcome RunTable(const TableConfig& table, const OffloadOptions& options,
+  TableOffload RunTable(const TableConfig& table, const OffloadOptions& options,
                         const RunWindows& windows, int64_t now_us, const std::string& run_id);
 
   const Config& config_;

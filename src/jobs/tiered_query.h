@@ -29,10 +29,10 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/catalog.h"
 #include "columnar/types.h"
 #include "common/config.h"
 #include "common/result.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 #include "jobs/warm_source.h"
 #include "warm/warm_driver.h"

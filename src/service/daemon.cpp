@@ -142,7 +142,7 @@ Daemon::Daemon(Clock& clock, JobStore& store, DaemonOptions options,
 
 Daemon::~Daemon() {
   RequestStop();
-  if (started_ && !stopped_) (void)Wait();
+  if (started_ && !stopped_) (void)Wait();  // a destructor cannot report: Wait() first
 }
 
 Status Daemon::AddJob(std::unique_ptr<Job> job, JobSchedule schedule) {

@@ -82,7 +82,7 @@ Scheduler::Scheduler(Clock& clock, JobStore& store, SchedulerOptions options)
 }
 
 Scheduler::~Scheduler() {
-  (void)Stop(Duration::zero());
+  (void)Stop(Duration::zero());  // a destructor cannot report; Stop() first to see the error
   std::vector<std::thread> workers;
   {
     std::lock_guard<std::mutex> guard(mu_);

@@ -1,18 +1,10 @@
 #include "warm/reference_schema.h"
 
 #include "columnar/value.h"
+#include "common/strings.h"
 
 namespace k2::warm {
 namespace {
-
-std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
-  size_t pos = 0;
-  while ((pos = s.find(from, pos)) != std::string::npos) {
-    s.replace(pos, from.size(), to);
-    pos += to.size();
-  }
-  return s;
-}
 
 constexpr const char* kRawCreate = R"(CREATE TABLE IF NOT EXISTS raw_trades
 (

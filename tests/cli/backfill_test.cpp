@@ -5,7 +5,9 @@
 //   - hourly offloads keep committing to main during a backfill: nothing is
 //     lost or duplicated by the publish; readers of main see the old rows
 //     until then; a window main changed since the fork makes publish refuse;
-//   - kill -9 at random points, then resume: the same table as without kills.
+//   - kill -9 at random points, then resume: the same table as without kills;
+//   - Ctrl-C stops a run between commits (exit 130) and leaves a backfill that
+//     abort drops and resume finishes, main unchanged meanwhile.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,10 +112,12 @@ class BackfillTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<std::string> WarmCandles(const std::string& table) {
+  /// Every candle of `table` in the warm tier (of the day, unless `where` says otherwise).
+  std::vector<std::string> WarmCandles(const std::string& table,
+                                       const std::string& where = DayFilter("candle_time")) {
     return WarmLines(fmt::format(
         "SELECT {} AS r FROM {} WHERE {} GROUP BY exchange, symbol, candle_time ORDER BY r",
-        CandleText(true), table, DayFilter("candle_time")));
+        CandleText(true), table, where));
   }
 
   std::vector<std::string> ColdCandles(const std::string& table) {
@@ -359,10 +363,7 @@ TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
   Generate(12);
   Offload("silver_trades", "2026-11-01T00:00:00Z", "2026-11-01T12:00:00Z");
   const std::string where = "candle_time < toDateTime('2026-11-01 12:00:00', 'UTC')";
-  const auto expected =
-      WarmLines(fmt::format("SELECT {} AS r FROM gold_ohlcv_1m WHERE {} GROUP BY exchange, "
-                            "symbol, candle_time ORDER BY r",
-                            CandleText(true), where));
+  const auto expected = WarmCandles("gold_ohlcv_1m", where);
   ASSERT_GT(expected.size(), 100u);
   std::mt19937 rng(20261206);
   const std::vector<std::string> base = {K2_BINARY,     "--config", config_,
@@ -422,6 +423,76 @@ TEST_F(BackfillTest, KilledAtRandomPointsThenResumedPublishesTheSameTable) {
   }
   EXPECT_GE(kills, 5) << "few runs were interrupted: the test proved little";
   ASSERT_TRUE(published);
+  EXPECT_EQ(ColdLines("gold_ohlcv_1m", CandleText(false), where), expected);
+}
+
+/// Ctrl-C during the write phase (docs/backfill.md: `resume` continues "after a crash or
+/// Ctrl-C"): SIGINT stops the run before its next commit with exit code 130, main keeps
+/// its rows, the branch and the state agree, and both ways on work: `abort` drops it,
+/// `resume` finishes it and the publish holds every candle exactly once.
+TEST_F(BackfillTest, CtrlCStopsBetweenCommitsThenAbortOrResumeWork) {
+  Generate(12);
+  Offload("silver_trades", "2026-11-01T00:00:00Z", "2026-11-01T12:00:00Z");
+  Offload("gold_ohlcv_1m", "2026-11-01T00:00:00Z", "2026-11-01T12:00:00Z");
+  const std::string where = "candle_time < toDateTime('2026-11-01 12:00:00', 'UTC')";
+  const auto expected = WarmCandles("gold_ohlcv_1m", where);
+  ASSERT_GT(expected.size(), 100u);
+  ASSERT_EQ(ColdLines("gold_ohlcv_1m", CandleText(false), where), expected);
+
+  auto status = [&](const std::string& id) {
+    ProcessResult st = K2({"backfill", "status", id, "--json"});
+    return st.exit_code == 0 ? Json(st) : nlohmann::json::object();
+  };
+  // Starts backfill `id` one window per commit and sends SIGINT once its first
+  // commit landed (the write phase, where `start` and `resume` take Ctrl-C).
+  auto start_and_interrupt = [&](const std::string& id) {
+    pid_t pid =
+        SpawnProcess({K2_BINARY, "--config", config_, "--log-level", "warn", "backfill", "start",
+                      "gold_ohlcv_1m", "--from", "2026-11-01T00:00:00Z", "--to",
+                      "2026-11-01T12:00:00Z", "--derive", "--id", id, "--windows-per-commit", "1"});
+    int wstatus = 0;
+    bool written_one = false;
+    for (int i = 0; i < 6000 && !written_one; ++i) {
+      if (waitpid(pid, &wstatus, WNOHANG) != 0) {
+        ADD_FAILURE() << "backfill " << id << " ended before a window was written: status "
+                      << wstatus;
+        return -1;
+      }
+      written_one = status(id).value("written_windows", 0) >= 1;
+      if (!written_one) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(written_one) << "no window of backfill " << id << " was written in time";
+    ::kill(pid, SIGINT);
+    waitpid(pid, &wstatus, 0);
+    return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  };
+  auto expect_stopped_midway = [&](const std::string& id) {
+    nlohmann::json st = status(id);
+    EXPECT_EQ(st.value("status", ""), "running") << st.dump();
+    EXPECT_GE(st.value("written_windows", 0), 1) << st.dump();
+    EXPECT_LT(st.value("written_windows", 0), st.value("planned_windows", 0))
+        << "the run was not stopped before its last commit: " << st.dump();
+    EXPECT_EQ(ColdLines("gold_ohlcv_1m", CandleText(false), where), expected)
+        << "main changed under an interrupted backfill";
+  };
+
+  ASSERT_EQ(start_and_interrupt("bf1"), 130);
+  expect_stopped_midway("bf1");
+  ProcessResult aborted = K2({"backfill", "abort", "bf1"});
+  ASSERT_EQ(aborted.exit_code, 0) << aborted.out << aborted.err;
+  EXPECT_EQ(status("bf1").value("status", ""), "aborted");
+  EXPECT_EQ(ColdLines("gold_ohlcv_1m", CandleText(false), where), expected);
+
+  ASSERT_EQ(start_and_interrupt("bf2"), 130);
+  expect_stopped_midway("bf2");
+  ProcessResult resumed = K2({"backfill", "resume", "bf2"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  nlohmann::json st = status("bf2");
+  EXPECT_EQ(st.value("written_windows", 0), st.value("planned_windows", -1)) << st.dump();
+  ProcessResult published = K2({"backfill", "publish", "bf2"});
+  ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
+  EXPECT_EQ(status("bf2").value("status", ""), "published");
+  // Every candle once: none lost with the interrupted chunk, none written twice by the resume.
   EXPECT_EQ(ColdLines("gold_ohlcv_1m", CandleText(false), where), expected);
 }
 

@@ -127,7 +127,7 @@ class OffloadFaultsTest : public ::testing::Test {
     return n;
   }
 
-  static std::vector<std::string> Actions(const TableOutcome& t) {
+  static std::vector<std::string> Actions(const TableOffload& t) {
     std::vector<std::string> out;
     for (const auto& w : t.windows) out.push_back(w.window.ToString() + " " + w.action);
     return out;

@@ -277,12 +277,7 @@ Error RestCatalog::ReplyError(const RestReply& reply, const std::string& what,
 }
 
 std::string RestCatalog::NamespacePath(const Namespace& ns) const {
-  std::string joined;
-  for (size_t i = 0; i < ns.size(); ++i) {
-    if (i > 0) joined.push_back('\x1f');
-    joined += ns[i];
-  }
-  return "/namespaces/" + PercentEncode(joined);
+  return "/namespaces/" + NamespaceParam(ns);
 }
 
 std::string RestCatalog::TablePath(const TableIdentifier& id) const {
@@ -305,11 +300,7 @@ Result<std::vector<Namespace>> RestCatalog::ListNamespaces(const Namespace& pare
   std::string token;
   do {
     std::string path = "/namespaces?pageSize=1000";
-    if (!parent.empty()) {
-      std::string joined;
-      for (size_t i = 0; i < parent.size(); ++i) joined += (i ? "\x1f" : "") + parent[i];
-      path += "&parent=" + PercentEncode(joined);
-    }
+    if (!parent.empty()) path += "&parent=" + NamespaceParam(parent);
     if (!token.empty()) path += "&pageToken=" + PercentEncode(token);
     K2_ASSIGN_OR_RETURN(RestReply r, Call("GET", path, nullptr, true));
     if (r.status != 200) {

@@ -34,7 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 
 namespace httplib {
 class Client;

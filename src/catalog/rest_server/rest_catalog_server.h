@@ -36,9 +36,9 @@
 #include <mutex>
 #include <string>
 
-#include "catalog/catalog.h"
 #include "catalog/rest_server/rest_message.h"
 #include "catalog/rest_server/token_authority.h"
+#include "iceberg/catalog.h"
 #include "iceberg/table_metadata.h"
 #include "io/file_io.h"
 

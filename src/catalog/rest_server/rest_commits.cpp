@@ -151,6 +151,7 @@ RestResponse RestCatalogServer::CommitTransaction(const RestRequest& req) {
   std::lock_guard lock(commit_mu_);
   std::vector<PreparedCommit> prepared;
   auto discard = [&] {
+    // Best-effort: never referenced; a leftover is an orphan, removed by orphan cleanup.
     for (const auto& p : prepared) (void)io_.Delete(p.new_location);
   };
   for (const auto& [id, change] : changes) {

@@ -49,4 +49,13 @@ std::string PercentEncode(std::string_view in) {
   return out;
 }
 
+std::string NamespaceParam(const std::vector<std::string>& levels) {
+  std::string joined;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    if (i > 0) joined.push_back(kNamespaceSeparator);
+    joined += levels[i];
+  }
+  return PercentEncode(joined);
+}
+
 }  // namespace k2::rest

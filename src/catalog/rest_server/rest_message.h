@@ -47,4 +47,12 @@ bool PercentDecode(std::string_view in, std::string& out);
 /// Encodes everything but unreserved characters (RFC 3986) as %XX.
 std::string PercentEncode(std::string_view in);
 
+/// The REST protocol's separator of namespace levels in a path or query
+/// parameter ("a%1Fb" for levels a, b).
+inline constexpr char kNamespaceSeparator = '\x1f';
+
+/// A namespace as a path or query parameter: its levels joined by
+/// kNamespaceSeparator, percent-encoded (the server's ParseNamespaceParam reads it).
+std::string NamespaceParam(const std::vector<std::string>& levels);
+
 }  // namespace k2::rest

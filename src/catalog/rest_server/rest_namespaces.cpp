@@ -21,7 +21,7 @@ RestResponse RestCatalogServer::ListNamespaces(const RestRequest& req) {
   if (!list) return FromError(list.error(), Subject::kNamespace);
   std::sort(list->begin(), list->end());
   std::vector<std::string> keys;
-  for (const Namespace& ns : *list) keys.push_back(JoinNamespace(ns));
+  for (const Namespace& ns : *list) keys.push_back(NamespaceToString(ns));
   std::string next;
   auto page = Page(req, keys, next);
   if (!page) return FromError(page.error());
@@ -68,7 +68,7 @@ RestResponse RestCatalogServer::DropNamespace(const Namespace& ns) {
   if (!children) return FromError(children.error(), Subject::kNamespace);
   if (!tables->empty() || !children->empty()) {
     return ErrorResponse(409, "NamespaceNotEmptyException",
-                         fmt::format("namespace '{}' is not empty", JoinNamespace(ns)));
+                         fmt::format("namespace '{}' is not empty", NamespaceToString(ns)));
   }
   if (auto st = catalog_.DropNamespace(ns); !st) return FromError(st.error(), Subject::kNamespace);
   return NoContent();

@@ -15,7 +15,6 @@ namespace {
 
 constexpr size_t kMaxNameBytes = 255;
 constexpr size_t kMaxPageSize = 1000;
-constexpr char kNamespaceSeparator = '\x1f';
 
 }  // namespace
 
@@ -225,10 +224,6 @@ RestResponse LoadAnswer(const std::string& location, const std::string& metadata
   }
   r.body += '}';
   return r;
-}
-
-std::string JoinNamespace(const Namespace& ns) {
-  return NamespaceToString(ns);
 }
 
 std::map<std::string, std::string> ParseForm(std::string_view body) {

@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
 #include "catalog/rest_server/rest_message.h"
 #include "common/result.h"
+#include "iceberg/catalog.h"
 #include "iceberg/table_metadata.h"
 
 namespace k2::rest {
@@ -83,9 +83,6 @@ Json MetadataJson(const iceberg::TableMetadata& m, bool refs_only);
 /// neither parsed nor serialized again.
 RestResponse LoadAnswer(const std::string& location, const std::string& metadata_json,
                         const Json& config);
-
-/// "a.b" for levels a, b (log and error text).
-std::string JoinNamespace(const Namespace& ns);
 
 /// Splits "k=v&k2=v2" (application/x-www-form-urlencoded, '+' is a space).
 std::map<std::string, std::string> ParseForm(std::string_view body);

@@ -71,7 +71,7 @@ RestResponse RestCatalogServer::CreateTable(const Namespace& ns, const RestReque
   }
   std::string location = b.value("location", "");
   if (location.empty()) {
-    location = fmt::format("{}/{}/{}", options_.warehouse, JoinNamespace(ns), id.name);
+    location = fmt::format("{}/{}/{}", options_.warehouse, NamespaceToString(ns), id.name);
   }
   while (location.size() > 1 && location.back() == '/') location.pop_back();
   if (auto st = CheckLocation(location); !st) return FromError(st.error());

@@ -120,7 +120,9 @@ class PostgresStore final : public CatalogStore {
     Status status = body();
     in_transaction_ = false;
     if (!status) {
-      if (conn_ && PQstatus(conn_) == CONNECTION_OK) (void)Run("ROLLBACK", {}, false);
+      if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
+        (void)Run("ROLLBACK", {}, false);  // the transaction's own error is the one reported
+      }
       return status;
     }
     auto committed = Run("COMMIT", {}, /*write=*/true);

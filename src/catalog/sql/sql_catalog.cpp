@@ -13,15 +13,6 @@ constexpr std::string_view kTableFilter = "(iceberg_type = 'TABLE' OR iceberg_ty
 /// Arbitrary key of the PostgreSQL advisory lock that serializes schema creation.
 constexpr int64_t kSchemaLockKey = 0x6b32'6361'7461'6c67;
 
-std::string JoinNamespace(const Namespace& ns) {
-  std::string out;
-  for (size_t i = 0; i < ns.size(); ++i) {
-    if (i > 0) out += '.';
-    out += ns[i];
-  }
-  return out;
-}
-
 Namespace SplitNamespace(std::string_view text) {
   Namespace ns;
   if (text.empty()) return ns;
@@ -45,10 +36,10 @@ Result<std::string> ValidNamespace(const Namespace& ns) {
     if (level.empty() || level.find('.') != std::string::npos) {
       return MakeError(ErrorKind::kInvalidInput,
                        "namespace level '{}' of '{}' is empty or contains '.'", level,
-                       JoinNamespace(ns));
+                       NamespaceToString(ns));
     }
   }
-  std::string joined = JoinNamespace(ns);
+  std::string joined = NamespaceToString(ns);
   if (joined.size() > kMaxNameBytes) {
     return MakeError(ErrorKind::kInvalidInput, "namespace '{}' is longer than {} bytes", joined,
                      kMaxNameBytes);
@@ -422,7 +413,7 @@ Status SqlCatalog::SwapTables(const std::vector<TableSwap>& swaps) {
   }
   return store_->InTransaction([&]() -> Status {
     for (const TableSwap& swap : swaps) {
-      std::string ns = JoinNamespace(swap.id.ns);
+      std::string ns = NamespaceToString(swap.id.ns);
       const std::string qualified = Qualified(ns, swap.id.name);
       auto changed = store_->Execute(
           fmt::format(

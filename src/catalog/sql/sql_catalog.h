@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "catalog/catalog.h"
 #include "catalog/sql/catalog_store.h"
+#include "iceberg/catalog.h"
 
 namespace k2::sql {
 

@@ -61,7 +61,9 @@ class SqliteStore final : public CatalogStore {
     Status status = body();
     if (status) status = Run("COMMIT", {}, nullptr);
     if (!status) {
-      if (!sqlite3_get_autocommit(db_)) (void)Run("ROLLBACK", {}, nullptr);
+      if (!sqlite3_get_autocommit(db_)) {
+        (void)Run("ROLLBACK", {}, nullptr);  // the transaction's own error is the one reported
+      }
       return status;
     }
     return OkStatus();

@@ -41,6 +41,18 @@ Json SchemaFields(const TableSchema& s) {
   return j.is_object() && j.contains("fields") ? j["fields"] : Json();
 }
 
+/// The id an update names in `key`, where -1 means the one this commit added
+/// last (`last_added`; what "set-current-schema -1" after an add-schema means
+/// in the REST protocol). kInvalidInput when the key is missing, or for -1
+/// when nothing of the kind (`what`) was added.
+Result<int64_t> IdOrLastAdded(const Json& u, const char* key, const char* update,
+                              std::optional<int> last_added, std::string_view what) {
+  K2_ASSIGN_OR_RETURN(int64_t id, RequiredInt(u, key, update));
+  if (id != -1) return id;
+  if (!last_added) return MakeError(ErrorKind::kInvalidInput, "{} -1: no {} added", update, what);
+  return *last_added;
+}
+
 }  // namespace
 
 MetadataBuilder MetadataBuilder::ForCreate() {
@@ -283,13 +295,8 @@ Status MetadataBuilder::UpgradeFormatVersion(const Json& u) {
 }
 
 Status MetadataBuilder::SetCurrentSchema(const Json& u) {
-  K2_ASSIGN_OR_RETURN(int64_t id, RequiredInt(u, "schema-id", "set-current-schema"));
-  if (id == -1) {
-    if (!last_schema_id_) {
-      return MakeError(ErrorKind::kInvalidInput, "set-current-schema -1: no schema added");
-    }
-    id = *last_schema_id_;
-  }
+  K2_ASSIGN_OR_RETURN(
+      int64_t id, IdOrLastAdded(u, "schema-id", "set-current-schema", last_schema_id_, "schema"));
   if (!m_.SchemaById(static_cast<int>(id))) {
     return MakeError(ErrorKind::kInvalidInput, "set-current-schema: unknown schema {}", id);
   }
@@ -298,13 +305,8 @@ Status MetadataBuilder::SetCurrentSchema(const Json& u) {
 }
 
 Status MetadataBuilder::SetDefaultSpec(const Json& u) {
-  K2_ASSIGN_OR_RETURN(int64_t id, RequiredInt(u, "spec-id", "set-default-spec"));
-  if (id == -1) {
-    if (!last_spec_id_) {
-      return MakeError(ErrorKind::kInvalidInput, "set-default-spec -1: no spec added");
-    }
-    id = *last_spec_id_;
-  }
+  K2_ASSIGN_OR_RETURN(int64_t id,
+                      IdOrLastAdded(u, "spec-id", "set-default-spec", last_spec_id_, "spec"));
   if (!m_.SpecById(static_cast<int>(id))) {
     return MakeError(ErrorKind::kInvalidInput, "set-default-spec: unknown spec {}", id);
   }
@@ -313,13 +315,8 @@ Status MetadataBuilder::SetDefaultSpec(const Json& u) {
 }
 
 Status MetadataBuilder::SetDefaultSortOrder(const Json& u) {
-  K2_ASSIGN_OR_RETURN(int64_t id, RequiredInt(u, "sort-order-id", "set-default-sort-order"));
-  if (id == -1) {
-    if (!last_order_id_) {
-      return MakeError(ErrorKind::kInvalidInput, "set-default-sort-order -1: no order added");
-    }
-    id = *last_order_id_;
-  }
+  K2_ASSIGN_OR_RETURN(int64_t id, IdOrLastAdded(u, "sort-order-id", "set-default-sort-order",
+                                                last_order_id_, "order"));
   bool known = std::any_of(m_.sort_orders.begin(), m_.sort_orders.end(),
                            [&](const SortOrder& o) { return o.order_id == id; });
   if (!known) {

@@ -436,6 +436,7 @@ Status SnapshotUpdate::ValidateSinceWith(const TableMetadata& base, const Snapsh
 
 void SnapshotUpdate::AttemptFailed(bool safe_to_delete) {
   if (safe_to_delete) {
+    // Best-effort: the attempt's files are unreferenced; a leftover is an orphan.
     for (const std::string& p : attempt_files_) (void)table_->io().Delete(p);
   } else {
     any_unknown_ = true;

@@ -260,6 +260,7 @@ class S3OutputFile final : public OutputFile {
   }
 
   void JoinAll() {
+    // Aborting: the parts' own errors no longer matter, only that no upload is left running.
     while (!in_flight_.empty()) (void)JoinOldest();
   }
 

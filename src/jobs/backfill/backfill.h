@@ -40,9 +40,9 @@
 #include <string>
 #include <vector>
 
-#include "catalog/catalog.h"
 #include "common/cancellation.h"
 #include "common/config.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 #include "jobs/backfill/backfill_state.h"
 #include "jobs/offload.h"

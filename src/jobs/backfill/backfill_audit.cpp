@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/strings.h"
 #include "iceberg/table.h"
 #include "jobs/backfill/producer.h"
 #include "jobs/offload_ledger.h"

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/strings.h"
 #include "iceberg/table.h"
 #include "jobs/offload/schema_drift.h"
 #include "warm/warm_driver.h"
@@ -92,13 +93,6 @@ Status ResolveDerived(const BackfillEnv& env, const TableConfig& cfg, const Back
 }
 
 }  // namespace
-
-std::string ReplaceAll(std::string s, std::string_view from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
-    s.replace(pos, from.size(), to);
-  }
-  return s;
-}
 
 Result<std::string> IcebergAtSnapshotSql(const std::string& location,
                                          const std::string& metadata_location,

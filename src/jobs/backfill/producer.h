@@ -24,9 +24,6 @@ struct Producer {
 Result<Producer> OpenProducer(const BackfillEnv& env, const TableConfig& cfg,
                               const BackfillState& st, bool create_table);
 
-/// `s` with every `from` replaced by `to` (filling {source} in a template).
-std::string ReplaceAll(std::string s, std::string_view from, const std::string& to);
-
 /// The FROM source reading Iceberg table `location` at `snapshot_id` (which
 /// metadata file `metadata_location` holds; "" to let the engine find the
 /// newest) on the embedded engine, which must run with / as its working

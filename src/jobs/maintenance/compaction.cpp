@@ -548,6 +548,7 @@ Result<GroupOutcome> CompactGroup(iceberg::Table& table, const Group& g, const C
     return GroupOutcome::kRecorded;
   }
   auto discard = [&] {
+    // Best-effort: never committed; a leftover is an orphan, removed by orphan cleanup.
     for (const WrittenFile& w : merged->files) (void)table.io().Delete(w.path);
   };
   if (cancel != nullptr && cancel->IsCancelled()) {

@@ -36,7 +36,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 
 namespace k2 {

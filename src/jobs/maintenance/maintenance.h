@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
 #include "common/config.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 
 namespace k2 {

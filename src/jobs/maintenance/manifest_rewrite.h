@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 
 namespace k2 {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 #include "io/file_io.h"
 #include "jobs/offload/table_context.h"
 

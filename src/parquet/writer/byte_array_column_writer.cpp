@@ -84,13 +84,12 @@ ByteArrayColumnWriter::ByteArrayColumnWriter(const Field& field,
                                              const format::SchemaElement& element,
                                              const WriterOptions& options,
                                              std::shared_ptr<WriterScratch> scratch)
-    : ColumnWriterBase(field, element, options, std::move(scratch)),
-      dict_mode_(options.dictionary) {
+    : ColumnWriterBase(field, element, options, std::move(scratch)), dict_(options.dictionary) {
   mode_ = field.type.IsVariableWidth()        ? Mode::kVariable
           : field.type.id == TypeId::kDecimal ? Mode::kDecimal
                                               : Mode::kFixed;
   width_ = static_cast<size_t>(element.type_length.value_or(0));
-  if (dict_mode_) ResetTable(1024);
+  if (dict_.on()) ResetTable(1024);
   dict_offsets_.push_back(0);
 }
 
@@ -112,7 +111,7 @@ Status ByteArrayColumnWriter::Append(const Column& column, size_t offset, size_t
         v = std::string_view(buf, width_);
       } else {
         v = column.Bytes(i);
-        if (dict_mode_) {
+        if (dict_.on()) {
           const size_t dict_size = dict_offsets_.size() - 1;
           if (dict_size <= kSmallDict && v.size() <= 16) {
             // A dictionary of a few short strings (exchanges, sides) is
@@ -137,29 +136,24 @@ Status ByteArrayColumnWriter::Append(const Column& column, size_t offset, size_t
         }
         ObserveBytes(v);
       }
-      if (dict_mode_) {
+      if (dict_.on()) {
         indices_.push_back(Lookup(v));
       } else {
         AppendPlain(v);
       }
     }
-    if (dict_mode_ && dict_pages_ == 0 && !fell_back_ && indices_.size() >= kProbeValues &&
+    if (dict_.on() && dict_pages_ == 0 && !dict_.fell_back() && indices_.size() >= kProbeValues &&
         (dict_offsets_.size() - 1) * 2 > indices_.size()) {
       AbandonDictionary();
-    } else if (dict_mode_ && static_cast<int64_t>(DictBytes()) > options_.dictionary_page_bytes) {
+    } else if (dict_.on() && static_cast<int64_t>(DictBytes()) > options_.dictionary_page_bytes) {
       K2_RETURN_IF_ERROR(ClosePage());
-      if (dict_mode_) {
-        // The dictionary stays until the chunk is written; the hash table,
-        // hashes and index buffer are no longer needed. Later chunks of the
-        // file start plain: values this varied overflow their dictionary again.
-        dict_mode_ = false;
-        fell_back_ = true;
-        sticky_plain_ = true;
+      if (dict_.on()) {
+        dict_.FallBack();
         Release(table_);
         Release(dict_hashes_);
         Release(indices_);
       }
-    } else if (PageFull(OpenPageBytes(), dict_mode_ ? indices_.size() * sizeof(uint32_t) : 0)) {
+    } else if (PageFull(OpenPageBytes(), dict_.on() ? indices_.size() * sizeof(uint32_t) : 0)) {
       K2_RETURN_IF_ERROR(ClosePage());
     }
   }
@@ -209,8 +203,7 @@ Status ByteArrayColumnWriter::FlushChunk(OutputFile* out, format::ColumnChunk* c
     s = WriteChunk(out, chunk, nullptr, 0, std::move(st));
   }
   dict_pages_ = 0;
-  dict_mode_ = options_.dictionary && !sticky_plain_;
-  fell_back_ = false;
+  dict_.StartChunk();
   ClearDict();
   return s;
 }
@@ -218,14 +211,12 @@ Status ByteArrayColumnWriter::FlushChunk(OutputFile* out, format::ColumnChunk* c
 void ByteArrayColumnWriter::AbandonDictionary() {
   for (uint32_t i : indices_) AppendPlain(DictEntry(i));
   Release(indices_);
-  dict_mode_ = false;
-  fell_back_ = true;
-  sticky_plain_ = true;
+  dict_.FallBack();
   ClearDict();
 }
 
 void ByteArrayColumnWriter::ClearDict() {
-  if (dict_mode_) {
+  if (dict_.on()) {
     dict_data_.clear();
     dict_offsets_.assign(1, 0);
     dict_hashes_.clear();
@@ -319,7 +310,7 @@ std::string ByteArrayColumnWriter::DecimalBytes(int128_t d) const {
 Status ByteArrayColumnWriter::ClosePage() {
   if (page_rows_ == 0) return OkStatus();
   BeginPage();
-  if (dict_mode_ && dict_pages_ == 0 && !fell_back_) {
+  if (dict_.on() && dict_pages_ == 0 && !dict_.fell_back()) {
     size_t n = indices_.size();
     size_t plain = 0;
     for (uint32_t i : indices_) {
@@ -328,7 +319,7 @@ Status ByteArrayColumnWriter::ClosePage() {
     size_t dict_cost = DictBytes() + n * static_cast<size_t>(IndexWidth()) / 8;
     if (n > 0 && dict_cost >= plain) AbandonDictionary();
   }
-  if (dict_mode_) {
+  if (dict_.on()) {
     int width = IndexWidth();
     page_.push_back(static_cast<char>(width));
     RleEncode(indices_.data(), indices_.size(), width, &page_);

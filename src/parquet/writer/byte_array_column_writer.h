@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "parquet/writer/column_writer_base.h"
+#include "parquet/writer/dictionary_mode.h"
 
 namespace k2::parquet {
 
@@ -35,7 +36,7 @@ class ByteArrayColumnWriter final : public ColumnWriterBase {
   }
 
   uint64_t BufferedBytes() const override {
-    return ChunkBytes() + OpenPageBytes() + (dict_pages_ > 0 || dict_mode_ ? DictBytes() : 0);
+    return ChunkBytes() + OpenPageBytes() + (dict_pages_ > 0 || dict_.on() ? DictBytes() : 0);
   }
 
   Status FlushChunk(OutputFile* out, format::ColumnChunk* chunk) override;
@@ -46,7 +47,7 @@ class ByteArrayColumnWriter final : public ColumnWriterBase {
     return dict_data_.size() + (mode_ == Mode::kVariable ? 4 * n : 0);
   }
   size_t OpenPageBytes() const {
-    return dict_mode_ ? indices_.size() * static_cast<size_t>(IndexWidth()) / 8 : plain_.size();
+    return dict_.on() ? indices_.size() * static_cast<size_t>(IndexWidth()) / 8 : plain_.size();
   }
   int IndexWidth() const {
     size_t n = dict_offsets_.size() - 1;
@@ -90,9 +91,7 @@ class ByteArrayColumnWriter final : public ColumnWriterBase {
 
   Mode mode_;
   size_t width_ = 0;
-  bool dict_mode_;
-  bool fell_back_ = false;
-  bool sticky_plain_ = false;
+  DictionaryMode dict_;
   int dict_pages_ = 0;
   std::string dict_data_;
   std::vector<uint32_t> dict_offsets_;

@@ -17,6 +17,7 @@
 #include "parquet/encoding.h"
 #include "parquet/writer/column_writer_base.h"
 #include "parquet/writer/dictionary_hash.h"
+#include "parquet/writer/dictionary_mode.h"
 
 namespace k2::parquet {
 
@@ -33,9 +34,8 @@ class NumericColumnWriter final : public ColumnWriterBase {
  public:
   NumericColumnWriter(const Field& field, const format::SchemaElement& element,
                       const WriterOptions& options, std::shared_ptr<WriterScratch> scratch)
-      : ColumnWriterBase(field, element, options, std::move(scratch)),
-        dict_mode_(options.dictionary) {
-    if (dict_mode_) ResetTable(1024);
+      : ColumnWriterBase(field, element, options, std::move(scratch)), dict_(options.dictionary) {
+    if (dict_.on()) ResetTable(1024);
   }
 
   Status Append(const Column& column, size_t offset, size_t count) override {
@@ -52,21 +52,16 @@ class NumericColumnWriter final : public ColumnWriterBase {
       } else {
         for (size_t i = s; i < s + n; ++i) Add(static_cast<T>(src[i]));
       }
-      if (dict_mode_ &&
+      if (dict_.on() &&
           static_cast<int64_t>(dict_values_.size() * sizeof(T)) > options_.dictionary_page_bytes) {
         K2_RETURN_IF_ERROR(ClosePage());
-        if (dict_mode_) {
-          // The dictionary stays until the chunk is written; the hash table
-          // and index buffer are no longer needed. Later chunks of the file
-          // start plain: values this varied overflow their dictionary again.
-          dict_mode_ = false;
-          fell_back_ = true;
-          sticky_plain_ = true;
+        if (dict_.on()) {
+          dict_.FallBack();
           Release(slots_);
           Release(indices_);
         }
       } else if (PageFull(PageValues() * sizeof(T),
-                          dict_mode_ ? indices_.size() * sizeof(uint32_t) : 0)) {
+                          dict_.on() ? indices_.size() * sizeof(uint32_t) : 0)) {
         K2_RETURN_IF_ERROR(ClosePage());
       }
     }
@@ -80,10 +75,10 @@ class NumericColumnWriter final : public ColumnWriterBase {
   }
 
   uint64_t BufferedBytes() const override {
-    uint64_t open = dict_mode_ ? indices_.size() * static_cast<uint64_t>(IndexWidth()) / 8
+    uint64_t open = dict_.on() ? indices_.size() * static_cast<uint64_t>(IndexWidth()) / 8
                                : values_.size() * sizeof(T);
     return ChunkBytes() + open +
-           (dict_pages_ > 0 || dict_mode_ ? dict_values_.size() * sizeof(T) : 0);
+           (dict_pages_ > 0 || dict_.on() ? dict_values_.size() * sizeof(T) : 0);
   }
 
   Status FlushChunk(OutputFile* out, format::ColumnChunk* chunk) override {
@@ -110,9 +105,8 @@ class NumericColumnWriter final : public ColumnWriterBase {
       s = WriteChunk(out, chunk, nullptr, 0, std::move(st));
     }
     dict_pages_ = 0;
-    dict_mode_ = options_.dictionary && !sticky_plain_;
-    fell_back_ = false;
-    if (dict_mode_) {
+    dict_.StartChunk();
+    if (dict_.on()) {
       dict_values_.clear();
       ResetTable(1024);
     } else {
@@ -124,7 +118,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
   }
 
  private:
-  size_t PageValues() const { return dict_mode_ ? indices_.size() : values_.size(); }
+  size_t PageValues() const { return dict_.on() ? indices_.size() : values_.size(); }
 
   /// Converts the open page's indices to plain values and stops using a
   /// dictionary for this chunk and (sticky) the rest of the file.
@@ -134,9 +128,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
     Release(indices_);
     Release(dict_values_);
     Release(slots_);
-    dict_mode_ = false;
-    fell_back_ = true;
-    sticky_plain_ = true;
+    dict_.FallBack();
   }
   int IndexWidth() const {
     return std::max(1, BitWidth(dict_values_.empty() ? 0 : dict_values_.size() - 1));
@@ -152,7 +144,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
     } else {
       Observe(v);
     }
-    if (dict_mode_) {
+    if (dict_.on()) {
       indices_.push_back(Lookup(v));
     } else {
       values_.push_back(v);
@@ -164,7 +156,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
   /// that chunk's dictionary), and a run of equal values skips the hash
   /// lookup; plain values are observed as one min/max pass per slice.
   void AddDense(const Src* src, size_t n) {
-    if (dict_mode_) {
+    if (dict_.on()) {
       const size_t base = indices_.size();
       indices_.resize(base + n);
       uint32_t* out = indices_.data() + base;
@@ -273,14 +265,14 @@ class NumericColumnWriter final : public ColumnWriterBase {
   Status ClosePage() {
     if (page_rows_ == 0) return OkStatus();
     BeginPage();
-    if (dict_mode_ && dict_pages_ == 0 && !fell_back_) {
+    if (dict_.on() && dict_pages_ == 0 && !dict_.fell_back()) {
       // First page: keep the dictionary only if it pays for itself.
       size_t n = indices_.size();
       size_t dict_cost =
           dict_values_.size() * sizeof(T) + n * static_cast<size_t>(IndexWidth()) / 8;
       if (n > 0 && dict_cost >= n * sizeof(T)) AbandonDictionary();
     }
-    if (dict_mode_ || !indices_.empty()) {
+    if (dict_.on() || !indices_.empty()) {
       int width = IndexWidth();
       page_.push_back(static_cast<char>(width));
       RleEncode(indices_.data(), indices_.size(), width, &page_);
@@ -341,9 +333,7 @@ class NumericColumnWriter final : public ColumnWriterBase {
     m->upper_bound = EncodeSingleValue(MakeValue(mx));
   }
 
-  bool dict_mode_;
-  bool fell_back_ = false;
-  bool sticky_plain_ = false;
+  DictionaryMode dict_;
   int dict_pages_ = 0;
   std::vector<T> dict_values_;
   std::vector<Slot> slots_;

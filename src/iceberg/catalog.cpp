@@ -1,4 +1,4 @@
-#include "catalog/catalog.h"
+#include "iceberg/catalog.h"
 
 namespace k2 {
 

@@ -2,8 +2,11 @@
 /// Catalog: where k2 meets the table registry. A catalog maps a table
 /// identifier to its current metadata file location and swaps that pointer
 /// atomically (compare-and-swap); everything else about a table lives in its
-/// metadata files. Implementations: sql/ (SQLite, PostgreSQL, the JDBC
-/// catalog's tables), an in-memory fake for unit tests, and rest/ (a REST catalog server's client).
+/// metadata files. The interface lives here, beside the table operations that
+/// commit through it (iceberg/table.h); the implementations live in catalog/
+/// (k2_catalog, which depends on k2_iceberg, never the other way): sql/
+/// (SQLite, PostgreSQL, the JDBC catalog's tables), an in-memory fake for unit
+/// tests, and rest/ (a REST catalog server's client).
 
 #include <map>
 #include <memory>
