@@ -36,7 +36,7 @@ class RowHashes {
   /// `columns` as DESCRIBE gave them and `schema` the k2 types they decode
   /// to, in the same order; `kind` the checksum kind to compute.
   RowHashes(const std::vector<WarmColumn>& columns, const Schema& schema, ChecksumKind kind,
-            RowHashing hashing = RowHashing::kK2);
+            RowHashing hashing);
 
   /// True when k2 computes the hashes (the stream has no hash column).
   bool local() const { return local_; }

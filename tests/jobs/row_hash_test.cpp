@@ -90,7 +90,7 @@ void ExpectHashesEqual(warm::WarmDriver& driver, const std::string& table,
     copy.columns.pop_back();
     auto schema = std::make_shared<Schema>(*copy.schema);
     schema->fields.pop_back();
-    RowHashes local(columns, *schema, ChecksumKind::kBinary);
+    RowHashes local(columns, *schema, ChecksumKind::kBinary, RowHashing::kK2);
     ASSERT_TRUE(local.local()) << "k2 should hash these columns itself";
     EXPECT_EQ(local.Query("SELECT 1"), "SELECT 1");
     copy.schema = schema;
@@ -133,18 +133,20 @@ TEST(RowHashTest, TypesK2DoesNotReproduceAreHashedByTheServer) {
   Schema schema;
   schema.fields.push_back(Field{1, "a", DataType::String(), true});
   schema.fields.push_back(Field{2, "b", DataType::String(), true});
-  RowHashes enums({{"a", "String"}, {"b", "Enum8('x' = 1)"}}, schema, ChecksumKind::kBinary);
+  RowHashes enums({{"a", "String"}, {"b", "Enum8('x' = 1)"}}, schema, ChecksumKind::kBinary,
+                  RowHashing::kK2);
   EXPECT_FALSE(enums.local()) << "an Enum is hashed as its name's text";
   EXPECT_NE(enums.Query("SELECT 1").find("cityHash64"), std::string::npos);
-  EXPECT_TRUE(
-      RowHashes({{"a", "String"}, {"b", "LowCardinality(String)"}}, schema, ChecksumKind::kBinary)
-          .local());
+  EXPECT_TRUE(RowHashes({{"a", "String"}, {"b", "LowCardinality(String)"}}, schema,
+                        ChecksumKind::kBinary, RowHashing::kK2)
+                  .local());
   EXPECT_FALSE(RowHashes({{"a", "String"}, {"b", "LowCardinality(Nullable(String))"}}, schema,
-                         ChecksumKind::kBinary)
+                         ChecksumKind::kBinary, RowHashing::kK2)
                    .local());
-  RowHashes text({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kText);
+  RowHashes text({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kText, RowHashing::kK2);
   EXPECT_FALSE(text.local()) << "text hashes format values: the server's";
-  RowHashes both({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kBinary);
+  RowHashes both({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kBinary,
+                 RowHashing::kK2);
   EXPECT_TRUE(both.local());
   EXPECT_TRUE(both.Hook());
   RowHashes server({{"a", "String"}, {"b", "String"}}, schema, ChecksumKind::kBinary,
@@ -153,13 +155,18 @@ TEST(RowHashTest, TypesK2DoesNotReproduceAreHashedByTheServer) {
   EXPECT_FALSE(server.Hook());
   Schema micros;
   micros.fields.push_back(Field{1, "t", DataType::TimestampTz(), true});
-  EXPECT_FALSE(RowHashes({{"t", "DateTime64(9, 'UTC')"}}, micros, ChecksumKind::kBinary).local())
+  EXPECT_FALSE(
+      RowHashes({{"t", "DateTime64(9, 'UTC')"}}, micros, ChecksumKind::kBinary, RowHashing::kK2)
+          .local())
       << "nanoseconds truncated to micros cannot give the server's ticks";
-  EXPECT_TRUE(RowHashes({{"t", "DateTime64(3, 'UTC')"}}, micros, ChecksumKind::kBinary).local());
+  EXPECT_TRUE(
+      RowHashes({{"t", "DateTime64(3, 'UTC')"}}, micros, ChecksumKind::kBinary, RowHashing::kK2)
+          .local());
   // assumeNotNull hashes the value a column holds under a NULL, which an
   // if(..., NULL, x) leaves as x: not in the decoded batch.
-  EXPECT_FALSE(
-      RowHashes({{"t", "Nullable(DateTime64(3, 'UTC'))"}}, micros, ChecksumKind::kBinary).local());
+  EXPECT_FALSE(RowHashes({{"t", "Nullable(DateTime64(3, 'UTC'))"}}, micros, ChecksumKind::kBinary,
+                         RowHashing::kK2)
+                   .local());
 }
 
 TEST(RowHashTest, EqualsClickHouse1816RowByRow) {
