@@ -208,36 +208,39 @@ class LocalFileIO final : public FileIO {
   }
 
   Result<std::vector<FileInfo>> List(const std::string& uri) override {
-    std::string root = LocalPathOf(uri);
     std::vector<FileInfo> out;
-    std::error_code ec;
-    if (!fs::exists(root, ec)) return out;
-    for (auto it = fs::recursive_directory_iterator(root, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
+    K2_RETURN_IF_ERROR(WalkFiles(uri, [&](const fs::path& path) {
       struct stat st {};
-      if (::stat(it->path().c_str(), &st) != 0) continue;
+      if (::stat(path.c_str(), &st) != 0) return;  // deleted meanwhile
       out.push_back(
-          FileInfo{it->path().string(), static_cast<uint64_t>(st.st_size),
+          FileInfo{path.string(), static_cast<uint64_t>(st.st_size),
                    static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000});
-    }
-    if (ec) return MakeError(ErrorKind::kIo, "{}: list failed: {}", root, ec.message());
+    }));
     return out;
   }
 
   Result<std::vector<std::string>> ListNames(const std::string& uri) override {
-    std::string root = LocalPathOf(uri);
     std::vector<std::string> out;
+    K2_RETURN_IF_ERROR(WalkFiles(uri, [&](const fs::path& path) { out.push_back(path.string()); }));
+    return out;
+  }
+
+ private:
+  /// Calls `on_file` with every regular file under `uri` (none when it does
+  /// not exist). The entry's type comes from the directory itself (d_type):
+  /// no stat; a file deleted meanwhile is skipped, not a listing error.
+  template <typename OnFile>
+  static Status WalkFiles(const std::string& uri, OnFile&& on_file) {
+    const std::string root = LocalPathOf(uri);
     std::error_code ec;
-    if (!fs::exists(root, ec)) return out;
-    // The entry's type comes from the directory itself (d_type): no stat.
+    if (!fs::exists(root, ec)) return {};
     for (auto it = fs::recursive_directory_iterator(root, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code type_ec;  // a file deleted meanwhile is not a listing error
-      if (it->is_regular_file(type_ec)) out.push_back(it->path().string());
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec)) on_file(it->path());
     }
     if (ec) return MakeError(ErrorKind::kIo, "{}: list failed: {}", root, ec.message());
-    return out;
+    return {};
   }
 };
 
