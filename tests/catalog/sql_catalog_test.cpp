@@ -252,6 +252,47 @@ TEST_P(SqlCatalogTest, ConcurrentProcessesLoseNoIncrement) {
   EXPECT_EQ(final_location, "v" + std::to_string(kProcesses * kEach));
 }
 
+// Processes that open a database nobody has opened yet, all at once (two
+// `k2 offload` started together on a new data_dir): each opens it, creates the
+// schema and reads. SQLite's switch to WAL answered all but one "database is
+// locked" at once.
+TEST_P(SqlCatalogTest, ProcessesOpeningANewDatabaseTogetherAllSucceed) {
+  constexpr int kRounds = 4;
+  constexpr int kProcesses = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    K2_FRESH_DATABASE(db);
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    std::vector<pid_t> children;
+    for (int i = 0; i < kProcesses; ++i) {
+      pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        close(go[1]);
+        char c;
+        (void)!read(go[0], &c, 1);  // all start when the parent closes the pipe
+        auto catalog = OpenSqlCatalog(db.uri, "k2");
+        Status s = catalog ? Status(OkStatus()) : Status(std::unexpected(catalog.error()));
+        if (s) {
+          auto listed = (*catalog)->ListNamespaces({});
+          if (!listed) s = std::unexpected(listed.error());
+        }
+        if (!s) fprintf(stderr, "child %d: %s\n", i, s.error().ToString().c_str());
+        _exit(s ? 0 : 1);
+      }
+      children.push_back(pid);
+    }
+    close(go[0]);
+    close(go[1]);
+    for (pid_t pid : children) {
+      int status = 0;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "round " << round << ": child status " << status;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SqlCatalogTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

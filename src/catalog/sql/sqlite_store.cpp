@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 namespace k2::sql {
 
@@ -72,9 +75,21 @@ class SqliteStore final : public CatalogStore {
   /// Applies connection settings; the first statements to touch the file.
   Status Configure() {
     sqlite3_busy_timeout(db_, kSqliteBusyTimeoutMs);
-    std::vector<SqlRow> rows;
-    K2_RETURN_IF_ERROR(Run("PRAGMA journal_mode=WAL", {}, &rows));
-    return OkStatus();
+    // Switching a new file to WAL takes an exclusive lock. When processes open
+    // it at once, SQLite answers SQLITE_BUSY at once to all but one, without
+    // calling the busy handler (it would deadlock: each holds a shared lock):
+    // `k2 offload` run twice together failed so. Retry for the busy timeout.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kSqliteBusyTimeoutMs);
+    for (int attempt = 0;; ++attempt) {
+      std::vector<SqlRow> rows;
+      Status status = Run("PRAGMA journal_mode=WAL", {}, &rows);
+      if (status || status.error().kind != ErrorKind::kTimeout ||
+          std::chrono::steady_clock::now() >= deadline) {
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 << attempt, 100)));
+    }
   }
 
  private:
