@@ -3,9 +3,14 @@
 /// file in a temp dir, or a new database on one PostgreSQL server shared by
 /// the test executable (started on first use, stopped at exit).
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/postgres_server.h"
 #include "support/support.h"
@@ -62,5 +67,37 @@ inline Result<TestDatabase> FreshDatabase(const std::string& backend) {
     GTEST_SKIP() << var##_result_.error().message;                                \
   ASSERT_TRUE(var##_result_.has_value()) << var##_result_.error().ToString();     \
   auto var = std::move(*var##_result_)
+
+/// Forks `n` processes that race: child `i` runs `body(i, start)` and exits
+/// with what it returns; `start()` returns once all `n` are forked (call it
+/// after what must happen before the race). Returns each child's exit code
+/// (-1 when it died by a signal).
+inline std::vector<int> ForkTogether(
+    int n, const std::function<int(int, const std::function<void()>&)>& body) {
+  int go[2];
+  if (pipe(go) != 0) return std::vector<int>(static_cast<size_t>(n), -1);
+  std::vector<pid_t> children;
+  for (int i = 0; i < n; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(go[1]);
+      auto start = [&] {
+        char byte;
+        (void)!read(go[0], &byte, 1);  // returns when the parent closes the pipe
+      };
+      _exit(body(i, start));
+    }
+    children.push_back(pid);
+  }
+  close(go[0]);
+  close(go[1]);  // start the race
+  std::vector<int> codes;
+  for (pid_t pid : children) {
+    int status = 0;
+    codes.push_back(
+        pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+  return codes;
+}
 
 }  // namespace k2::testing

@@ -4,8 +4,6 @@
 #include "catalog/sql/job_store.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <barrier>
 #include <thread>
@@ -102,36 +100,20 @@ TEST_P(JobStoreTest, ThreadsRacingForALeaseExactlyOneWins) {
 TEST_P(JobStoreTest, ProcessesRacingForALeaseExactlyOneWins) {
   K2_FRESH_DATABASE(db);
   { K2_ASSERT_OK(LeaseStore::Open(db.uri)); }  // create the tables before the race
-  constexpr int kProcesses = 4;
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
-  std::vector<pid_t> children;
-  for (int i = 0; i < kProcesses; ++i) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      close(go[1]);
-      auto store = LeaseStore::Open(db.uri);
-      char byte;
-      if (read(go[0], &byte, 1) != 0) _exit(3);  // returns 0 when the parent closes the pipe
-      if (!store) _exit(4);
-      auto got = (*store)->TryAcquire("offload", fmt::format("process{}", i), 1000, 60000);
-      _exit(!got ? 5 : (*got ? 0 : 1));
-    }
-    children.push_back(pid);
-  }
-  close(go[0]);
-  close(go[1]);  // start the race
+  std::vector<int> codes = testing::ForkTogether(4, [&](int i, const auto& start) {
+    auto store = LeaseStore::Open(db.uri);
+    start();
+    if (!store) return 4;
+    auto got = (*store)->TryAcquire("offload", fmt::format("process{}", i), 1000, 60000);
+    return !got ? 5 : (*got ? 0 : 1);
+  });
   int winners = 0;
   int winner = -1;
-  for (int i = 0; i < kProcesses; ++i) {
-    int status = 0;
-    ASSERT_EQ(waitpid(children[i], &status, 0), children[i]);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_LE(WEXITSTATUS(status), 1) << "child " << i << " failed";
-    if (WEXITSTATUS(status) == 0) {
+  for (size_t i = 0; i < codes.size(); ++i) {
+    ASSERT_TRUE(codes[i] == 0 || codes[i] == 1) << "child " << i << " exited " << codes[i];
+    if (codes[i] == 0) {
       ++winners;
-      winner = i;
+      winner = static_cast<int>(i);
     }
   }
   EXPECT_EQ(winners, 1);

@@ -4,8 +4,6 @@
 #include "catalog/sql/sql_catalog.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <thread>
 
@@ -229,24 +227,15 @@ TEST_P(SqlCatalogTest, ConcurrentProcessesLoseNoIncrement) {
   const TableIdentifier t{{"ns"}, "counter"};
   constexpr int kProcesses = 3;
   constexpr int kEach = 30;
-  std::vector<pid_t> children;
-  for (int i = 0; i < kProcesses; ++i) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      auto catalog = OpenSqlCatalog(db.uri, "k2");
-      Status s =
-          catalog ? IncrementMany(**catalog, t, kEach) : Status(std::unexpected(catalog.error()));
-      if (!s) fprintf(stderr, "child %d: %s\n", i, s.error().ToString().c_str());
-      _exit(s ? 0 : 1);
-    }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  }
+  std::vector<int> codes = testing::ForkTogether(kProcesses, [&](int i, const auto& start) {
+    start();
+    auto catalog = OpenSqlCatalog(db.uri, "k2");
+    Status s =
+        catalog ? IncrementMany(**catalog, t, kEach) : Status(std::unexpected(catalog.error()));
+    if (!s) fprintf(stderr, "child %d: %s\n", i, s.error().ToString().c_str());
+    return s ? 0 : 1;
+  });
+  EXPECT_EQ(codes, std::vector<int>(kProcesses, 0));
   K2_ASSERT_OK_AND_ASSIGN(auto catalog, OpenSqlCatalog(db.uri, "k2"));
   K2_ASSERT_OK_AND_ASSIGN(auto final_location, catalog->LoadTable(t));
   EXPECT_EQ(final_location, "v" + std::to_string(kProcesses * kEach));
@@ -257,39 +246,20 @@ TEST_P(SqlCatalogTest, ConcurrentProcessesLoseNoIncrement) {
 // schema and reads. SQLite's switch to WAL answered all but one "database is
 // locked" at once.
 TEST_P(SqlCatalogTest, ProcessesOpeningANewDatabaseTogetherAllSucceed) {
-  constexpr int kRounds = 4;
-  constexpr int kProcesses = 6;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < 4; ++round) {
     K2_FRESH_DATABASE(db);
-    int go[2];
-    ASSERT_EQ(pipe(go), 0);
-    std::vector<pid_t> children;
-    for (int i = 0; i < kProcesses; ++i) {
-      pid_t pid = fork();
-      ASSERT_GE(pid, 0);
-      if (pid == 0) {
-        close(go[1]);
-        char c;
-        (void)!read(go[0], &c, 1);  // all start when the parent closes the pipe
-        auto catalog = OpenSqlCatalog(db.uri, "k2");
-        Status s = catalog ? Status(OkStatus()) : Status(std::unexpected(catalog.error()));
-        if (s) {
-          auto listed = (*catalog)->ListNamespaces({});
-          if (!listed) s = std::unexpected(listed.error());
-        }
-        if (!s) fprintf(stderr, "child %d: %s\n", i, s.error().ToString().c_str());
-        _exit(s ? 0 : 1);
+    std::vector<int> codes = testing::ForkTogether(6, [&](int i, const auto& start) {
+      start();
+      auto catalog = OpenSqlCatalog(db.uri, "k2");
+      Status s = catalog ? Status(OkStatus()) : Status(std::unexpected(catalog.error()));
+      if (s) {
+        auto listed = (*catalog)->ListNamespaces({});
+        if (!listed) s = std::unexpected(listed.error());
       }
-      children.push_back(pid);
-    }
-    close(go[0]);
-    close(go[1]);
-    for (pid_t pid : children) {
-      int status = 0;
-      ASSERT_EQ(waitpid(pid, &status, 0), pid);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "round " << round << ": child status " << status;
-    }
+      if (!s) fprintf(stderr, "child %d: %s\n", i, s.error().ToString().c_str());
+      return s ? 0 : 1;
+    });
+    EXPECT_EQ(codes, std::vector<int>(6, 0)) << "round " << round;
   }
 }
 
