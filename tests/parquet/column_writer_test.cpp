@@ -194,6 +194,23 @@ std::string TestName(const ::testing::TestParamInfo<DataType>& info) {
 
 // BooleanColumnWriter: PLAIN bit-packed pages, never a dictionary; a group of
 // only `true` has min = max = true.
+
+/// Writes three row groups of MakeDenseRuns (no nulls, runs crossing group
+/// boundaries) in `type`, checks them with DuckDB and k2's reader; returns
+/// DuckDB's chunk rows.
+nlohmann::json WriteDenseRunsAndCheck(const DataType& type) {
+  TempDir dir;
+  auto schema = OneColumn(type);
+  auto batches = MakeDenseRuns(schema, 3);
+  std::string path = dir / "runs.parquet";
+  auto written = WriteLocalFile(path, schema, batches, GroupPerBatch());
+  EXPECT_TRUE(written.has_value()) << written.error().ToString();
+  if (!written) return nlohmann::json::array();
+  nlohmann::json chunks = CheckWithDuckDB(dir, path, batches, type, 3);
+  EXPECT_EQ(ReadBack(path), Written(batches));
+  return chunks;
+}
+
 TEST(BooleanColumnWriterTest, BitPackedPagesNullsAndStatistics) {
   TempDir dir;
   auto schema = OneColumn(DataType::Boolean());
@@ -294,17 +311,10 @@ TEST_P(NumericColumnWriterTest, FallbackMidChunkStaysPlain) {
 // No nulls: runs of equal values skip the dictionary lookup, and a run that
 // crosses into the next row group is looked up in that group's dictionary.
 TEST_P(NumericColumnWriterTest, DenseRunsAcrossChunks) {
-  const DataType type = GetParam();
-  TempDir dir;
-  auto schema = OneColumn(type);
-  auto batches = MakeDenseRuns(schema, 3);
-  std::string path = dir / "n.parquet";
-  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, GroupPerBatch()));
-  for (const auto& chunk : CheckWithDuckDB(dir, path, batches, type, 3)) {
+  for (const auto& chunk : WriteDenseRunsAndCheck(GetParam())) {
     SCOPED_TRACE(chunk.dump());
     EXPECT_EQ(chunk["dict"], "true");
   }
-  EXPECT_EQ(ReadBack(path), Written(batches));
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, NumericColumnWriterTest,
@@ -358,14 +368,7 @@ TEST_P(ByteArrayColumnWriterTest, PlainWhenMostlyDistinct) {
 // grows past the scan (one string over 16 bytes among its first entries),
 // runs across row groups: every value reads back.
 TEST_P(ByteArrayColumnWriterTest, DenseRunsAcrossChunks) {
-  const DataType type = GetParam();
-  TempDir dir;
-  auto schema = OneColumn(type);
-  auto batches = MakeDenseRuns(schema, 3);
-  std::string path = dir / "b.parquet";
-  K2_ASSERT_OK(WriteLocalFile(path, schema, batches, GroupPerBatch()));
-  CheckWithDuckDB(dir, path, batches, type, 3);
-  EXPECT_EQ(ReadBack(path), Written(batches));
+  WriteDenseRunsAndCheck(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, ByteArrayColumnWriterTest,

@@ -88,7 +88,7 @@ class SqliteStore final : public CatalogStore {
           std::chrono::steady_clock::now() >= deadline) {
         return status;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 << attempt, 100)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 << std::min(attempt, 5)));  // 2-64 ms
     }
   }
 
