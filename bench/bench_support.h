@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -192,6 +193,15 @@ inline ChildRun RunChildFromRoot(const std::vector<std::string>& argv) {
   ChildRun r = RunChild(argv);
   std::filesystem::current_path(cwd);
   return r;
+}
+
+/// CPU seconds (user + system, every thread) this process has used so far:
+/// beside wall time, what the disk's fsync latency and the machine's load do
+/// not blur.
+inline double SelfCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 /// CPU seconds (user + system) a running process has used so far, from

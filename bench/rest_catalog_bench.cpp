@@ -15,12 +15,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "catalog/catalog_factory.h"
 #include "catalog/rest/rest_catalog.h"
 #include "catalog/rest_server/rest_catalog_server.h"
@@ -101,14 +101,6 @@ std::unique_ptr<Setup> MakeSetup(bool rest, std::string* error) {
   return s;
 }
 
-/// CPU time of the whole process (client, server threads, SQLite), which the
-/// disk's fsync latency does not blur.
-double ProcessCpuMicros() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
 /// K2_BENCH_ITERATIONS=N runs every benchmark exactly N times: each commit
 /// adds a metadata file that the next commit's directory listing reads, so
 /// the two commit paths compare fairly only over the same number of commits.
@@ -140,7 +132,7 @@ void BM_Commit(benchmark::State& state, bool rest) {
   }
   std::vector<double> micros;
   int64_t n = 0;
-  const double cpu_start = ProcessCpuMicros();
+  const double cpu_start = k2::bench::SelfCpuSeconds();
   for (auto _ : state) {
     auto start = Clock::now();
     auto update = table->NewUpdateProperties();
@@ -154,7 +146,8 @@ void BM_Commit(benchmark::State& state, bool rest) {
   }
   state.counters["commits_per_s"] =
       benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
-  state.counters["proc_cpu_us"] = (ProcessCpuMicros() - cpu_start) / static_cast<double>(n);
+  state.counters["proc_cpu_us"] =
+      (k2::bench::SelfCpuSeconds() - cpu_start) * 1e6 / static_cast<double>(n);
   Percentiles(state, micros);
 }
 BENCHMARK_CAPTURE(BM_Commit, sql_direct, false)
@@ -176,7 +169,7 @@ void BM_LoadTable(benchmark::State& state, bool rest) {
   }
   std::vector<double> micros;
   int64_t n = 0;
-  const double cpu_start = ProcessCpuMicros();
+  const double cpu_start = k2::bench::SelfCpuSeconds();
   for (auto _ : state) {
     auto start = Clock::now();
     auto table = k2::iceberg::Table::Load(s->catalog(), *s->io, {{"ns"}, "t"});
@@ -190,7 +183,8 @@ void BM_LoadTable(benchmark::State& state, bool rest) {
   }
   state.counters["loads_per_s"] =
       benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
-  state.counters["proc_cpu_us"] = (ProcessCpuMicros() - cpu_start) / static_cast<double>(n);
+  state.counters["proc_cpu_us"] =
+      (k2::bench::SelfCpuSeconds() - cpu_start) * 1e6 / static_cast<double>(n);
   Percentiles(state, micros);
 }
 BENCHMARK_CAPTURE(BM_LoadTable, sql_direct, false)

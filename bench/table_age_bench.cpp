@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -33,6 +32,7 @@
 
 #include <fmt/format.h>
 
+#include "bench_support.h"
 #include "catalog/catalog_factory.h"
 #include "iceberg/table.h"
 #include "iceberg/update/expire_snapshots.h"
@@ -119,13 +119,6 @@ double Ms(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-/// CPU time of this process (every thread: user + system), in ms.
-double CpuMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
 double Mean(const std::vector<double>& v) {
   double sum = 0;
   for (double x : v) sum += x;
@@ -210,7 +203,7 @@ int main(int argc, char** argv) {
     file.file_size_in_bytes = 2 << 20;
 
     auto t0 = Clock::now();
-    const double cpu0 = CpuMs();
+    const double cpu0 = k2::bench::SelfCpuSeconds();
     if (auto st = table.Refresh(); !st) return Fail(st.error(), "refresh");
     auto append = table.NewFastAppend();
     append.AppendFile(file);
@@ -229,7 +222,7 @@ int main(int argc, char** argv) {
     });
     if (auto c = append.Commit(); !c) return Fail(c.error(), "commit");
     recent.push_back(Ms(Clock::now() - t0));
-    recent_cpu.push_back(CpuMs() - cpu0);
+    recent_cpu.push_back((k2::bench::SelfCpuSeconds() - cpu0) * 1e3);
     if (recent.size() > 10) recent.erase(recent.begin());
     if (recent_cpu.size() > 10) recent_cpu.erase(recent_cpu.begin());
 
