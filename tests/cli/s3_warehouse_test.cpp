@@ -276,8 +276,12 @@ TEST_F(S3WarehouseTest, EveryTableOffloadsAndChdbReadsItBackOverS3) {
 
 TEST_F(S3WarehouseTest, MaintainAllKeepsRowsDeletesExpiredFilesOrphansAndStaleUploads) {
   WriteConfig("tables:\n  - {name: raw_trades}\n");
+  // 30 hours from the midnight two days ago: a whole closed day of 24 hourly
+  // files, then 6 more. (From 32 hours ago, the first day held 32 - hour-of-day
+  // files: 9 when run after 23:00 UTC, fewer than the 10 expected expired.)
+  const int64_t two_days_ago = NowSeconds() / 86400 * 86400 - 2 * 86400;
   ProcessResult gen = K2({"generate", "--hours", "30", "--rate", "1", "--symbols", "3", "--seed",
-                          "9", "--start", HoursAgo(32)});
+                          "9", "--start", IsoHour(two_days_ago)});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   ProcessResult off = K2({"offload"});
   ASSERT_EQ(off.exit_code, 0) << off.err;
